@@ -1,0 +1,164 @@
+/**
+ * The engine contract every backend implements (IOCP on Windows, io_uring on
+ * Linux, and the fake in tests/). It is the only way the rest of the server
+ * reaches the OS's completion machinery.
+ *
+ * Two halves:
+ *
+ * - `EngineHost` lives on the main thread. It owns the listening socket and
+ *   whatever the workers share (the one completion port on Windows; the
+ *   control ring that reaches each worker's ring on Linux). It posts
+ *   commands, the exit key among them, to the workers.
+ *
+ * - `WorkerQueue` lives on one worker thread. It issues operations for
+ *   connection slots and blocks in `wait` until completions arrive, which it
+ *   reports in a preallocated `CompletionBatch` so that the hot path allocates
+ *   nothing. Operations are keyed by `(slot, generation)`: a completion whose
+ *   generation no longer matches the slot's belongs to an earlier connection
+ *   and is ignored by the loop.
+ *
+ * Lifetimes: the queue owns every byte the kernel may touch (buffers,
+ * OVERLAPPEDs, timespecs) in one native slab. A slot's buffer is reused only
+ * after its last operation has completed; `dispose` may run only when no
+ * operation is outstanding (the loop counts them).
+ *
+ * Results: `res >= 0` is a byte count (recv, send), an accepted-connection
+ * token (accept) or a command (control). `res < 0` is a negative Linux errno;
+ * the IOCP backend translates its NTSTATUS/WSA codes into the same numbers.
+ */
+
+export type BackendName = "io_uring" | "iocp";
+export const BACKENDS: readonly BackendName[] = ["io_uring", "iocp"];
+
+/** What a completion was for. */
+export const OpKind = {
+  Accept: 1,
+  Recv: 2,
+  Send: 3,
+  Timer: 4,
+  Control: 5,
+  Cancel: 6,
+} as const;
+export type OpKind = (typeof OpKind)[keyof typeof OpKind];
+
+/** Commands the main thread posts to workers; `Exit` is the exit key. */
+export const Command = {
+  /** The exit key: close what is left, wait for outstanding operations, leave. */
+  Exit: 1,
+} as const;
+
+/** Struct-of-arrays completion records, refilled by every `wait`. */
+export class CompletionBatch {
+  count = 0;
+  readonly op: Uint8Array;
+  readonly slot: Uint32Array;
+  readonly gen: Uint32Array;
+  readonly res: Int32Array;
+  /** 1 when a multishot operation stays armed after this completion. */
+  readonly more: Uint8Array;
+
+  constructor(readonly capacity: number) {
+    this.op = new Uint8Array(capacity);
+    this.slot = new Uint32Array(capacity);
+    this.gen = new Uint32Array(capacity);
+    this.res = new Int32Array(capacity);
+    this.more = new Uint8Array(capacity);
+  }
+
+  push(op: number, slot: number, gen: number, res: number, more: number): void {
+    const i = this.count++;
+    this.op[i] = op;
+    this.slot[i] = slot;
+    this.gen[i] = gen;
+    this.res[i] = res;
+    this.more[i] = more;
+  }
+}
+
+/** What issuing an operation did; an error means no completion will come. */
+export type IssueResult = "pending" | "completed" | import("./os-error.ts").OsError;
+
+export interface BoundAddress {
+  host: string;
+  port: number;
+}
+
+export interface WorkerQueue {
+  /** The OS id of the thread that opened the queue. */
+  readonly threadId: number;
+  /** What the host needs to post to this queue (the ring fd on Linux). */
+  readonly handle: number;
+  /** Bytes of the per-slot buffer. */
+  readonly bufferBytes: number;
+  /** Arm accepting on the shared listener; results arrive as OpKind.Accept. */
+  startAccepting(): IssueResult;
+  /** Withdraw this worker's pending accept; its completion still arrives. */
+  stopAccepting(): void;
+  /** Give an accepted connection (an Accept result) a slot and generation. */
+  adopt(token: number, slot: number, gen: number): void;
+  /** Close an accepted connection that gets no slot (over the limit). */
+  refuse(token: number): void;
+  /** Receive into the slot's buffer. */
+  recv(slot: number, gen: number): IssueResult;
+  /** Send `length` bytes of the slot's buffer starting at `offset`. */
+  send(slot: number, gen: number, offset: number, length: number): IssueResult;
+  /** Make the slot's outstanding operation finish soon (idle, drain). */
+  abort(slot: number): void;
+  /** Release the slot's socket. No operation of the slot may be outstanding. */
+  close(slot: number): void;
+  /** One OpKind.Timer completion after `ms` milliseconds. */
+  armTimer(ms: number): void;
+  /** Make an armed timer complete now (with an error result). */
+  cancelTimer(): void;
+  /** Submit what is queued, block until at least one completion, fill `batch`. */
+  wait(batch: CompletionBatch): void;
+  /** Free the slab and the queue. Only with nothing outstanding. */
+  dispose(): void;
+}
+
+export interface EngineHost {
+  readonly backend: BackendName;
+  /** Bind and listen; throws an OsError naming the address on failure. */
+  listen(host: string, port: number, backlog: number): BoundAddress;
+  /** Structured-cloneable data a worker needs to open its queue. */
+  workerParams(slots: number, bufferBytes: number): WorkerParams;
+  /** Record what a worker reported once its queue was open. */
+  attach(index: number, handle: number): void;
+  /** Post a Command to one worker (the exit key is Command.Exit). */
+  post(index: number, command: number): void;
+  /** Refuse new connections at once; accepts in flight complete with errors. */
+  stopAccepting(): void;
+  /** Close the listener and shared handles (after every worker has exited). */
+  dispose(): void;
+}
+
+export interface WorkerParams {
+  backend: BackendName;
+  /** Listening socket: a file descriptor, or a SOCKET handle as a string. */
+  listener: string;
+  /** Shared port handle on Windows as a string; unused on Linux. */
+  port: string;
+  slots: number;
+  bufferBytes: number;
+}
+
+/** `auto` resolves here, and only here, from the platform. */
+export function resolveBackend(requested: BackendName | "auto"): BackendName {
+  if (requested !== "auto") return requested;
+  return process.platform === "win32" ? "iocp" : "io_uring";
+}
+
+/** Whether this OS can run `backend` at all. */
+export function backendAvailable(backend: BackendName): boolean {
+  return backend === "iocp" ? process.platform === "win32" : process.platform === "linux";
+}
+
+export async function openHost(backend: BackendName): Promise<EngineHost> {
+  if (backend === "iocp") throw new Error("the iocp backend is not part of this build yet");
+  return (await import("./linux/uring.ts")).openUringHost();
+}
+
+export async function openWorkerQueue(params: WorkerParams): Promise<WorkerQueue> {
+  if (params.backend === "iocp") throw new Error("the iocp backend is not part of this build yet");
+  return (await import("./linux/uring.ts")).openUringQueue(params);
+}

@@ -1,0 +1,208 @@
+/**
+ * The completion loop one worker runs: wait for a batch, apply the echo step
+ * to each completion, issue what it asks for. Backend-agnostic: it talks to
+ * a WorkerQueue only, and allocates nothing per message.
+ */
+import { Action, ConnTable, echoStep, SlotPool, SlotState } from "./echo.ts";
+import { Command, CompletionBatch, OpKind, type IssueResult, type WorkerQueue } from "./ffi/engine.ts";
+import { ERRNO } from "./ffi/os-error.ts";
+import { Field, Phase, ThreadState, type StatsLayout, type StatsWriter } from "./stats.ts";
+
+export interface LoopOptions {
+  slots: number;
+  maxConnections: number;
+  /** 0: connections may stay idle for ever. */
+  idleTimeoutMs: number;
+}
+
+const BATCH_CAPACITY = 256;
+/** Accept errors in a row after which re-arming waits for the next tick. */
+const ACCEPT_RETRIES_BEFORE_BACKOFF = 3;
+const MAX_TICK_MS = 1000;
+
+export class CompletionLoop {
+  private readonly table: ConnTable;
+  private readonly pool: SlotPool;
+  private readonly batch = new CompletionBatch(BATCH_CAPACITY);
+  private readonly c: Float64Array;
+  private readonly tickMs: number;
+  private now = Date.now();
+  private open = 0;
+  private accepting = false;
+  private acceptFailures = 0;
+  private timerArmed = false;
+  private exiting = false;
+
+  constructor(
+    private readonly queue: WorkerQueue,
+    private readonly layout: StatsLayout,
+    private readonly stats: StatsWriter,
+    private readonly options: LoopOptions,
+  ) {
+    this.table = new ConnTable(options.slots);
+    this.pool = new SlotPool(options.slots);
+    this.c = stats.local;
+    this.tickMs = options.idleTimeoutMs > 0 ? Math.min(MAX_TICK_MS, Math.max(10, options.idleTimeoutMs / 4)) : MAX_TICK_MS;
+  }
+
+  /** Runs until the exit key has been handled and nothing is outstanding. */
+  run(): void {
+    const c = this.c;
+    c[Field.ThreadId] = this.queue.threadId;
+    this.armAccept();
+    this.armTimer();
+    while (!this.finished()) {
+      c[Field.State] = ThreadState.Waiting;
+      this.stats.publish();
+      const started = performance.now();
+      this.queue.wait(this.batch);
+      this.now = Date.now();
+      c[Field.State] = ThreadState.Running;
+      c[Field.WaitMs]! += performance.now() - started;
+      c[Field.Dequeues]!++;
+      c[Field.Completions]! += this.batch.count;
+      c[Field.LastActivity] = this.now;
+      this.stats.publish();
+      this.dispatch();
+    }
+    c[Field.State] = ThreadState.Exited;
+    this.stats.publish();
+  }
+
+  private finished(): boolean {
+    return this.exiting && !this.accepting && !this.timerArmed && this.open === 0;
+  }
+
+  private dispatch(): void {
+    const b = this.batch;
+    for (let i = 0; i < b.count; i++) {
+      const op = b.op[i]!;
+      if (op === OpKind.Recv || op === OpKind.Send) this.onIo(b.slot[i]!, b.gen[i]!, op, b.res[i]!);
+      else if (op === OpKind.Accept) this.onAccept(b.res[i]!, b.more[i]!);
+      else if (op === OpKind.Timer) this.onTimer();
+      else if (op === OpKind.Control) this.onCommand(b.res[i]!);
+      // OpKind.Cancel: a cancel that found nothing to cancel; nothing to do.
+    }
+  }
+
+  private onIo(slot: number, gen: number, op: number, res: number): void {
+    const t = this.table;
+    const closing = t.state[slot] === SlotState.Closing;
+    const action = echoStep(t, slot, gen, op, res);
+    if (action === Action.Ignore) return;
+    const c = this.c;
+    t.lastActive[slot] = this.now;
+    if (res > 0) c[op === OpKind.Recv ? Field.BytesReceived : Field.BytesSent]! += res;
+    else if (res < 0 && !closing) c[Field.Errors]!++;
+    if (action === Action.Send) {
+      const sent = t.sent[slot]!;
+      this.issued(slot, this.queue.send(slot, gen, sent, t.length[slot]! - sent));
+    } else if (action === Action.Recv) {
+      this.issued(slot, this.queue.recv(slot, gen));
+    } else {
+      this.closeSlot(slot);
+    }
+  }
+
+  /** Count an issued operation; one that failed at once closes its connection. */
+  private issued(slot: number, result: IssueResult): void {
+    this.c[Field.Operations]!++;
+    if (result === "pending" || result === "completed") return;
+    this.c[Field.Errors]!++;
+    this.closeSlot(slot);
+  }
+
+  private closeSlot(slot: number): void {
+    this.queue.close(slot);
+    this.table.free(slot);
+    this.pool.give(slot);
+    this.stats.closeConnection();
+    this.open--;
+    this.c[Field.Active] = this.open;
+    this.c[Field.Closed]!++;
+  }
+
+  private onAccept(res: number, more: number): void {
+    if (more === 0) this.accepting = false;
+    if (res >= 0) {
+      this.acceptFailures = 0;
+      this.admit(res);
+    } else if (res !== -ERRNO.ECANCELED && this.layout.phase() === Phase.Running) {
+      this.acceptFailures++;
+      this.c[Field.Errors]!++;
+    }
+    if (!this.accepting && this.acceptFailures < ACCEPT_RETRIES_BEFORE_BACKOFF) this.armAccept();
+  }
+
+  /** A new connection: give it a slot and its first recv, or refuse it. */
+  private admit(token: number): void {
+    const c = this.c;
+    const slot = this.exiting || this.layout.phase() !== Phase.Running ? -1 : this.takeSlot();
+    if (slot < 0) {
+      this.queue.refuse(token);
+      c[Field.Rejected]!++;
+      return;
+    }
+    const gen = this.table.open(slot, this.now);
+    this.queue.adopt(token, slot, gen);
+    this.open++;
+    c[Field.Active] = this.open;
+    c[Field.Accepted]!++;
+    this.issued(slot, this.queue.recv(slot, gen));
+  }
+
+  private takeSlot(): number {
+    if (!this.stats.tryOpenConnection(this.options.maxConnections)) return -1;
+    const slot = this.pool.take();
+    if (slot < 0) this.stats.closeConnection();
+    return slot;
+  }
+
+  private armAccept(): void {
+    if (this.accepting || this.exiting || this.layout.phase() !== Phase.Running) return;
+    if (this.queue.startAccepting() === "pending") this.accepting = true;
+  }
+
+  private armTimer(): void {
+    if (this.exiting) return;
+    this.queue.armTimer(this.tickMs);
+    this.timerArmed = true;
+  }
+
+  private onTimer(): void {
+    this.timerArmed = false;
+    if (this.exiting) return;
+    const idle = this.options.idleTimeoutMs;
+    if (idle > 0) this.closeIdle(this.now - idle);
+    // Accepting backed off after repeated errors (EMFILE, say): try again.
+    this.acceptFailures = 0;
+    this.armAccept();
+    this.armTimer();
+  }
+
+  private closeIdle(activeSince: number): void {
+    const t = this.table;
+    for (let slot = 0; slot < t.slots; slot++) {
+      if (t.state[slot] === SlotState.Open && t.lastActive[slot]! < activeSince) {
+        this.c[Field.IdleClosed]!++;
+        this.abortSlot(slot);
+      }
+    }
+  }
+
+  private abortSlot(slot: number): void {
+    this.table.state[slot] = SlotState.Closing;
+    this.queue.abort(slot);
+  }
+
+  private onCommand(command: number): void {
+    if (command !== Command.Exit || this.exiting) return;
+    this.exiting = true;
+    if (this.accepting) this.queue.stopAccepting();
+    if (this.timerArmed) this.queue.cancelTimer();
+    const t = this.table;
+    for (let slot = 0; slot < t.slots; slot++) {
+      if (t.state[slot] === SlotState.Open) this.abortSlot(slot);
+    }
+  }
+}

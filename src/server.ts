@@ -1,0 +1,241 @@
+/**
+ * Lifecycle: engine, listener, admin API, workers, graceful shutdown.
+ *
+ * Shutdown, once, whatever asked for it (POST /shutdown, SIGINT, SIGTERM, a
+ * failed worker): stop accepting; let open connections finish until none is
+ * left or the drain timeout passes; post one exit key per worker (each
+ * closes what is still open and waits for its outstanding operations); join
+ * the workers; close the listener, the engine and the admin API.
+ */
+import { createAdminApp } from "./admin/app.ts";
+import { serveAdmin, type AdminServer } from "./admin/serve.ts";
+import type { EchoConfig } from "./config.ts";
+import { backendAvailable, Command, openHost, resolveBackend, type BoundAddress, type EngineHost } from "./ffi/engine.ts";
+import type { Logger } from "./log.ts";
+import { Phase, snapshot, StatsLayout, threadInfo } from "./stats.ts";
+import type { WorkerReport, WorkerStart } from "./worker-protocol.ts";
+
+/** The server could not start (port taken, engine unavailable): exit 1. */
+export class StartupError extends Error {
+  override name = "StartupError";
+}
+
+export interface ReadyLine {
+  event: "ready";
+  backend: string;
+  workers: number;
+  echo: BoundAddress;
+  admin: BoundAddress;
+  pid: number;
+}
+
+const WORKER_READY_TIMEOUT_MS = 10_000;
+const WORKER_EXIT_TIMEOUT_MS = 10_000;
+const DRAIN_POLL_MS = 20;
+const LISTEN_BACKLOG = 4096;
+
+interface WorkerSlot {
+  worker: Worker;
+  exited: Promise<void>;
+}
+
+export class EchoServer {
+  private readonly layout: StatsLayout;
+  private readonly workers: WorkerSlot[] = [];
+  private admin: AdminServer | null = null;
+  private readonly startedAt = Date.now();
+  private stopping: Promise<number> | null = null;
+  private cutDrainShort: () => void = () => {};
+  private failure: string | null = null;
+  readonly done: Promise<number>;
+  private resolveDone: (code: number) => void = () => {};
+
+  private constructor(
+    private readonly config: EchoConfig,
+    private readonly host: EngineHost,
+    private readonly log: Logger,
+  ) {
+    this.layout = StatsLayout.create(config.workers);
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  static async start(config: EchoConfig, log: Logger): Promise<{ server: EchoServer; ready: ReadyLine }> {
+    const backend = resolveBackend(config.backend);
+    if (!backendAvailable(backend)) {
+      throw new StartupError(`--backend ${backend} is not available on ${process.platform} (use --backend auto)`);
+    }
+    let host: EngineHost;
+    try {
+      host = await openHost(backend);
+    } catch (error) {
+      throw new StartupError(`cannot open the ${backend} engine: ${(error as Error).message}`);
+    }
+    const server = new EchoServer(config, host, log);
+    try {
+      return { server, ready: await server.open() };
+    } catch (error) {
+      await server.abandon();
+      throw error instanceof StartupError ? error : new StartupError((error as Error).message);
+    }
+  }
+
+  private async open(): Promise<ReadyLine> {
+    const { config, host } = this;
+    let echo: BoundAddress;
+    try {
+      echo = host.listen(config.host, config.port, LISTEN_BACKLOG);
+    } catch (error) {
+      throw new StartupError(`echo port: ${(error as Error).message}`);
+    }
+    this.admin = serveAdmin(this.adminApp(), config.adminHost, config.adminPort);
+    // One at a time: each worker opens its queue and reports before the next starts.
+    for (let index = 0; index < config.workers; index++) await this.spawn(index, echo);
+    return {
+      event: "ready",
+      backend: host.backend,
+      workers: config.workers,
+      echo,
+      admin: this.admin.address,
+      pid: process.pid,
+    };
+  }
+
+  private adminApp() {
+    return createAdminApp({
+      stats: () => snapshot(this.layout, this.host.backend, this.startedAt, Date.now()),
+      threads: () => threadInfo(this.layout),
+      shutdown: () => this.shutdown("POST /shutdown"),
+      unhealthy: () => this.failure ?? (this.stopping ? "shutting down" : null),
+      token: this.config.adminToken,
+    });
+  }
+
+  private spawn(index: number, echo: BoundAddress): Promise<void> {
+    const { config } = this;
+    const worker = new Worker(new URL("./worker.ts", import.meta.url).href);
+    let onExited: () => void = () => {};
+    const exited = new Promise<void>((resolve) => (onExited = resolve));
+    this.workers.push({ worker, exited });
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new StartupError(`worker ${index} did not start within ${WORKER_READY_TIMEOUT_MS} ms`)),
+        WORKER_READY_TIMEOUT_MS,
+      );
+      worker.onmessage = (event: MessageEvent<WorkerReport>) => {
+        const report = event.data;
+        if (report.type === "ready") {
+          clearTimeout(timer);
+          this.host.attach(index, report.handle);
+          this.log.debug(`worker ${index} ready on thread ${report.threadId}`);
+          resolve();
+        } else if (report.type === "exited") {
+          onExited();
+        } else {
+          clearTimeout(timer);
+          onExited();
+          reject(new StartupError(`worker ${index} failed: ${report.message}`));
+          this.workerFailed(index, report.stack);
+        }
+      };
+      worker.onerror = (event) => {
+        clearTimeout(timer);
+        onExited();
+        reject(new StartupError(`worker ${index} failed: ${event.message}`));
+        this.workerFailed(index, event.message);
+      };
+      const start: WorkerStart = {
+        type: "start",
+        index,
+        workers: config.workers,
+        params: this.host.workerParams(config.maxConnections, config.bufferSize),
+        stats: this.layout.buffer,
+        loop: { slots: config.maxConnections, maxConnections: config.maxConnections, idleTimeoutMs: config.idleTimeout },
+      };
+      worker.postMessage(start);
+      void echo;
+    });
+  }
+
+  /** A worker died: never a half-dead server; stop everything and exit 1. */
+  private workerFailed(index: number, stack: string): void {
+    if (this.failure !== null) return;
+    this.failure = `worker ${index} failed`;
+    this.log.error(`worker ${index} failed: ${stack}`);
+    this.shutdown(`worker ${index} failed`);
+  }
+
+  /** Starts the graceful stop; a second call with `force` cuts the drain short. */
+  shutdown(reason: string, force = false): boolean {
+    if (this.stopping !== null) {
+      if (force) this.cutDrainShort();
+      return false;
+    }
+    this.log.info(`shutting down (${reason})`);
+    this.stopping = this.stop().then((code) => {
+      this.resolveDone(code);
+      return code;
+    });
+    return true;
+  }
+
+  private async stop(): Promise<number> {
+    const { layout, host, config } = this;
+    layout.setPhase(Phase.Draining);
+    host.stopAccepting();
+    const drained = await this.waitFor(() => layout.active() === 0, config.drainTimeout);
+    if (!drained) this.log.warn(`drain timeout (${config.drainTimeout} ms): closing ${layout.active()} connections`);
+    layout.setPhase(Phase.Exiting);
+    let clean = await this.stopWorkers();
+    await this.admin?.stop();
+    host.dispose();
+    if (this.failure !== null) clean = false;
+    this.log.info(clean ? "stopped" : "stopped with errors");
+    return clean ? 0 : 1;
+  }
+
+  /** Posts one exit key per worker and joins them. */
+  private async stopWorkers(): Promise<boolean> {
+    this.workers.forEach((_, index) => this.host.post(index, Command.Exit));
+    const all = Promise.all(this.workers.map((w) => w.exited)).then(() => true);
+    const late = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), WORKER_EXIT_TIMEOUT_MS));
+    const joined = await Promise.race([all, late]);
+    if (!joined) this.log.error(`workers did not exit within ${WORKER_EXIT_TIMEOUT_MS} ms`);
+    for (const w of this.workers) w.worker.terminate();
+    return joined;
+  }
+
+  /** Polls `done` until true, the timeout, or a forced stop. */
+  private waitFor(done: () => boolean, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const deadline = Date.now() + timeoutMs;
+      const check = () => {
+        if (done()) return finish(true);
+        if (Date.now() >= deadline) return finish(false);
+      };
+      const timer = setInterval(check, DRAIN_POLL_MS);
+      const finish = (result: boolean) => {
+        clearInterval(timer);
+        this.cutDrainShort = () => {};
+        resolve(result);
+      };
+      this.cutDrainShort = () => finish(false);
+      check();
+    });
+  }
+
+  /** Undo a half-finished start so that nothing is left running. */
+  private async abandon(): Promise<void> {
+    this.layout.setPhase(Phase.Exiting);
+    for (let index = 0; index < this.workers.length; index++) {
+      try {
+        this.host.post(index, Command.Exit);
+      } catch {
+        // A worker that never reported has no queue to post to.
+      }
+    }
+    await Promise.race([Promise.all(this.workers.map((w) => w.exited)), Bun.sleep(2000)]);
+    for (const w of this.workers) w.worker.terminate();
+    await this.admin?.stop();
+    this.host.dispose();
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * Shared counters: one SharedArrayBuffer, read by the admin API without a
+ * message round trip to any worker.
+ *
+ * Layout:
+ *   Int32 words 0..15   process-wide cells (Atomics, several writers):
+ *                       ACTIVE connections, PEAK, PHASE of the lifecycle
+ *   Int32 words 16..    one sequence word per worker (a seqlock)
+ *   Float64 rows        one row of FIELD counters per worker, written only by
+ *                       that worker, inside its seqlock
+ *
+ * A worker counts in a private Float64Array and publishes the row once per
+ * loop turn: the sequence goes odd, the row is copied, the sequence goes even.
+ * A reader retries while the sequence is odd or moved, so it never sees half
+ * a row. Float64 holds exact integers up to 2^53 (8 PiB of bytes).
+ */
+
+export const Global = { Active: 0, Peak: 1, Phase: 2 } as const;
+const GLOBAL_WORDS = 16;
+
+/** Lifecycle phase in Global.Phase. */
+export const Phase = { Running: 0, Draining: 1, Closing: 2, Exiting: 3 } as const;
+
+export const Field = {
+  State: 0,
+  ThreadId: 1,
+  Completions: 2,
+  Accepted: 3,
+  Closed: 4,
+  Rejected: 5,
+  Active: 6,
+  BytesReceived: 7,
+  BytesSent: 8,
+  Operations: 9,
+  Errors: 10,
+  LastActivity: 11,
+  Dequeues: 12,
+  WaitMs: 13,
+  IdleClosed: 14,
+} as const;
+const FIELDS = 16;
+
+export const ThreadState = { Starting: 0, Waiting: 1, Running: 2, Exited: 3 } as const;
+const STATE_NAMES = ["starting", "waiting", "running", "exited"] as const;
+export type ThreadStateName = (typeof STATE_NAMES)[number];
+
+export class StatsLayout {
+  readonly global: Int32Array;
+  readonly seq: Int32Array;
+  readonly rows: Float64Array;
+
+  constructor(
+    readonly buffer: SharedArrayBuffer,
+    readonly workers: number,
+  ) {
+    this.global = new Int32Array(buffer, 0, GLOBAL_WORDS + workers);
+    this.seq = this.global.subarray(GLOBAL_WORDS);
+    const rowsOffset = Math.ceil(((GLOBAL_WORDS + workers) * 4) / 8) * 8;
+    this.rows = new Float64Array(buffer, rowsOffset, workers * FIELDS);
+  }
+
+  static create(workers: number): StatsLayout {
+    const rowsOffset = Math.ceil(((GLOBAL_WORDS + workers) * 4) / 8) * 8;
+    return new StatsLayout(new SharedArrayBuffer(rowsOffset + workers * FIELDS * 8), workers);
+  }
+
+  /** A consistent copy of worker `index`'s row. */
+  readRow(index: number, out = new Float64Array(FIELDS)): Float64Array {
+    const base = index * FIELDS;
+    for (let attempt = 0; ; attempt++) {
+      const before = Atomics.load(this.seq, index);
+      if ((before & 1) === 0 || attempt > 1000) {
+        for (let f = 0; f < FIELDS; f++) out[f] = this.rows[base + f]!;
+        if (Atomics.load(this.seq, index) === before || attempt > 1000) return out;
+      }
+    }
+  }
+
+  phase(): number {
+    return Atomics.load(this.global, Global.Phase);
+  }
+
+  setPhase(phase: number): void {
+    Atomics.store(this.global, Global.Phase, phase);
+  }
+
+  active(): number {
+    return Atomics.load(this.global, Global.Active);
+  }
+}
+
+/** The worker side: count privately, publish once per loop turn. */
+export class StatsWriter {
+  readonly local = new Float64Array(FIELDS);
+  private readonly base: number;
+
+  constructor(
+    private readonly layout: StatsLayout,
+    private readonly index: number,
+  ) {
+    this.base = index * FIELDS;
+  }
+
+  publish(): void {
+    const { seq, rows } = this.layout;
+    Atomics.add(seq, this.index, 1);
+    for (let f = 0; f < FIELDS; f++) rows[this.base + f] = this.local[f]!;
+    Atomics.add(seq, this.index, 1);
+  }
+
+  /** Count a new connection against the process-wide limit. */
+  tryOpenConnection(max: number): boolean {
+    const g = this.layout.global;
+    const now = Atomics.add(g, Global.Active, 1) + 1;
+    if (now > max) {
+      Atomics.sub(g, Global.Active, 1);
+      return false;
+    }
+    for (let peak = Atomics.load(g, Global.Peak); now > peak; peak = Atomics.load(g, Global.Peak)) {
+      if (Atomics.compareExchange(g, Global.Peak, peak, now) === peak) break;
+    }
+    return true;
+  }
+
+  closeConnection(): void {
+    Atomics.sub(this.layout.global, Global.Active, 1);
+  }
+}
+
+export interface ThreadInfo {
+  id: number;
+  threadId: number;
+  state: ThreadStateName;
+  completions: number;
+  lastActivity: string | null;
+}
+
+export interface StatsSnapshot {
+  uptimeSeconds: number;
+  backend: string;
+  workers: number;
+  connections: { active: number; accepted: number; closed: number; rejected: number; peak: number; idleClosed: number };
+  bytes: { received: number; sent: number };
+  operations: number;
+  completions: number;
+  errors: number;
+  loop: { dequeues: number; completionsPerDequeue: number; waitSeconds: number };
+}
+
+export function threadInfo(layout: StatsLayout): ThreadInfo[] {
+  const row = new Float64Array(FIELDS);
+  return Array.from({ length: layout.workers }, (_, id) => {
+    layout.readRow(id, row);
+    const last = row[Field.LastActivity]!;
+    return {
+      id,
+      threadId: row[Field.ThreadId]!,
+      state: STATE_NAMES[row[Field.State]!] ?? "starting",
+      completions: row[Field.Completions]!,
+      lastActivity: last > 0 ? new Date(last).toISOString() : null,
+    };
+  });
+}
+
+export function snapshot(layout: StatsLayout, backend: string, startedAt: number, now: number): StatsSnapshot {
+  const sum = new Float64Array(FIELDS);
+  const row = new Float64Array(FIELDS);
+  for (let w = 0; w < layout.workers; w++) {
+    layout.readRow(w, row);
+    for (let f = 0; f < FIELDS; f++) sum[f] = sum[f]! + row[f]!;
+  }
+  const dequeues = sum[Field.Dequeues]!;
+  return {
+    uptimeSeconds: Math.max(0, (now - startedAt) / 1000),
+    backend,
+    workers: layout.workers,
+    connections: {
+      active: layout.active(),
+      accepted: sum[Field.Accepted]!,
+      closed: sum[Field.Closed]!,
+      rejected: sum[Field.Rejected]!,
+      peak: Atomics.load(layout.global, Global.Peak),
+      idleClosed: sum[Field.IdleClosed]!,
+    },
+    bytes: { received: sum[Field.BytesReceived]!, sent: sum[Field.BytesSent]! },
+    operations: sum[Field.Operations]!,
+    completions: sum[Field.Completions]!,
+    errors: sum[Field.Errors]!,
+    loop: {
+      dequeues,
+      completionsPerDequeue: dequeues > 0 ? sum[Field.Completions]! / dequeues : 0,
+      waitSeconds: sum[Field.WaitMs]! / 1000,
+    },
+  };
+}

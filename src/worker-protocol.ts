@@ -1,0 +1,17 @@
+/** Messages between the main thread and a completion-loop worker. */
+import type { WorkerParams } from "./ffi/engine.ts";
+import type { LoopOptions } from "./loop.ts";
+
+export interface WorkerStart {
+  type: "start";
+  index: number;
+  workers: number;
+  params: WorkerParams;
+  stats: SharedArrayBuffer;
+  loop: LoopOptions;
+}
+
+export type WorkerReport =
+  | { type: "ready"; handle: number; threadId: number }
+  | { type: "exited" }
+  | { type: "failed"; message: string; stack: string };

@@ -1,0 +1,28 @@
+/**
+ * Worker entry: open this thread's queue, report ready, run the completion
+ * loop until the exit key, free the queue, report exited. The loop blocks
+ * this thread in the kernel; the main thread reaches it only through
+ * completions (the exit key), never through messages.
+ */
+import { openWorkerQueue } from "./ffi/engine.ts";
+import { CompletionLoop } from "./loop.ts";
+import { StatsLayout, StatsWriter } from "./stats.ts";
+import type { WorkerReport, WorkerStart } from "./worker-protocol.ts";
+
+declare const self: Worker;
+const report = (message: WorkerReport) => self.postMessage(message);
+
+self.onmessage = async (event: MessageEvent<WorkerStart>) => {
+  const start = event.data;
+  try {
+    const queue = await openWorkerQueue(start.params);
+    const layout = new StatsLayout(start.stats, start.workers);
+    report({ type: "ready", handle: queue.handle, threadId: queue.threadId });
+    new CompletionLoop(queue, layout, new StatsWriter(layout, start.index), start.loop).run();
+    queue.dispose();
+    report({ type: "exited" });
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    report({ type: "failed", message: e.message, stack: e.stack ?? e.message });
+  }
+};
