@@ -1,0 +1,181 @@
+/**
+ * Runs the real server process for the end-to-end suite. A target is a
+ * launch command: the same scenarios run against every target in
+ * IOCP_ECHO_TARGETS (comma-separated; default "source"):
+ *   source   bun src/main.ts            (Linux, io_uring)
+ *   binary   dist/iocp-echo             (the compiled Linux executable)
+ *   wine     wine dist/iocp-echo.exe    (the Windows product under Wine)
+ */
+import { describe } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+export const ROOT = resolve(import.meta.dir, "../..");
+
+export interface Target {
+  name: string;
+  argv: string[];
+  env: Record<string, string>;
+  /** Whether /proc/<pid> of the launched process is the server's own. */
+  procIsServer: boolean;
+}
+
+function target(name: string): Target {
+  switch (name) {
+    case "source":
+      return { name, argv: [process.execPath, join(ROOT, "src/main.ts")], env: {}, procIsServer: true };
+    case "binary":
+      return { name, argv: [join(ROOT, "dist/iocp-echo")], env: {}, procIsServer: true };
+    case "wine": {
+      const prefix = process.env.WINEPREFIX ?? join(ROOT, ".wine");
+      return {
+        name,
+        argv: [process.env.WINE ?? "wine", join(ROOT, "dist/iocp-echo.exe")],
+        env: { WINEPREFIX: prefix, WINEDEBUG: "-all" },
+        procIsServer: false,
+      };
+    }
+    default:
+      throw new Error(`IOCP_ECHO_TARGETS: unknown target ${JSON.stringify(name)} (source, binary, wine)`);
+  }
+}
+
+export const TARGETS: Target[] = (process.env.IOCP_ECHO_TARGETS ?? "source")
+  .split(",")
+  .map((s) => s.trim())
+  .filter(Boolean)
+  .map(target);
+
+for (const t of TARGETS) {
+  const file = t.argv[t.name === "wine" ? 1 : 0]!;
+  if (t.name !== "source" && !existsSync(file)) throw new Error(`target ${t.name}: ${file} is missing; run bun run build`);
+}
+
+/** One describe block per target, the way h3's describeMatrix does it. */
+export function describeTargets(title: string, body: (t: Target) => void): void {
+  for (const t of TARGETS) describe(`${title} [${t.name}]`, () => body(t));
+}
+
+/** Loopback, ephemeral ports, two workers: what every scenario starts from. */
+export const BASE_ARGS = ["--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--workers", "2"];
+
+export interface ReadyLine {
+  event: "ready";
+  backend: string;
+  workers: number;
+  echo: { host: string; port: number };
+  admin: { host: string; port: number };
+  pid: number;
+}
+
+const READY_TIMEOUT_MS = 30_000;
+
+export class ServerProcess {
+  private stderr = "";
+  private constructor(
+    readonly proc: Bun.Subprocess<"ignore", "pipe", "pipe">,
+    readonly ready: ReadyLine,
+    private readonly stderrDone: Promise<void>,
+  ) {}
+
+  get echoPort(): number {
+    return this.ready.echo.port;
+  }
+
+  get adminUrl(): string {
+    return `http://127.0.0.1:${this.ready.admin.port}`;
+  }
+
+  static async start(t: Target, args: string[] = [], env: Record<string, string> = {}): Promise<ServerProcess> {
+    const proc = Bun.spawn([...t.argv, ...BASE_ARGS, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...t.env, ...env },
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    let stderr = "";
+    const stderrDone = (async () => {
+      for await (const chunk of proc.stderr) stderr += new TextDecoder().decode(chunk);
+    })();
+    const line = await Promise.race([
+      firstLine(proc.stdout),
+      Bun.sleep(READY_TIMEOUT_MS).then(() => null),
+    ]);
+    if (line === null) {
+      proc.kill("SIGKILL");
+      await stderrDone;
+      throw new Error(`server printed no ready line (exit ${proc.exitCode}): ${stderr}`);
+    }
+    const server = new ServerProcess(proc, JSON.parse(line) as ReadyLine, stderrDone);
+    Object.defineProperty(server, "stderr", { get: () => stderr });
+    return server;
+  }
+
+  get stderrText(): string {
+    return this.stderr;
+  }
+
+  admin(path: string, init?: RequestInit): Promise<Response> {
+    return fetch(`${this.adminUrl}${path}`, init);
+  }
+
+  /** Waits for the process to end by itself; kills it after `ms`. */
+  async exit(ms = 20_000): Promise<number> {
+    const code = await Promise.race([this.proc.exited, Bun.sleep(ms).then(() => null)]);
+    if (code === null) {
+      this.proc.kill("SIGKILL");
+      throw new Error(`server did not exit within ${ms} ms; stderr: ${this.stderr}`);
+    }
+    await this.stderrDone;
+    return code;
+  }
+
+  /** Graceful stop through the admin API; resolves with the exit code. */
+  async stop(): Promise<number> {
+    if (this.proc.exitCode !== null) return this.proc.exitCode;
+    const res = await this.admin("/shutdown", { method: "POST" }).catch(() => null);
+    if (res === null || res.status !== 202) this.proc.kill("SIGTERM");
+    return this.exit();
+  }
+
+  /** Resident memory in KiB, from /proc (Linux targets only). */
+  rssKiB(): number {
+    const status = readFileSync(`/proc/${this.proc.pid}/status`, "utf8");
+    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  }
+}
+
+async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string | null> {
+  const decoder = new TextDecoder();
+  let text = "";
+  for await (const chunk of stream) {
+    text += decoder.decode(chunk, { stream: true });
+    const newline = text.indexOf("\n");
+    if (newline >= 0) return text.slice(0, newline);
+  }
+  return null;
+}
+
+/** Runs the CLI to completion (bad configurations, --help). */
+export async function runCli(
+  t: Target,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const proc = Bun.spawn([...t.argv, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...t.env, ...env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const timer = setTimeout(() => proc.kill("SIGKILL"), 30_000);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}

@@ -1,0 +1,46 @@
+import { expect, test } from "bun:test";
+import { canConnect, connect, readAll, randomBytes, sha256 } from "./clients.ts";
+import { describeTargets, ServerProcess } from "./harness.ts";
+
+describeTargets("POST /shutdown lets an in-flight transfer finish, then exits 0 and frees the port", (t) => {
+  test("transfer started before /shutdown completes", async () => {
+    const server = await ServerProcess.start(t, ["--drain-timeout", "20000"]);
+    const socket = await connect(server.echoPort);
+    const payload = randomBytes(4 * 1024 * 1024);
+    const back = readAll(socket, 60_000);
+    // Write in pieces over ~600 ms so the shutdown lands mid-transfer.
+    const pieces = 12;
+    const step = payload.length / pieces;
+    for (let i = 0; i < pieces; i++) {
+      socket.write(payload.subarray(i * step, (i + 1) * step));
+      if (i === 3) {
+        const res = await server.admin("/shutdown", { method: "POST" });
+        expect(res.status).toBe(202);
+        // A second request is harmless.
+        expect((await server.admin("/shutdown", { method: "POST" })).status).toBe(202);
+      }
+      await Bun.sleep(50);
+    }
+    // New connections are refused while the old one drains.
+    expect(await canConnect(server.echoPort)).toBe(false);
+    socket.end();
+    const received = await back;
+    expect(sha256(received)).toBe(sha256(payload));
+    expect(await server.exit()).toBe(0);
+    expect(server.stderrText).toContain("shutting down");
+    // The port is free again: a new listener can take it.
+    const again = Bun.listen({ hostname: "127.0.0.1", port: server.echoPort, socket: { data() {} } });
+    again.stop(true);
+  });
+
+  test("the drain timeout closes connections that do not finish", async () => {
+    const server = await ServerProcess.start(t, ["--drain-timeout", "300"]);
+    const socket = await connect(server.echoPort);
+    const closed = readAll(socket, 10_000);
+    socket.write("still here");
+    expect((await server.admin("/shutdown", { method: "POST" })).status).toBe(202);
+    expect((await closed).toString()).toBe("still here");
+    expect(await server.exit()).toBe(0);
+    expect(server.stderrText).toContain("drain timeout");
+  });
+});
