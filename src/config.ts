@@ -128,6 +128,8 @@ function parseFlags(argv: string[]): FlagValues {
     if (unknown) throw new ConfigError(`unknown option ${unknown[1]} (see --help)`);
     const missing = /Option '(-\S+?)(?:, -\S+)?(?: <value>)?' argument missing/.exec(text);
     if (missing) throw new ConfigError(`${missing[1]}: needs a value (see --help)`);
+    const ambiguous = /Option '(-\S+?)(?:, -\S+)?' argument is ambiguous/.exec(text);
+    if (ambiguous) throw new ConfigError(`${ambiguous[1]}: a value starting with "-" must be written ${ambiguous[1]}=VALUE`);
     const positional = /Unexpected argument '([^']+)'/.exec(text);
     if (positional) throw new ConfigError(`unexpected argument ${JSON.stringify(positional[1])}: options start with -- (see --help)`);
     throw new ConfigError(text);

@@ -35,12 +35,14 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const { server, ready } = started;
-  process.stdout.write(`${JSON.stringify(ready)}\n`);
-  log.info(`echo on ${ready.echo.host}:${ready.echo.port}, admin on http://${ready.admin.host}:${ready.admin.port} (${ready.backend}, ${ready.workers} workers)`);
-  // A second signal during the drain skips the rest of it.
+  // Handlers go in before the ready line, so a script that signals as soon
+  // as it reads the line gets a graceful stop. A second signal during the
+  // drain skips the rest of it.
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => server.shutdown(signal, true));
   }
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
+  log.info(`echo on ${ready.echo.host}:${ready.echo.port}, admin on http://${ready.admin.host}:${ready.admin.port} (${ready.backend}, ${ready.workers} workers)`);
   return server.done;
 }
 

@@ -39,6 +39,8 @@ export const Field = {
   IdleClosed: 14,
 } as const;
 const FIELDS = 16;
+/** How long a reader waits for a writer stuck mid-publish before giving up. */
+const READ_SETTLE_MS = 1000;
 
 export const ThreadState = { Starting: 0, Waiting: 1, Running: 2, Exited: 3 } as const;
 const STATE_NAMES = ["starting", "waiting", "running", "exited"] as const;
@@ -64,14 +66,24 @@ export class StatsLayout {
     return new StatsLayout(new SharedArrayBuffer(rowsOffset + workers * FIELDS * 8), workers);
   }
 
-  /** A consistent copy of worker `index`'s row. */
+  /**
+   * A consistent copy of worker `index`'s row; never half of one. A writer
+   * preempted mid-publish holds readers up until it runs again, so the bound
+   * is in time, not attempts.
+   */
   readRow(index: number, out = new Float64Array(FIELDS)): Float64Array {
     const base = index * FIELDS;
-    for (let attempt = 0; ; attempt++) {
+    let deadline = 0;
+    for (let attempt = 1; ; attempt++) {
       const before = Atomics.load(this.seq, index);
-      if ((before & 1) === 0 || attempt > 1000) {
+      if ((before & 1) === 0) {
         for (let f = 0; f < FIELDS; f++) out[f] = this.rows[base + f]!;
-        if (Atomics.load(this.seq, index) === before || attempt > 1000) return out;
+        if (Atomics.load(this.seq, index) === before) return out;
+      }
+      if ((attempt & 0xfff) === 0) {
+        const now = performance.now();
+        if (deadline === 0) deadline = now + READ_SETTLE_MS;
+        else if (now > deadline) throw new Error(`stats row ${index} did not settle within ${READ_SETTLE_MS} ms`);
       }
     }
   }

@@ -1,0 +1,119 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, parseCli, type EchoConfig } from "../../src/config.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "iocp-echo-unit-"));
+function file(name: string, content: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+function run(argv: string[], env: Record<string, string> = {}): EchoConfig {
+  const r = parseCli(argv, env);
+  if (r.kind !== "run") throw new Error(`expected a run, got ${r.kind}`);
+  return r.config;
+}
+
+function refusal(argv: string[], env: Record<string, string> = {}): string {
+  try {
+    parseCli(argv, env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("configuration defaults", () => {
+  test("match the contract", () => {
+    const c = run([]);
+    expect(c).toMatchObject({
+      port: 6000,
+      host: "0.0.0.0",
+      adminPort: 9000,
+      adminHost: "127.0.0.1",
+      bufferSize: 8192,
+      maxConnections: 10000,
+      idleTimeout: 0,
+      drainTimeout: 5000,
+      backend: "auto",
+      logLevel: "info",
+      adminToken: undefined,
+    });
+    expect(c.workers).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("configuration precedence: defaults < file < environment < flags", () => {
+  const path = file("layers.json", JSON.stringify({ port: 7001, workers: 3, bufferSize: 4096 }));
+  test("the file overrides defaults", () => {
+    expect(run(["--config", path]).port).toBe(7001);
+  });
+  test("the environment overrides the file", () => {
+    const c = run(["--config", path], { IOCP_ECHO_PORT: "7002" });
+    expect([c.port, c.workers]).toEqual([7002, 3]);
+  });
+  test("flags override the environment", () => {
+    const c = run(["--config", path, "--port=7003"], { IOCP_ECHO_PORT: "7002", IOCP_ECHO_WORKERS: "5" });
+    expect([c.port, c.workers, c.bufferSize]).toEqual([7003, 5, 4096]);
+  });
+  test("IOCP_ECHO_CONFIG names the file when --config does not", () => {
+    expect(run([], { IOCP_ECHO_CONFIG: path }).port).toBe(7001);
+  });
+  test("an empty environment variable counts as unset", () => {
+    expect(run([], { IOCP_ECHO_PORT: "" }).port).toBe(6000);
+  });
+});
+
+describe("configuration refusals name the option and what it accepts", () => {
+  const cases: [string, string[], Record<string, string>, RegExp][] = [
+    ["port too high", ["--port", "65536"], {}, /^--port: must be an integer from 0 to 65535.*got 65536/],
+    ["negative port", ["--port=-1"], {}, /^--port: must be an integer from 0 to 65535/],
+    ["a dash value without =", ["--port", "-1"], {}, /^--port: a value starting with "-" must be written --port=VALUE/],
+    ["port not a number", ["--port", "60x"], {}, /^--port: .*got "60x"/],
+    ["fractional workers", ["--workers", "1.5"], {}, /^--workers: must be an integer from 1 to 256/],
+    ["zero workers", ["--workers", "0"], {}, /^--workers: must be an integer from 1 to 256/],
+    ["tiny buffer", ["--buffer-size", "10"], {}, /^--buffer-size: must be a number of bytes from 64 to 16777216/],
+    ["zero max connections", ["--max-connections", "0"], {}, /^--max-connections: must be an integer from 1/],
+    ["negative idle timeout", ["--idle-timeout=-5"], {}, /^--idle-timeout: must be milliseconds from 0/],
+    ["host name instead of address", ["--host", "example.com"], {}, /^--host: must be an IPv4 or IPv6 address/],
+    ["unknown backend", ["--backend", "kqueue"], {}, /^--backend: must be one of auto, iocp, io_uring/],
+    ["unknown log level", ["--log-level", "loud"], {}, /^--log-level: must be one of error, warn, info, debug/],
+    ["short token", ["--admin-token", "abc"], {}, /^--admin-token: must be 8 to 512 printable characters/],
+    ["unknown flag", ["--bogus"], {}, /^unknown option --bogus/],
+    ["flag without a value", ["--port"], {}, /^--port: needs a value/],
+    ["stray positional argument", ["6000"], {}, /^unexpected argument "6000"/],
+    ["bad environment value", [], { IOCP_ECHO_ADMIN_PORT: "ninety" }, /^IOCP_ECHO_ADMIN_PORT: must be an integer from 0 to 65535/],
+    ["public admin host without a token", ["--admin-host", "0.0.0.0"], {}, /^--admin-host 0\.0\.0\.0 is not a loopback address/],
+  ];
+  for (const [name, argv, env, message] of cases) {
+    test(name, () => expect(refusal(argv, env)).toMatch(message));
+  }
+
+  test("a public admin host with a token is accepted", () => {
+    expect(run(["--admin-host", "0.0.0.0", "--admin-token", "long-enough-token"]).adminHost).toBe("0.0.0.0");
+  });
+  test("IPv6 loopback admin host needs no token", () => {
+    expect(run(["--admin-host", "::1"]).adminHost).toBe("::1");
+  });
+});
+
+describe("config file problems", () => {
+  test("missing file", () => expect(refusal(["--config", join(dir, "nope.json")])).toMatch(/^--config: cannot read .*ENOENT/));
+  test("malformed JSON", () => expect(refusal(["--config", file("bad.json", "{")])).toMatch(/is not valid JSON/));
+  test("not an object", () => expect(refusal(["--config", file("arr.json", "[1]")])).toMatch(/must hold a JSON object/));
+  test("unknown key", () =>
+    expect(refusal(["--config", file("key.json", '{"prot": 1}')])).toMatch(/unknown option "prot" \(accepted: port, host/));
+  test("wrong type names the file and key", () =>
+    expect(refusal(["--config", file("type.json", '{"port": "6000"}')])).toMatch(/type\.json: port: must be an integer.*got "6000"/));
+});
+
+describe("--help and --version", () => {
+  test("win over everything else", () => {
+    expect(parseCli(["--port", "1", "--help"], {}).kind).toBe("help");
+    expect(parseCli(["--version"], {}).kind).toBe("version");
+  });
+});
