@@ -9,7 +9,7 @@ import { createLogger } from "./log.ts";
 import { EchoServer, StartupError } from "./server.ts";
 
 async function main(argv: string[]): Promise<number> {
-  let request;
+  let request: ReturnType<typeof parseCli>;
   try {
     request = parseCli(argv, process.env);
   } catch (error) {
@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const log = createLogger(request.config.logLevel);
-  let started;
+  let started: Awaited<ReturnType<typeof EchoServer.start>>;
   try {
     started = await EchoServer.start(request.config, log);
   } catch (error) {

@@ -195,7 +195,7 @@ export class EchoServer {
 
   /** Posts one exit key per worker and joins them. */
   private async stopWorkers(): Promise<boolean> {
-    this.workers.forEach((_, index) => this.host.post(index, Command.Exit));
+    for (let index = 0; index < this.workers.length; index++) this.host.post(index, Command.Exit);
     const all = Promise.all(this.workers.map((w) => w.exited)).then(() => true);
     const late = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), WORKER_EXIT_TIMEOUT_MS));
     const joined = await Promise.race([all, late]);

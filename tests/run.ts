@@ -3,6 +3,8 @@
  * `N passed, N failed, N skipped` so a run that executed nothing is visible.
  * Exit status: non-zero when anything failed or nothing ran.
  */
+export {};
+
 const args = ["test", "--timeout", "120000", ...process.argv.slice(2)];
 const proc = Bun.spawn([process.execPath, ...args], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
 

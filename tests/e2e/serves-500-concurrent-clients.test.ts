@@ -12,7 +12,7 @@ describeTargets("serves 500 concurrent clients, each getting its own bytes back"
   test(`${CLIENTS} clients at once`, async () => {
     const payloads = Array.from({ length: CLIENTS }, (_, i) => randomBytes(1000 + i * 37));
     const results = await Promise.all(payloads.map((p) => echoOnce(server.echoPort, p)));
-    results.forEach((back, i) => expect(sha256(back)).toBe(sha256(payloads[i]!)));
+    for (const [i, back] of results.entries()) expect(sha256(back)).toBe(sha256(payloads[i]!));
     const stats = (await (await server.admin("/stats")).json()) as { connections: { accepted: number; peak: number } };
     expect(stats.connections.accepted).toBe(CLIENTS);
     expect(stats.connections.peak).toBeGreaterThan(1);

@@ -4,14 +4,14 @@ import { snapshot, StatsLayout } from "../../src/stats.ts";
 
 function deps(over: Partial<AdminDeps> = {}): AdminDeps & { shutdowns: number } {
   const layout = StatsLayout.create(2);
-  const d = {
+  const d: AdminDeps & { shutdowns: number } = {
     shutdowns: 0,
     stats: () => snapshot(layout, "fake", 0, 1000),
     threads: () => [
       { id: 0, threadId: 11, state: "waiting" as const, completions: 5, lastActivity: null },
       { id: 1, threadId: 12, state: "running" as const, completions: 7, lastActivity: null },
     ],
-    shutdown: () => d.shutdowns++ === 0,
+    shutdown: (): boolean => d.shutdowns++ === 0,
     unhealthy: () => null,
     ...over,
   };

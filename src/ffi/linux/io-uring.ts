@@ -94,7 +94,6 @@ export class Ring {
   private readonly sqe8: Uint8Array;
   private readonly sqe16: Uint16Array;
   private readonly sqe32: Uint32Array;
-  private readonly sqHead: number;
   private readonly sqTail: number;
   private readonly sqMask: number;
   private readonly sqEntries: number;
@@ -102,7 +101,11 @@ export class Ring {
   private readonly cqTail: number;
   private readonly cqMask: number;
   private readonly cqesWord: number;
-  /** Our private copy of the SQ tail; published before each enter. */
+  /**
+   * Our private copy of the SQ tail, published before each enter. Without
+   * SQPOLL the kernel takes SQEs only inside io_uring_enter, whose return
+   * value says how many, so `submitted` stands in for the SQ head.
+   */
   private tail = 0;
   private submitted = 0;
 
@@ -126,7 +129,6 @@ export class Ring {
     this.sqe8 = new Uint8Array(this.sqes.bytes);
     this.sqe16 = new Uint16Array(this.sqes.bytes);
     this.sqe32 = new Uint32Array(this.sqes.bytes);
-    this.sqHead = sq(0) / 4;
     this.sqTail = sq(1) / 4;
     this.sqMask = this.ringU32[sq(2) / 4]!;
     this.sqEntries = sqEntries;

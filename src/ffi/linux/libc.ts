@@ -32,7 +32,8 @@ const lib = dlopen("libc.so.6", {
   // https://man7.org/linux/man-pages/man2/listen.2.html
   listen: { args: [int, int], returns: int },
   // https://man7.org/linux/man-pages/man2/mmap.2.html
-  mmap: { args: [void_ptr, size_t, int, int, int, i64], returns: void_ptr },
+  // Returns i64_fast so that MAP_FAILED arrives as exactly -1.
+  mmap: { args: [void_ptr, size_t, int, int, int, i64], returns: long },
   // https://man7.org/linux/man-pages/man2/munmap.2.html
   munmap: { args: [void_ptr, size_t], returns: int },
   // https://man7.org/linux/man-pages/man2/setrlimit.2.html
@@ -88,8 +89,8 @@ export interface NativeMemory {
 
 /** mmap(2) with the failure value turned into an OsError. */
 export function mapMemory(length: number, prot: number, flags: number, fd = -1, offset = 0): NativeMemory {
-  const address = libc.mmap(null, length, prot, flags, fd, offset) as number | null;
-  if (address === null || address === MAP_FAILED || address === 0xffffffffffffffff) {
+  const address = Number(libc.mmap(null, length, prot, flags, fd, offset));
+  if (address === MAP_FAILED) {
     throw OsError.fromErrno("mmap", lastErrno(), `${length} bytes`);
   }
   return { address, bytes: toArrayBuffer(address as Pointer, 0, length) };

@@ -41,7 +41,7 @@ function writeSockaddr(host: string, port: number): { family: number; length: nu
   if (isIPv4(host)) {
     view.setUint16(SOCKADDR, AF_INET, true);
     view.setUint16(SOCKADDR + 2, port, false);
-    host.split(".").forEach((part, i) => (bytes[SOCKADDR + 4 + i] = Number(part)));
+    bytes.set(host.split(".").map(Number), SOCKADDR + 4);
     return { family: AF_INET, length: 16 };
   }
   view.setUint16(SOCKADDR, AF_INET6, true);
@@ -58,11 +58,11 @@ export function ipv6Bytes(host: string): Uint8Array {
   const left = groups(head);
   const right = tail === undefined ? [] : groups(tail);
   const all = [...left, ...Array(8 - left.length - right.length).fill("0"), ...right];
-  all.forEach((g, i) => {
+  for (const [i, g] of all.entries()) {
     const v = parseInt(g, 16);
     out[i * 2] = v >> 8;
     out[i * 2 + 1] = v & 0xff;
-  });
+  }
   return out;
 }
 
