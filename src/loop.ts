@@ -3,7 +3,7 @@
  * to each completion, issue what it asks for. Backend-agnostic: it talks to
  * a WorkerQueue only, and allocates nothing per message.
  */
-import { Action, ConnTable, echoStep, SlotPool, SlotState } from "./echo.ts";
+import { Action, echoStep, SlotState, type ConnTable, type SlotPool } from "./echo.ts";
 import { Command, CompletionBatch, OpKind, type IssueResult, type WorkerQueue } from "./ffi/engine.ts";
 import { ERRNO } from "./ffi/os-error.ts";
 import { Field, Phase, ThreadState, type StatsLayout, type StatsWriter } from "./stats.ts";
@@ -13,6 +13,13 @@ export interface LoopOptions {
   maxConnections: number;
   /** 0: connections may stay idle for ever. */
   idleTimeoutMs: number;
+  /**
+   * Which slots this worker sweeps for idleness and closes on exit: every
+   * `scanStride`-th from `scanOffset`. A private table is swept whole (0, 1);
+   * a shared one is split between the workers.
+   */
+  scanOffset: number;
+  scanStride: number;
 }
 
 const BATCH_CAPACITY = 256;
@@ -21,14 +28,10 @@ const ACCEPT_RETRIES_BEFORE_BACKOFF = 3;
 const MAX_TICK_MS = 1000;
 
 export class CompletionLoop {
-  private readonly table: ConnTable;
-  private readonly pool: SlotPool;
   private readonly batch = new CompletionBatch(BATCH_CAPACITY);
   private readonly c: Float64Array;
   private readonly tickMs: number;
   private now = Date.now();
-  private open = 0;
-  private accepting = false;
   private acceptFailures = 0;
   private timerArmed = false;
   private exiting = false;
@@ -38,9 +41,9 @@ export class CompletionLoop {
     private readonly layout: StatsLayout,
     private readonly stats: StatsWriter,
     private readonly options: LoopOptions,
+    private readonly table: ConnTable,
+    private readonly pool: SlotPool,
   ) {
-    this.table = new ConnTable(options.slots);
-    this.pool = new SlotPool(options.slots);
     this.c = stats.local;
     this.tickMs = options.idleTimeoutMs > 0 ? Math.min(MAX_TICK_MS, Math.max(10, options.idleTimeoutMs / 4)) : MAX_TICK_MS;
   }
@@ -70,7 +73,7 @@ export class CompletionLoop {
   }
 
   private finished(): boolean {
-    return this.exiting && !this.accepting && !this.timerArmed && this.open === 0;
+    return this.exiting && !this.queue.acceptPending && !this.timerArmed && this.table.openCount() === 0;
   }
 
   private dispatch(): void {
@@ -78,7 +81,7 @@ export class CompletionLoop {
     for (let i = 0; i < b.count; i++) {
       const op = b.op[i]!;
       if (op === OpKind.Recv || op === OpKind.Send) this.onIo(b.slot[i]!, b.gen[i]!, op, b.res[i]!);
-      else if (op === OpKind.Accept) this.onAccept(b.res[i]!, b.more[i]!);
+      else if (op === OpKind.Accept) this.onAccept(b.res[i]!);
       else if (op === OpKind.Timer) this.onTimer();
       else if (op === OpKind.Control) this.onCommand(b.res[i]!);
       // OpKind.Cancel: a cancel that found nothing to cancel; nothing to do.
@@ -87,7 +90,7 @@ export class CompletionLoop {
 
   private onIo(slot: number, gen: number, op: number, res: number): void {
     const t = this.table;
-    const closing = t.state[slot] === SlotState.Closing;
+    const closing = t.settle(slot) === SlotState.Closing;
     const action = echoStep(t, slot, gen, op, res);
     if (action === Action.Ignore) return;
     const c = this.c;
@@ -117,13 +120,10 @@ export class CompletionLoop {
     this.table.free(slot);
     this.pool.give(slot);
     this.stats.closeConnection();
-    this.open--;
-    this.c[Field.Active] = this.open;
     this.c[Field.Closed]!++;
   }
 
-  private onAccept(res: number, more: number): void {
-    if (more === 0) this.accepting = false;
+  private onAccept(res: number): void {
     if (res >= 0) {
       this.acceptFailures = 0;
       this.admit(res);
@@ -131,7 +131,7 @@ export class CompletionLoop {
       this.acceptFailures++;
       this.c[Field.Errors]!++;
     }
-    if (!this.accepting && this.acceptFailures < ACCEPT_RETRIES_BEFORE_BACKOFF) this.armAccept();
+    if (this.acceptFailures < ACCEPT_RETRIES_BEFORE_BACKOFF) this.armAccept();
   }
 
   /** A new connection: give it a slot and its first recv, or refuse it. */
@@ -145,8 +145,6 @@ export class CompletionLoop {
     }
     const gen = this.table.open(slot, this.now);
     this.queue.adopt(token, slot, gen);
-    this.open++;
-    c[Field.Active] = this.open;
     c[Field.Accepted]!++;
     this.issued(slot, this.queue.recv(slot, gen));
   }
@@ -159,8 +157,8 @@ export class CompletionLoop {
   }
 
   private armAccept(): void {
-    if (this.accepting || this.exiting || this.layout.phase() !== Phase.Running) return;
-    if (this.queue.startAccepting() === "pending") this.accepting = true;
+    if (this.queue.acceptPending || this.exiting || this.layout.phase() !== Phase.Running) return;
+    this.queue.startAccepting();
   }
 
   private armTimer(): void {
@@ -182,27 +180,34 @@ export class CompletionLoop {
 
   private closeIdle(activeSince: number): void {
     const t = this.table;
-    for (let slot = 0; slot < t.slots; slot++) {
-      if (t.state[slot] === SlotState.Open && t.lastActive[slot]! < activeSince) {
+    const { scanOffset, scanStride } = this.options;
+    for (let slot = scanOffset; slot < t.slots; slot += scanStride) {
+      if (t.state[slot] === SlotState.Open && t.lastActive[slot]! < activeSince && this.abortSlot(slot)) {
         this.c[Field.IdleClosed]!++;
-        this.abortSlot(slot);
       }
     }
   }
 
-  private abortSlot(slot: number): void {
-    this.table.state[slot] = SlotState.Closing;
+  /** Make an open slot's outstanding operation finish; its completion closes it. */
+  private abortSlot(slot: number): boolean {
+    if (!this.table.beginAbort(slot)) return false;
     this.queue.abort(slot);
+    this.table.endAbort(slot);
+    return true;
   }
 
   private onCommand(command: number): void {
-    if (command !== Command.Exit || this.exiting) return;
+    if (command !== Command.Exit) return;
+    if (this.exiting) {
+      this.queue.passOn(command);
+      return;
+    }
     this.exiting = true;
-    if (this.accepting) this.queue.stopAccepting();
+    if (this.queue.acceptPending) this.queue.stopAccepting();
     if (this.timerArmed) this.queue.cancelTimer();
-    const t = this.table;
-    for (let slot = 0; slot < t.slots; slot++) {
-      if (t.state[slot] === SlotState.Open) this.abortSlot(slot);
+    const { scanOffset, scanStride } = this.options;
+    for (let slot = scanOffset; slot < this.table.slots; slot += scanStride) {
+      if (this.table.state[slot] === SlotState.Open) this.abortSlot(slot);
     }
   }
 }

@@ -8,6 +8,7 @@
  * the workers; close the listener, the engine and the admin API.
  */
 import { createAdminApp } from "./admin/app.ts";
+import { ConnTable, SlotPool } from "./echo.ts";
 import { serveAdmin, type AdminServer } from "./admin/serve.ts";
 import type { EchoConfig } from "./config.ts";
 import { backendAvailable, Command, openHost, resolveBackend, type BoundAddress, type EngineHost } from "./ffi/engine.ts";
@@ -41,6 +42,7 @@ interface WorkerSlot {
 
 export class EchoServer {
   private readonly layout: StatsLayout;
+  private readonly shared: WorkerStart["shared"];
   private readonly workers: WorkerSlot[] = [];
   private admin: AdminServer | null = null;
   private readonly startedAt = Date.now();
@@ -56,6 +58,7 @@ export class EchoServer {
     private readonly log: Logger,
   ) {
     this.layout = StatsLayout.create(config.workers);
+    this.shared = host.sharesConnections ? EchoServer.sharedTables(config.maxConnections) : null;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
@@ -77,6 +80,14 @@ export class EchoServer {
       await server.abandon();
       throw error instanceof StartupError ? error : new StartupError((error as Error).message);
     }
+  }
+
+  /** One table and pool for all workers, for backends where any worker takes any completion. */
+  private static sharedTables(slots: number): WorkerStart["shared"] {
+    const table = new SharedArrayBuffer(ConnTable.bytesFor(slots));
+    const pool = new SharedArrayBuffer(SlotPool.bytesFor(slots));
+    new SlotPool(slots, pool); // fills it once
+    return { table, pool };
   }
 
   private async open(): Promise<ReadyLine> {
@@ -149,7 +160,14 @@ export class EchoServer {
         workers: config.workers,
         params: this.host.workerParams(config.maxConnections, config.bufferSize),
         stats: this.layout.buffer,
-        loop: { slots: config.maxConnections, maxConnections: config.maxConnections, idleTimeoutMs: config.idleTimeout },
+        shared: this.shared,
+        loop: {
+          slots: config.maxConnections,
+          maxConnections: config.maxConnections,
+          idleTimeoutMs: config.idleTimeout,
+          scanOffset: this.shared ? index : 0,
+          scanStride: this.shared ? config.workers : 1,
+        },
       };
       worker.postMessage(start);
       void echo;

@@ -8,6 +8,8 @@ export interface WorkerStart {
   workers: number;
   params: WorkerParams;
   stats: SharedArrayBuffer;
+  /** The connection table and slot pool all workers share, or null for private ones. */
+  shared: { table: SharedArrayBuffer; pool: SharedArrayBuffer } | null;
   loop: LoopOptions;
 }
 

@@ -4,6 +4,7 @@
  * this thread in the kernel; the main thread reaches it only through
  * completions (the exit key), never through messages.
  */
+import { ConnTable, SlotPool } from "./echo.ts";
 import { openWorkerQueue } from "./ffi/engine.ts";
 import { CompletionLoop } from "./loop.ts";
 import { StatsLayout, StatsWriter } from "./stats.ts";
@@ -18,7 +19,10 @@ self.onmessage = async (event: MessageEvent<WorkerStart>) => {
     const queue = await openWorkerQueue(start.params);
     const layout = new StatsLayout(start.stats, start.workers);
     report({ type: "ready", handle: queue.handle, threadId: queue.threadId });
-    new CompletionLoop(queue, layout, new StatsWriter(layout, start.index), start.loop).run();
+    const { slots } = start.loop;
+    const table = start.shared ? new ConnTable(slots, start.shared.table) : new ConnTable(slots);
+    const pool = start.shared ? new SlotPool(slots, start.shared.pool, false) : new SlotPool(slots);
+    new CompletionLoop(queue, layout, new StatsWriter(layout, start.index), start.loop, table, pool).run();
     queue.dispose();
     report({ type: "exited" });
   } catch (error) {

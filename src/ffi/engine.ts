@@ -94,6 +94,18 @@ export interface WorkerQueue {
   startAccepting(): IssueResult;
   /** Withdraw this worker's pending accept; its completion still arrives. */
   stopAccepting(): void;
+  /**
+   * Whether an accept this worker must wait for before it exits is still
+   * outstanding: its own ring's accept on Linux; any AcceptEx on the shared
+   * port on Windows.
+   */
+  readonly acceptPending: boolean;
+  /**
+   * Hand on a command this worker has already acted on. On a shared port a
+   * worker can dequeue a second worker's exit key; it must re-post it, not
+   * swallow it. Per-worker rings never deliver another worker's key.
+   */
+  passOn(command: number): void;
   /** Give an accepted connection (an Accept result) a slot and generation. */
   adopt(token: number, slot: number, gen: number): void;
   /** Close an accepted connection that gets no slot (over the limit). */
@@ -118,6 +130,11 @@ export interface WorkerQueue {
 
 export interface EngineHost {
   readonly backend: BackendName;
+  /**
+   * True when any worker may take any completion (one shared IOCP port):
+   * the connection table and slot pool are then shared by all workers.
+   */
+  readonly sharesConnections: boolean;
   /** Bind and listen; throws an OsError naming the address on failure. */
   listen(host: string, port: number, backlog: number): BoundAddress;
   /** Structured-cloneable data a worker needs to open its queue. */
@@ -140,6 +157,8 @@ export interface WorkerParams {
   port: string;
   slots: number;
   bufferBytes: number;
+  /** Backend-specific shared memory (the IOCP slab and its bookkeeping). */
+  extra?: Record<string, string | number | SharedArrayBuffer>;
 }
 
 /** `auto` resolves here, and only here, from the platform. */

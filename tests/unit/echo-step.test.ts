@@ -98,3 +98,38 @@ describe("the slot pool", () => {
     expect(pool.take()).toBe(a);
   });
 });
+
+describe("a table shared between workers", () => {
+  test("two views of one SharedArrayBuffer see the same slots and open count", () => {
+    const buffer = new SharedArrayBuffer(ConnTable.bytesFor(8));
+    const a = new ConnTable(8, buffer);
+    const b = new ConnTable(8, buffer);
+    const gen = a.open(5, 123);
+    expect(b.gen[5]).toBe(gen);
+    expect(b.lastActive[5]).toBe(123);
+    expect(b.openCount()).toBe(1);
+    b.free(5);
+    expect(a.openCount()).toBe(0);
+  });
+
+  test("only one aborter wins a slot, and a completion waits for it to finish", () => {
+    const t = new ConnTable(2);
+    const gen = t.open(1, 0);
+    expect(t.beginAbort(1)).toBe(true);
+    expect(t.beginAbort(1)).toBe(false);
+    t.endAbort(1);
+    expect(t.settle(1)).toBe(SlotState.Closing);
+    expect(echoStep(t, 1, gen, EchoOp.Recv, 50)).toBe(Action.Close);
+  });
+
+  test("a shared pool hands each slot to one taker only", () => {
+    const buffer = new SharedArrayBuffer(SlotPool.bytesFor(4));
+    const a = new SlotPool(4, buffer);
+    const b = new SlotPool(4, buffer, false);
+    const got = [a.take(), b.take(), a.take(), b.take()];
+    expect(new Set(got).size).toBe(4);
+    expect(a.take()).toBe(-1);
+    b.give(got[0]!);
+    expect(a.available).toBe(1);
+  });
+});

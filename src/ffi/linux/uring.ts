@@ -60,6 +60,7 @@ function requireOps(ring: Ring): void {
 
 class UringHost implements EngineHost {
   readonly backend = "io_uring" as const;
+  readonly sharesConnections = false;
   private listener = -1;
   private readonly ringFds: number[] = [];
 
@@ -127,6 +128,7 @@ class UringQueue implements WorkerQueue {
   private readonly timespecAddress: number;
   private readonly listener: number;
   private multishot = true;
+  private acceptArmed = false;
 
   constructor(
     private readonly ring: Ring,
@@ -149,7 +151,16 @@ class UringQueue implements WorkerQueue {
     // LIFETIME: no buffer; the kernel returns the new fd in cqe.res.
     const ioprio = this.multishot ? IORING_ACCEPT_MULTISHOT : 0;
     this.ring.prep(IORING_OP.ACCEPT, this.listener, 0, 0, 0, SOCK_CLOEXEC, userLo(0, OpKind.Accept), 0, ioprio);
+    this.acceptArmed = true;
     return "pending";
+  }
+
+  get acceptPending(): boolean {
+    return this.acceptArmed;
+  }
+
+  passOn(): void {
+    // A key in this ring was posted to this worker alone: nothing to hand on.
   }
 
   stopAccepting(): void {
@@ -226,6 +237,7 @@ class UringQueue implements WorkerQueue {
       // Multishot accept arrived in 5.19; an older kernel rejects it with
       // EINVAL, after which every accept is armed single-shot.
       if (op === OpKind.Accept && res === -22) this.multishot = false;
+      if (op === OpKind.Accept && more === 0) this.acceptArmed = false;
       batch.push(op, slotOf(lo), ring.cqeUserHi(word), res, more);
     }
     ring.consume(n);

@@ -1,0 +1,43 @@
+/**
+ * kernel32 entry points, hand-written from the Microsoft docs (linked per
+ * entry). Each call's last-error is read by the wrapper that made the call,
+ * straight after it returns (see lastError()).
+ */
+import { dlopen, FFIType } from "bun:ffi";
+import { BOOL, DWORD, HANDLE, HANDLE_RESULT, LPVOID, LPVOID_RESULT, SIZE_T, UCHAR, ULONG, ULONG_PTR } from "./types.ts";
+
+const lib = dlopen("kernel32.dll", {
+  // https://learn.microsoft.com/en-us/windows/win32/api/ioapiset/nf-ioapiset-cancelioex
+  CancelIoEx: { args: [HANDLE, LPVOID], returns: BOOL },
+  // https://learn.microsoft.com/en-us/windows/win32/api/handleapi/nf-handleapi-closehandle
+  CloseHandle: { args: [HANDLE], returns: BOOL },
+  // https://learn.microsoft.com/en-us/windows/win32/fileio/createiocompletionport
+  CreateIoCompletionPort: { args: [HANDLE, HANDLE, ULONG_PTR, DWORD], returns: HANDLE_RESULT },
+  // https://learn.microsoft.com/en-us/windows/win32/api/processthreadsapi/nf-processthreadsapi-getcurrentthreadid
+  GetCurrentThreadId: { args: [], returns: DWORD },
+  // https://learn.microsoft.com/en-us/windows/win32/api/errhandlingapi/nf-errhandlingapi-getlasterror
+  GetLastError: { args: [], returns: DWORD },
+  // https://learn.microsoft.com/en-us/windows/win32/fileio/getqueuedcompletionstatusex-func
+  GetQueuedCompletionStatusEx: { args: [HANDLE, LPVOID, ULONG, LPVOID, DWORD, BOOL], returns: BOOL },
+  // https://learn.microsoft.com/en-us/windows/win32/fileio/postqueuedcompletionstatus
+  PostQueuedCompletionStatus: { args: [HANDLE, DWORD, ULONG_PTR, LPVOID], returns: BOOL },
+  // https://learn.microsoft.com/en-us/windows/win32/api/winbase/nf-winbase-setfilecompletionnotificationmodes
+  SetFileCompletionNotificationModes: { args: [HANDLE, UCHAR], returns: BOOL },
+  // https://learn.microsoft.com/en-us/windows/win32/api/memoryapi/nf-memoryapi-virtualalloc
+  VirtualAlloc: { args: [LPVOID, SIZE_T, DWORD, DWORD], returns: LPVOID_RESULT },
+  // https://learn.microsoft.com/en-us/windows/win32/api/memoryapi/nf-memoryapi-virtualfree
+  VirtualFree: { args: [LPVOID, SIZE_T, DWORD], returns: BOOL },
+});
+
+export const kernel32 = lib.symbols;
+export { FFIType };
+
+export const INFINITE = 0xffffffff;
+export const WAIT_TIMEOUT = 258;
+export const ERROR_IO_PENDING = 997;
+export const MEM_COMMIT = 0x1000;
+export const MEM_RESERVE = 0x2000;
+export const MEM_RELEASE = 0x8000;
+export const PAGE_READWRITE = 0x04;
+/** sizeof(OVERLAPPED_ENTRY) on x64: key, lpOverlapped, Internal, bytes + padding. */
+export const OVERLAPPED_ENTRY_BYTES = 32;

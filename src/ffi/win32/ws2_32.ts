@@ -1,0 +1,56 @@
+/**
+ * ws2_32 entry points, hand-written from the Microsoft docs (linked per
+ * entry). AcceptEx and GetAcceptExSockaddrs are not here: they live behind
+ * WSAIoctl(SIO_GET_EXTENSION_FUNCTION_POINTER), see mswsock.ts.
+ */
+import { dlopen } from "bun:ffi";
+import { DWORD, INT, LPVOID, SOCKET, SOCKET_RESULT, WORD } from "./types.ts";
+
+const lib = dlopen("ws2_32.dll", {
+  // https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-bind
+  bind: { args: [SOCKET, LPVOID, INT], returns: INT },
+  // https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-closesocket
+  closesocket: { args: [SOCKET], returns: INT },
+  // https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-getsockname
+  getsockname: { args: [SOCKET, LPVOID, LPVOID], returns: INT },
+  // https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-listen
+  listen: { args: [SOCKET, INT], returns: INT },
+  // https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-setsockopt
+  setsockopt: { args: [SOCKET, INT, INT, LPVOID, INT], returns: INT },
+  // https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-shutdown
+  shutdown: { args: [SOCKET, INT], returns: INT },
+  // https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-wsagetlasterror
+  WSAGetLastError: { args: [], returns: INT },
+  // https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsaioctl
+  WSAIoctl: { args: [SOCKET, DWORD, LPVOID, DWORD, LPVOID, DWORD, LPVOID, LPVOID, LPVOID], returns: INT },
+  // https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecv
+  WSARecv: { args: [SOCKET, LPVOID, DWORD, LPVOID, LPVOID, LPVOID, LPVOID], returns: INT },
+  // https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsasend
+  WSASend: { args: [SOCKET, LPVOID, DWORD, LPVOID, DWORD, LPVOID, LPVOID], returns: INT },
+  // https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsasocketw
+  WSASocketW: { args: [INT, INT, INT, LPVOID, DWORD, DWORD], returns: SOCKET_RESULT },
+  // https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-wsastartup
+  WSAStartup: { args: [WORD, LPVOID], returns: INT },
+});
+
+export const ws2_32 = lib.symbols;
+
+export const SOCKET_ERROR = -1;
+export const AF_INET = 2;
+export const AF_INET6 = 23;
+export const SOCK_STREAM = 1;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_IPV6 = 41;
+export const SOL_SOCKET = 0xffff;
+export const SO_REUSEADDR = 4;
+/** ~SO_REUSEADDR: no other socket may bind the port, whatever its options. */
+export const SO_EXCLUSIVEADDRUSE = ~SO_REUSEADDR;
+export const SO_UPDATE_ACCEPT_CONTEXT = 0x700b;
+export const TCP_NODELAY = 1;
+export const IPV6_V6ONLY = 27;
+export const SD_BOTH = 2;
+export const WSA_FLAG_OVERLAPPED = 0x01;
+export const WSA_FLAG_NO_HANDLE_INHERIT = 0x80;
+export const SIO_GET_EXTENSION_FUNCTION_POINTER = 0xc8000006;
+/** sizeof(WSADATA) on x64. */
+export const WSADATA_BYTES = 408;
