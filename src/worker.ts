@@ -16,7 +16,7 @@ const report = (message: WorkerReport) => self.postMessage(message);
 self.onmessage = async (event: MessageEvent<WorkerStart>) => {
   const start = event.data;
   try {
-    const queue = await openWorkerQueue(start.params);
+    const queue = await openWorkerQueue(start.params, start.index, start.workers);
     const layout = new StatsLayout(start.stats, start.workers);
     report({ type: "ready", handle: queue.handle, threadId: queue.threadId });
     const { slots } = start.loop;

@@ -158,7 +158,7 @@ export interface WorkerParams {
   slots: number;
   bufferBytes: number;
   /** Backend-specific shared memory (the IOCP slab and its bookkeeping). */
-  extra?: Record<string, string | number | SharedArrayBuffer>;
+  extra?: object;
 }
 
 /** `auto` resolves here, and only here, from the platform. */
@@ -173,11 +173,12 @@ export function backendAvailable(backend: BackendName): boolean {
 }
 
 export async function openHost(backend: BackendName): Promise<EngineHost> {
-  if (backend === "iocp") throw new Error("the iocp backend is not part of this build yet");
+  if (backend === "iocp") return (await import("./win32/iocp.ts")).openIocpHost();
   return (await import("./linux/uring.ts")).openUringHost();
 }
 
-export async function openWorkerQueue(params: WorkerParams): Promise<WorkerQueue> {
-  if (params.backend === "iocp") throw new Error("the iocp backend is not part of this build yet");
+/** Worker `index` of `workers` opens its view of the engine. */
+export async function openWorkerQueue(params: WorkerParams, index: number, workers: number): Promise<WorkerQueue> {
+  if (params.backend === "iocp") return (await import("./win32/iocp.ts")).openIocpQueue(params, index, workers);
   return (await import("./linux/uring.ts")).openUringQueue(params);
 }

@@ -1,0 +1,407 @@
+/**
+ * The IOCP backend. One completion port shared by every worker, as in the
+ * seeds: any worker may take any completion, so the connection table and
+ * slot pool are shared (see echo.ts) and every per-operation context lives in
+ * one slab that all workers map.
+ *
+ * Rules a shared port imposes, kept here:
+ * - After WSARecv/WSASend/AcceptEx is issued, its context belongs to the
+ *   kernel and then to whichever worker dequeues the completion, which may
+ *   happen before the issuing call has returned. Only a synchronous failure
+ *   (no completion will be queued) hands the context straight back.
+ * - A context is reused only after its completion, cancelled ones included,
+ *   has been dequeued.
+ * - Exit keys: one PostQueuedCompletionStatus per worker; a worker that
+ *   dequeues a second one re-posts it (passOn), so no worker is left waiting.
+ */
+import type { Pointer } from "bun:ffi";
+import type { BoundAddress, CompletionBatch, EngineHost, IssueResult, WorkerParams, WorkerQueue } from "../engine.ts";
+import { OpKind } from "../engine.ts";
+import { ERRNO, OsError } from "../os-error.ts";
+import { statusToRes, win32Code, win32ToRes } from "./errors.ts";
+import { ERROR_IO_PENDING, INFINITE, kernel32, OVERLAPPED_ENTRY_BYTES, WAIT_TIMEOUT } from "./kernel32.ts";
+import { bindExtensions, loadExtensions, type ExtensionPointers } from "./mswsock.ts";
+import { allocate, attach, release, type NativeBlock } from "./native.ts";
+import {
+  ACCEPT_ADDRESS_BYTES,
+  ACCEPT_OUTPUT,
+  ACCEPT_RECEIVED,
+  acceptCtxOffset,
+  bufferOffset,
+  connCtxOffset,
+  contextAt,
+  CTX_FLAGS,
+  CTX_GEN,
+  CTX_KIND,
+  CTX_WSABUF,
+  OVERLAPPED_BYTES,
+  slabBytes,
+  type SlabLayout,
+} from "./op-context.ts";
+import { listenTcp, overlappedSocket, setIntOption, wsaError } from "./sockets.ts";
+import { ALL_ONES, isValidHandle } from "./types.ts";
+import { IPPROTO_TCP, SO_UPDATE_ACCEPT_CONTEXT, SOCKET_ERROR, SOL_SOCKET, TCP_NODELAY, WSADATA_BYTES, ws2_32 } from "./ws2_32.ts";
+
+/** Completion keys. Connections and the listener share a key: the OVERLAPPED says which op. */
+const SOCKET_KEY = 1;
+const CONTROL_KEY = 3;
+/** AcceptEx calls kept posted (libuv keeps 32). */
+const ACCEPT_POOL = 32;
+const BATCH_ENTRIES = 128;
+/** Shared Int32 words: AcceptEx outstanding, listener open, then one state per accept context. */
+const OUTSTANDING = 0;
+const LISTENING = 1;
+const ACCEPT_STATE = 2;
+const ACCEPT_IDLE = 0;
+const ACCEPT_BUSY = 1;
+const TWO_POW_32 = 4294967296;
+
+/** What every worker needs of the shared engine (WorkerParams.extra). */
+interface IocpShared {
+  slab: number;
+  acceptPool: number;
+  family: number;
+  acceptEx: number;
+  getAcceptExSockaddrs: number;
+  control: SharedArrayBuffer;
+  sockets: SharedArrayBuffer;
+  acceptSockets: SharedArrayBuffer;
+}
+
+class IocpHost implements EngineHost {
+  readonly backend = "iocp" as const;
+  readonly sharesConnections = true;
+  private listener: number | null = null;
+  private family = 2;
+  private extensions: ExtensionPointers | null = null;
+  private slab: NativeBlock | null = null;
+  private params: WorkerParams | null = null;
+  private readonly control = new SharedArrayBuffer((ACCEPT_STATE + ACCEPT_POOL) * 4);
+
+  constructor(
+    private readonly port: number,
+    private readonly scratch: NativeBlock,
+  ) {}
+
+  listen(host: string, port: number, backlog: number): BoundAddress {
+    const { socket, family, bound } = listenTcp(this.scratch, host, port, backlog);
+    this.listener = socket;
+    this.family = family;
+    if (!isValidHandle(kernel32.CreateIoCompletionPort(socket, this.port, SOCKET_KEY, 0))) {
+      throw new OsError("CreateIoCompletionPort", win32Code(kernel32.GetLastError()), 0, "listening socket");
+    }
+    this.extensions = loadExtensions(socket, this.scratch);
+    Atomics.store(new Int32Array(this.control), LISTENING, 1);
+    return bound;
+  }
+
+  /** Every worker gets the same shared slab and tables. */
+  workerParams(slots: number, bufferBytes: number): WorkerParams {
+    if (this.params) return this.params;
+    if (this.listener === null || this.extensions === null) throw new Error("listen() before workerParams()");
+    const layout: SlabLayout = { slots, acceptPool: ACCEPT_POOL, bufferBytes };
+    // LIFETIME: the slab outlives every worker; dispose() frees it after they exit.
+    this.slab = allocate(slabBytes(layout), "the I/O slab");
+    this.params = {
+      backend: "iocp",
+      listener: String(this.listener),
+      port: String(this.port),
+      slots,
+      bufferBytes,
+      extra: {
+        slab: this.slab.address,
+        acceptPool: ACCEPT_POOL,
+        family: this.family,
+        acceptEx: this.extensions.acceptEx,
+        getAcceptExSockaddrs: this.extensions.getAcceptExSockaddrs,
+        control: this.control,
+        sockets: new SharedArrayBuffer(slots * 8),
+        acceptSockets: new SharedArrayBuffer(ACCEPT_POOL * 8),
+      } satisfies IocpShared,
+    };
+    return this.params;
+  }
+
+  attach(): void {
+    // Workers share the one port; there is nothing per worker to record.
+  }
+
+  post(_index: number, command: number): void {
+    if (kernel32.PostQueuedCompletionStatus(this.port, command, CONTROL_KEY, null) === 0) {
+      const error = kernel32.GetLastError();
+      throw new OsError("PostQueuedCompletionStatus", win32Code(error), error);
+    }
+  }
+
+  stopAccepting(): void {
+    // Workers stop re-posting, and closing the listener aborts every
+    // AcceptEx still pending; those completions arrive with errors.
+    Atomics.store(new Int32Array(this.control), LISTENING, 0);
+    if (this.listener !== null) ws2_32.closesocket(this.listener);
+    this.listener = null;
+  }
+
+  dispose(): void {
+    this.stopAccepting();
+    kernel32.CloseHandle(this.port);
+    if (this.slab) release(this.slab);
+    this.slab = null;
+    release(this.scratch);
+  }
+}
+
+export function openIocpHost(): EngineHost {
+  const scratch = allocate(4096, "start-up scratch");
+  const started = ws2_32.WSAStartup(0x0202, scratch.address as Pointer);
+  void WSADATA_BYTES;
+  if (started !== 0) throw new OsError("WSAStartup", win32Code(started), started);
+  const port = kernel32.CreateIoCompletionPort(ALL_ONES, 0, 0, 0);
+  if (!isValidHandle(port)) {
+    const error = kernel32.GetLastError();
+    throw new OsError("CreateIoCompletionPort", win32Code(error), error);
+  }
+  return new IocpHost(port, scratch);
+}
+
+class IocpQueue implements WorkerQueue {
+  readonly threadId = kernel32.GetCurrentThreadId();
+  readonly handle = 0;
+  readonly bufferBytes: number;
+  private readonly port: number;
+  private readonly listener: number;
+  private readonly family: number;
+  private readonly layout: SlabLayout;
+  private readonly slab: NativeBlock;
+  private readonly control: Int32Array;
+  private readonly sockets: Float64Array;
+  private readonly acceptSockets: Float64Array;
+  private readonly entries: NativeBlock;
+  private readonly ext: ReturnType<typeof bindExtensions>;
+  private timerDeadline = 0;
+  private timerCancelled = false;
+
+  constructor(
+    params: WorkerParams,
+    private readonly index: number,
+    private readonly workers: number,
+  ) {
+    const x = params.extra as unknown as IocpShared;
+    this.bufferBytes = params.bufferBytes;
+    this.port = Number(params.port);
+    this.listener = Number(params.listener);
+    this.family = x.family;
+    this.layout = { slots: params.slots, acceptPool: x.acceptPool, bufferBytes: params.bufferBytes };
+    this.slab = attach(x.slab, slabBytes(this.layout));
+    this.control = new Int32Array(x.control);
+    this.sockets = new Float64Array(x.sockets);
+    this.acceptSockets = new Float64Array(x.acceptSockets);
+    // LIFETIME: this worker's OVERLAPPED_ENTRY array, written by the kernel
+    // only during GetQueuedCompletionStatusEx; freed in dispose().
+    this.entries = allocate(BATCH_ENTRIES * OVERLAPPED_ENTRY_BYTES + 16, "completion entries");
+    this.ext = bindExtensions({ acceptEx: x.acceptEx, getAcceptExSockaddrs: x.getAcceptExSockaddrs });
+  }
+
+  private ptr(offset: number): Pointer {
+    return (this.slab.address + offset) as Pointer;
+  }
+
+  get acceptPending(): boolean {
+    return Atomics.load(this.control, OUTSTANDING) > 0;
+  }
+
+  /** Posts the idle accept contexts of this worker's share of the pool. */
+  startAccepting(): IssueResult {
+    let result: IssueResult = "pending";
+    for (let a = this.index; a < this.layout.acceptPool; a += this.workers) {
+      if (Atomics.compareExchange(this.control, ACCEPT_STATE + a, ACCEPT_IDLE, ACCEPT_BUSY) !== ACCEPT_IDLE) continue;
+      const r = this.postAccept(a);
+      if (r !== "pending") result = r;
+    }
+    return result;
+  }
+
+  stopAccepting(): void {
+    // The host closed the listener; every pending AcceptEx completes aborted.
+  }
+
+  /** AcceptEx on context `a` (already marked busy) with a fresh socket. */
+  private postAccept(a: number): IssueResult {
+    for (let attempt = 0; ; attempt++) {
+      if (Atomics.load(this.control, LISTENING) === 0) return this.idleAccept(a, new OsError("AcceptEx", "ECANCELED", 995));
+      const socket = overlappedSocket(this.family);
+      if (socket === null) return this.idleAccept(a, wsaError("WSASocketW"));
+      this.acceptSockets[a] = socket;
+      const ctx = acceptCtxOffset(this.layout, a);
+      new Uint8Array(this.slab.bytes, ctx, OVERLAPPED_BYTES).fill(0);
+      Atomics.add(this.control, OUTSTANDING, 1);
+      // LIFETIME: the context's OVERLAPPED and address buffer belong to the
+      // kernel until this AcceptEx's completion is dequeued.
+      const ok = this.ext.AcceptEx(
+        this.listener,
+        socket,
+        this.ptr(ctx + ACCEPT_OUTPUT),
+        0, // receive nothing: a silent client must not hold an accept slot
+        ACCEPT_ADDRESS_BYTES,
+        ACCEPT_ADDRESS_BYTES,
+        this.ptr(ctx + ACCEPT_RECEIVED),
+        this.ptr(ctx),
+      );
+      if (ok !== 0) return "pending";
+      const error = ws2_32.WSAGetLastError();
+      if (error === ERROR_IO_PENDING) return "pending";
+      // Failed at once: no completion is coming; the context is ours again.
+      Atomics.sub(this.control, OUTSTANDING, 1);
+      ws2_32.closesocket(socket);
+      // A client that reset before its accept finished: just post again.
+      if (win32Code(error) === "ECONNRESET" && attempt < 8) continue;
+      return this.idleAccept(a, new OsError("AcceptEx", win32Code(error), error));
+    }
+  }
+
+  private idleAccept(a: number, error: OsError): OsError {
+    Atomics.store(this.control, ACCEPT_STATE + a, ACCEPT_IDLE);
+    return error;
+  }
+
+  /** The accepted socket of context `a` becomes slot `slot`'s; `a` is posted again. */
+  adopt(a: number, slot: number): void {
+    const socket = this.acceptSockets[a]!;
+    this.entries.view.setBigUint64(BATCH_ENTRIES * OVERLAPPED_ENTRY_BYTES, BigInt(this.listener), true);
+    const listenerAt = (this.entries.address + BATCH_ENTRIES * OVERLAPPED_ENTRY_BYTES) as Pointer;
+    // Gives the socket the listener's properties (getpeername, shutdown work).
+    ws2_32.setsockopt(socket, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, listenerAt, 8);
+    setIntOption(this.entries, socket, IPPROTO_TCP, TCP_NODELAY, 1);
+    kernel32.CreateIoCompletionPort(socket, this.port, SOCKET_KEY, 0);
+    this.sockets[slot] = socket;
+    this.postAccept(a);
+  }
+
+  refuse(a: number): void {
+    ws2_32.closesocket(this.acceptSockets[a]!);
+    this.postAccept(a);
+  }
+
+  recv(slot: number, gen: number): IssueResult {
+    const ctx = this.prepare(slot, gen, OpKind.Recv, 0, this.bufferBytes);
+    this.slab.view.setUint32(ctx + CTX_FLAGS, 0, true);
+    // LIFETIME: context and buffer belong to the kernel until the completion.
+    const r = ws2_32.WSARecv(this.sockets[slot]!, this.ptr(ctx + CTX_WSABUF), 1, null, this.ptr(ctx + CTX_FLAGS), this.ptr(ctx), null);
+    return r === SOCKET_ERROR ? this.pendingOr("WSARecv") : "pending";
+  }
+
+  send(slot: number, gen: number, offset: number, length: number): IssueResult {
+    const ctx = this.prepare(slot, gen, OpKind.Send, offset, length);
+    // LIFETIME: context and buffer belong to the kernel until the completion.
+    const r = ws2_32.WSASend(this.sockets[slot]!, this.ptr(ctx + CTX_WSABUF), 1, null, 0, this.ptr(ctx), null);
+    return r === SOCKET_ERROR ? this.pendingOr("WSASend") : "pending";
+  }
+
+  /** Zero the OVERLAPPED and fill WSABUF, kind and generation of the slot's context. */
+  private prepare(slot: number, gen: number, kind: number, offset: number, length: number): number {
+    const ctx = connCtxOffset(slot);
+    const v = this.slab.view;
+    new Uint8Array(this.slab.bytes, ctx, OVERLAPPED_BYTES).fill(0);
+    const buffer = this.slab.address + bufferOffset(this.layout, slot) + offset;
+    v.setUint32(ctx + CTX_WSABUF, length, true);
+    v.setUint32(ctx + CTX_WSABUF + 8, buffer >>> 0, true);
+    v.setUint32(ctx + CTX_WSABUF + 12, Math.floor(buffer / TWO_POW_32), true);
+    v.setUint32(ctx + CTX_KIND, kind, true);
+    v.setUint32(ctx + CTX_GEN, gen, true);
+    return ctx;
+  }
+
+  private pendingOr(call: string): IssueResult {
+    const error = ws2_32.WSAGetLastError();
+    return error === ERROR_IO_PENDING ? "pending" : new OsError(call, win32Code(error), error);
+  }
+
+  abort(slot: number): void {
+    kernel32.CancelIoEx(this.sockets[slot]!, null);
+  }
+
+  close(slot: number): void {
+    const socket = this.sockets[slot]!;
+    if (socket !== 0) ws2_32.closesocket(socket);
+    this.sockets[slot] = 0;
+  }
+
+  armTimer(ms: number): void {
+    this.timerDeadline = performance.now() + ms;
+  }
+
+  cancelTimer(): void {
+    if (this.timerDeadline === 0) return;
+    this.timerDeadline = 0;
+    this.timerCancelled = true;
+  }
+
+  passOn(command: number): void {
+    kernel32.PostQueuedCompletionStatus(this.port, command, CONTROL_KEY, null);
+  }
+
+  wait(batch: CompletionBatch): void {
+    batch.count = 0;
+    if (this.timerCancelled) {
+      this.timerCancelled = false;
+      batch.push(OpKind.Timer, 0, 0, -ERRNO.ECANCELED, 0);
+    }
+    const room = Math.min(BATCH_ENTRIES, batch.capacity - batch.count);
+    const timeout = batch.count > 0 ? 0 : this.timerDeadline === 0 ? INFINITE : Math.max(0, Math.ceil(this.timerDeadline - performance.now()));
+    const removedAt = (this.entries.address + BATCH_ENTRIES * OVERLAPPED_ENTRY_BYTES + 8) as Pointer;
+    const ok = kernel32.GetQueuedCompletionStatusEx(this.port, this.entries.address as Pointer, room, removedAt, timeout, 0);
+    if (ok === 0) {
+      const error = kernel32.GetLastError();
+      if (error !== WAIT_TIMEOUT) throw new OsError("GetQueuedCompletionStatusEx", win32Code(error), error);
+    } else {
+      const n = this.entries.view.getUint32(BATCH_ENTRIES * OVERLAPPED_ENTRY_BYTES + 8, true);
+      for (let i = 0; i < n; i++) this.take(batch, i * OVERLAPPED_ENTRY_BYTES);
+    }
+    if (this.timerDeadline !== 0 && performance.now() >= this.timerDeadline) {
+      this.timerDeadline = 0;
+      batch.push(OpKind.Timer, 0, 0, 0, 0);
+    }
+  }
+
+  /** One OVERLAPPED_ENTRY -> one batch record (loop to the count returned, never the array length). */
+  private take(batch: CompletionBatch, e: number): void {
+    const v = this.entries.view;
+    const overlapped = v.getUint32(e + 8, true) + v.getUint32(e + 12, true) * TWO_POW_32;
+    const bytes = v.getUint32(e + 24, true);
+    if (overlapped === 0) {
+      if (v.getUint32(e, true) === CONTROL_KEY) batch.push(OpKind.Control, 0, 0, bytes, 0);
+      return;
+    }
+    const ctxNumber = contextAt(this.layout, this.slab.address, overlapped);
+    if (ctxNumber < 0) return; // not one of ours; never touch it
+    const s = this.slab.view;
+    if (ctxNumber < this.layout.slots) {
+      // The status is in the OVERLAPPED's Internal field, not in a later GetLastError.
+      const ctx = connCtxOffset(ctxNumber);
+      const status = s.getUint32(ctx, true);
+      const res = status === 0 ? bytes : statusToRes(status);
+      batch.push(s.getUint32(ctx + CTX_KIND, true), ctxNumber, s.getUint32(ctx + CTX_GEN, true), res, 0);
+      return;
+    }
+    const a = ctxNumber - this.layout.slots;
+    Atomics.sub(this.control, OUTSTANDING, 1);
+    const status = s.getUint32(acceptCtxOffset(this.layout, a), true);
+    if (status === 0) {
+      batch.push(OpKind.Accept, 0, 0, a, 1); // held until adopt() or refuse()
+      return;
+    }
+    // Aborted (listener closed) or reset before the accept finished.
+    ws2_32.closesocket(this.acceptSockets[a]!);
+    const again = this.postAccept(a);
+    batch.push(OpKind.Accept, 0, 0, statusToRes(status), again === "pending" ? 1 : 0);
+  }
+
+  dispose(): void {
+    release(this.entries);
+  }
+}
+
+export function openIocpQueue(params: WorkerParams, index: number, workers: number): WorkerQueue {
+  return new IocpQueue(params, index, workers);
+}
+
+export { win32ToRes };

@@ -1,0 +1,75 @@
+/**
+ * The Microsoft-specific Winsock extensions. They are not exported by name
+ * from a DLL a program should link: the documented way (libuv's
+ * src/win/winsock.c does the same) is to ask a socket of the right family for
+ * the function pointer with WSAIoctl(SIO_GET_EXTENSION_FUNCTION_POINTER),
+ * then call it through CFunction.
+ */
+import { CFunction, type Pointer } from "bun:ffi";
+import { OsError } from "../os-error.ts";
+import { win32Code } from "./errors.ts";
+import { BOOL, DWORD, LPVOID, SOCKET } from "./types.ts";
+import { SIO_GET_EXTENSION_FUNCTION_POINTER, SOCKET_ERROR, ws2_32 } from "./ws2_32.ts";
+
+// https://learn.microsoft.com/en-us/windows/win32/api/mswsock/nf-mswsock-acceptex
+const WSAID_ACCEPTEX = guid(0xb5367df1, 0xcbac, 0x11cf, [0x95, 0xca, 0x00, 0x80, 0x5f, 0x48, 0xa1, 0x92]);
+// https://learn.microsoft.com/en-us/windows/win32/api/mswsock/nf-mswsock-getacceptexsockaddrs
+const WSAID_GETACCEPTEXSOCKADDRS = guid(0xb5367df2, 0xcbac, 0x11cf, [0x95, 0xca, 0x00, 0x80, 0x5f, 0x48, 0xa1, 0x92]);
+
+function guid(a: number, b: number, c: number, d: number[]): number[] {
+  const bytes = new Uint8Array(16);
+  const v = new DataView(bytes.buffer);
+  v.setUint32(0, a, true);
+  v.setUint16(4, b, true);
+  v.setUint16(6, c, true);
+  bytes.set(d, 8);
+  return [...bytes];
+}
+
+/** Function pointers as numbers: they cross to workers by structured clone. */
+export interface ExtensionPointers {
+  acceptEx: number;
+  getAcceptExSockaddrs: number;
+}
+
+/**
+ * Looks both pointers up on `socket`. `scratch` is native memory of at least
+ * 64 bytes (the GUID in, the pointer out, the byte count).
+ */
+export function loadExtensions(socket: number, scratch: { address: number; view: DataView }): ExtensionPointers {
+  const lookup = (name: string, id: number[]) => {
+    new Uint8Array(scratch.view.buffer, scratch.view.byteOffset, 16).set(id);
+    const at = (o: number) => (scratch.address + o) as Pointer;
+    const r = ws2_32.WSAIoctl(socket, SIO_GET_EXTENSION_FUNCTION_POINTER, at(0), 16, at(16), 8, at(24), null, null);
+    if (r === SOCKET_ERROR) {
+      const error = ws2_32.WSAGetLastError();
+      throw new OsError(`WSAIoctl(SIO_GET_EXTENSION_FUNCTION_POINTER, ${name})`, win32Code(error), error);
+    }
+    return Number(scratch.view.getBigUint64(16, true));
+  };
+  return {
+    acceptEx: lookup("AcceptEx", WSAID_ACCEPTEX),
+    getAcceptExSockaddrs: lookup("GetAcceptExSockaddrs", WSAID_GETACCEPTEXSOCKADDRS),
+  };
+}
+
+/** Callable AcceptEx / GetAcceptExSockaddrs for one thread. */
+export function bindExtensions(p: ExtensionPointers) {
+  return {
+    AcceptEx: CFunction({
+      ptr: p.acceptEx as Pointer,
+      // sListenSocket, sAcceptSocket, lpOutputBuffer, dwReceiveDataLength,
+      // dwLocalAddressLength, dwRemoteAddressLength, lpdwBytesReceived, lpOverlapped
+      args: [SOCKET, SOCKET, LPVOID, DWORD, DWORD, DWORD, LPVOID, LPVOID],
+      returns: BOOL,
+    }),
+    GetAcceptExSockaddrs: CFunction({
+      ptr: p.getAcceptExSockaddrs as Pointer,
+      // lpOutputBuffer, dwReceiveDataLength, dwLocalAddressLength, dwRemoteAddressLength,
+      // LocalSockaddr**, LocalSockaddrLength*, RemoteSockaddr**, RemoteSockaddrLength*
+      args: [LPVOID, DWORD, DWORD, DWORD, LPVOID, LPVOID, LPVOID, LPVOID],
+      returns: FFIVoid,
+    }),
+  };
+}
+const FFIVoid = "void" as const;

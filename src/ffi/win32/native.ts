@@ -1,0 +1,30 @@
+/** VirtualAlloc'd memory: never moved or freed by the collector. */
+import { toArrayBuffer, type Pointer } from "bun:ffi";
+import { OsError } from "../os-error.ts";
+import { win32Code } from "./errors.ts";
+import { kernel32, MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, PAGE_READWRITE } from "./kernel32.ts";
+
+export interface NativeBlock {
+  readonly address: number;
+  readonly bytes: ArrayBuffer;
+  readonly view: DataView;
+}
+
+export function allocate(length: number, what: string): NativeBlock {
+  const address = kernel32.VirtualAlloc(null, length, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
+  if (typeof address !== "number" || address === 0) {
+    const error = kernel32.GetLastError();
+    throw new OsError("VirtualAlloc", win32Code(error), error, `${length} bytes for ${what}`);
+  }
+  return attach(address, length);
+}
+
+/** A view of memory another thread allocated (the shared slab). */
+export function attach(address: number, length: number): NativeBlock {
+  const bytes = toArrayBuffer(address as Pointer, 0, length);
+  return { address, bytes, view: new DataView(bytes) };
+}
+
+export function release(block: NativeBlock): void {
+  kernel32.VirtualFree(block.address as Pointer, 0, MEM_RELEASE);
+}

@@ -1,0 +1,66 @@
+/**
+ * The IOCP slab: every byte the kernel may touch while an operation is
+ * pending, in one VirtualAlloc'd block shared by all workers. A completion's
+ * OVERLAPPED address maps back to its context by arithmetic (the seeds'
+ * CONTAINING_RECORD), since the OVERLAPPED is the context's first field.
+ *
+ *   [ connection contexts: slots x CONN_CTX_BYTES ]
+ *   [ accept contexts:     pool  x ACCEPT_CTX_BYTES ]
+ *   [ buffers:             slots x bufferBytes ]
+ *
+ * Connection context (one per slot: an echo has one operation outstanding
+ * per connection, so one context is enough):
+ *    0  OVERLAPPED (Internal = NTSTATUS, InternalHigh = bytes, Offset, hEvent)
+ *   32  WSABUF { ULONG len; CHAR* buf }
+ *   48  DWORD flags (WSARecv's in/out flags)
+ *   52  DWORD op kind
+ *   56  DWORD generation
+ *
+ * Accept context:
+ *    0  OVERLAPPED
+ *   64  AcceptEx output: local then remote address, ACCEPT_ADDRESS_BYTES each
+ *  352  DWORD bytes received (always 0: receive length 0)
+ */
+export const OVERLAPPED_BYTES = 32;
+export const CONN_CTX_BYTES = 64;
+export const CTX_WSABUF = 32;
+export const CTX_FLAGS = 48;
+export const CTX_KIND = 52;
+export const CTX_GEN = 56;
+
+/** sizeof(sockaddr_storage) + 16, as AcceptEx requires of each address slot. */
+export const ACCEPT_ADDRESS_BYTES = 128 + 16;
+export const ACCEPT_CTX_BYTES = 384;
+export const ACCEPT_OUTPUT = 64;
+export const ACCEPT_RECEIVED = ACCEPT_OUTPUT + 2 * ACCEPT_ADDRESS_BYTES;
+
+export interface SlabLayout {
+  slots: number;
+  acceptPool: number;
+  bufferBytes: number;
+}
+
+export function slabBytes(l: SlabLayout): number {
+  return l.slots * CONN_CTX_BYTES + l.acceptPool * ACCEPT_CTX_BYTES + l.slots * l.bufferBytes;
+}
+
+export const connCtxOffset = (slot: number) => slot * CONN_CTX_BYTES;
+export const acceptCtxOffset = (l: SlabLayout, index: number) => l.slots * CONN_CTX_BYTES + index * ACCEPT_CTX_BYTES;
+export const bufferOffset = (l: SlabLayout, slot: number) =>
+  l.slots * CONN_CTX_BYTES + l.acceptPool * ACCEPT_CTX_BYTES + slot * l.bufferBytes;
+
+/**
+ * An OVERLAPPED address -> its context number: a connection slot
+ * (0 .. slots-1), `slots + i` for accept context i, or -1 for an address
+ * that starts no context of ours. A number, so a completion allocates nothing.
+ */
+export function contextAt(l: SlabLayout, base: number, address: number): number {
+  const offset = address - base;
+  const connEnd = l.slots * CONN_CTX_BYTES;
+  if (offset >= 0 && offset < connEnd) return offset % CONN_CTX_BYTES === 0 ? offset / CONN_CTX_BYTES : -1;
+  const inAccept = offset - connEnd;
+  if (inAccept >= 0 && inAccept < l.acceptPool * ACCEPT_CTX_BYTES && inAccept % ACCEPT_CTX_BYTES === 0) {
+    return l.slots + inAccept / ACCEPT_CTX_BYTES;
+  }
+  return -1;
+}
