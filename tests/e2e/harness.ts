@@ -16,23 +16,27 @@ export interface Target {
   name: string;
   argv: string[];
   env: Record<string, string>;
-  /** Whether /proc/<pid> of the launched process is the server's own. */
-  procIsServer: boolean;
+  /** Signals that reach the server as a graceful-stop request. */
+  gracefulSignals: readonly ("SIGINT" | "SIGTERM")[];
 }
+
+const POSIX_SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
 function target(name: string): Target {
   switch (name) {
     case "source":
-      return { name, argv: [process.execPath, join(ROOT, "src/main.ts")], env: {}, procIsServer: true };
+      return { name, argv: [process.execPath, join(ROOT, "src/main.ts")], env: {}, gracefulSignals: POSIX_SIGNALS };
     case "binary":
-      return { name, argv: [join(ROOT, "dist/iocp-echo")], env: {}, procIsServer: true };
+      return { name, argv: [join(ROOT, "dist/iocp-echo")], env: {}, gracefulSignals: POSIX_SIGNALS };
     case "wine": {
       const prefix = process.env.WINEPREFIX ?? join(ROOT, ".wine");
       return {
         name,
         argv: [process.env.WINE ?? "wine", join(ROOT, "dist/iocp-echo.exe")],
         env: { WINEPREFIX: prefix, WINEDEBUG: "-all" },
-        procIsServer: false,
+        // Wine turns SIGINT into CTRL_C_EVENT; SIGTERM has no Windows
+        // counterpart and ends the process outright.
+        gracefulSignals: ["SIGINT"],
       };
     }
     default:
@@ -139,7 +143,7 @@ export class ServerProcess {
     return this.exit();
   }
 
-  /** Resident memory in KiB, from /proc (Linux targets only). */
+  /** Resident memory in KiB, from /proc. Under Wine the loader execs into the .exe, so the pid is still the server's. */
   rssKiB(): number {
     const status = readFileSync(`/proc/${this.proc.pid}/status`, "utf8");
     return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
