@@ -14,7 +14,7 @@ export interface LoopOptions {
   /** 0: connections may stay idle for ever. */
   idleTimeoutMs: number;
   /**
-   * Which slots this worker sweeps for idleness and closes on exit: every
+   * Which slots this worker sweeps for idleness: every
    * `scanStride`-th from `scanOffset`. A private table is swept whole (0, 1);
    * a shared one is split between the workers.
    */
@@ -26,6 +26,12 @@ const BATCH_CAPACITY = 256;
 /** Accept errors in a row after which re-arming waits for the next tick. */
 const ACCEPT_RETRIES_BEFORE_BACKOFF = 3;
 const MAX_TICK_MS = 1000;
+/**
+ * While exiting, how often a worker looks again at whether everything is
+ * drained. On a shared port the last completions may go to another worker,
+ * so this worker cannot count on a completion of its own to wake it.
+ */
+const EXIT_POLL_MS = 10;
 
 export class CompletionLoop {
   private readonly batch = new CompletionBatch(BATCH_CAPACITY);
@@ -35,6 +41,8 @@ export class CompletionLoop {
   private acceptFailures = 0;
   private timerArmed = false;
   private exiting = false;
+  /** Exit keys meant for other workers, re-posted as this one leaves. */
+  private heldExitKeys = 0;
 
   constructor(
     private readonly queue: WorkerQueue,
@@ -68,12 +76,21 @@ export class CompletionLoop {
       this.stats.publish();
       this.dispatch();
     }
+    // Re-posting a key while still looping would hand it straight back to
+    // this thread (a GetQueuedCompletionStatusEx call takes a queued packet at
+    // once), so other workers' keys wait here until this worker is done.
+    for (; this.heldExitKeys > 0; this.heldExitKeys--) this.queue.passOn(Command.Exit);
     c[Field.State] = ThreadState.Exited;
     this.stats.publish();
   }
 
   private finished(): boolean {
-    return this.exiting && !this.queue.acceptPending && !this.timerArmed && this.table.openCount() === 0;
+    return this.exiting && this.drained() && !this.timerArmed;
+  }
+
+  /** No accept and no connection outstanding that this worker must wait for. */
+  private drained(): boolean {
+    return !this.queue.acceptPending && this.table.openCount() === 0;
   }
 
   private dispatch(): void {
@@ -161,15 +178,17 @@ export class CompletionLoop {
     this.queue.startAccepting();
   }
 
-  private armTimer(): void {
-    if (this.exiting) return;
-    this.queue.armTimer(this.tickMs);
+  private armTimer(ms = this.tickMs): void {
+    this.queue.armTimer(ms);
     this.timerArmed = true;
   }
 
   private onTimer(): void {
     this.timerArmed = false;
-    if (this.exiting) return;
+    if (this.exiting) {
+      if (!this.drained()) this.armTimer(EXIT_POLL_MS);
+      return;
+    }
     const idle = this.options.idleTimeoutMs;
     if (idle > 0) this.closeIdle(this.now - idle);
     // Accepting backed off after repeated errors (EMFILE, say): try again.
@@ -199,14 +218,16 @@ export class CompletionLoop {
   private onCommand(command: number): void {
     if (command !== Command.Exit) return;
     if (this.exiting) {
-      this.queue.passOn(command);
+      this.heldExitKeys++;
       return;
     }
     this.exiting = true;
     if (this.queue.acceptPending) this.queue.stopAccepting();
     if (this.timerArmed) this.queue.cancelTimer();
-    const { scanOffset, scanStride } = this.options;
-    for (let slot = scanOffset; slot < this.table.slots; slot += scanStride) {
+    // Every open slot, not just this worker's share: on a shared table the
+    // worker that took this key may be the only one awake. beginAbort's
+    // compare-and-swap keeps two workers from aborting the same slot.
+    for (let slot = 0; slot < this.table.slots; slot++) {
       if (this.table.state[slot] === SlotState.Open) this.abortSlot(slot);
     }
   }

@@ -1,0 +1,87 @@
+/**
+ * A WorkerQueue that plays back scripted completions and records what the
+ * loop asked for: the third implementation of the engine contract, for
+ * testing the loop without sockets.
+ */
+import { type CompletionBatch, type IssueResult, OpKind, type WorkerQueue } from "../../src/ffi/engine.ts";
+
+export type Completion = [op: number, slot: number, gen: number, res: number, more?: number];
+
+export class FakeQueue implements WorkerQueue {
+  readonly threadId = 4242;
+  readonly handle = 0;
+  readonly bufferBytes = 64;
+  readonly calls: string[] = [];
+  acceptArmed = false;
+  private timer = false;
+  private cancelledTimer = false;
+  private readonly script: Completion[][];
+
+  constructor(script: Completion[][], private readonly onWait: () => void = () => {}) {
+    this.script = [...script];
+  }
+
+  get acceptPending(): boolean {
+    return this.acceptArmed;
+  }
+  startAccepting(): IssueResult {
+    this.acceptArmed = true;
+    this.calls.push("startAccepting");
+    return "pending";
+  }
+  stopAccepting(): void {
+    this.calls.push("stopAccepting");
+    this.script.push([[OpKind.Accept, 0, 0, -125, 0]]);
+  }
+  passOn(command: number): void {
+    this.calls.push(`passOn ${command}`);
+  }
+  adopt(token: number, slot: number, gen: number): void {
+    this.calls.push(`adopt ${token} -> ${slot}@${gen}`);
+  }
+  refuse(token: number): void {
+    this.calls.push(`refuse ${token}`);
+  }
+  recv(slot: number): IssueResult {
+    this.calls.push(`recv ${slot}`);
+    return "pending";
+  }
+  send(slot: number, _gen: number, offset: number, length: number): IssueResult {
+    this.calls.push(`send ${slot} [${offset}, +${length}]`);
+    return "pending";
+  }
+  abort(slot: number): void {
+    this.calls.push(`abort ${slot}`);
+  }
+  close(slot: number): void {
+    this.calls.push(`close ${slot}`);
+  }
+  armTimer(): void {
+    this.timer = true;
+  }
+  cancelTimer(): void {
+    if (this.timer) this.cancelledTimer = true;
+    this.timer = false;
+  }
+  wait(batch: CompletionBatch): void {
+    this.onWait();
+    batch.count = 0;
+    if (this.cancelledTimer) {
+      this.cancelledTimer = false;
+      batch.push(OpKind.Timer, 0, 0, -125, 0);
+    }
+    const next = this.script.shift();
+    if (next === undefined && batch.count === 0) {
+      // Nothing scripted is left: an armed timer expires (-ETIME), else the loop would wait for ever.
+      if (!this.timer) throw new Error(`script ran out; calls so far: ${this.calls.join("; ")}`);
+      this.timer = false;
+      batch.push(OpKind.Timer, 0, 0, -62, 0);
+      return;
+    }
+    for (const [op, slot, gen, res, more = 0] of next ?? []) {
+      if (op === OpKind.Accept && more === 0) this.acceptArmed = false;
+      batch.push(op, slot, gen, res, more);
+    }
+  }
+  dispose(): void {}
+}
