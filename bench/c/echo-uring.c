@@ -1,0 +1,100 @@
+/*
+ * Reference echo server on io_uring (liburing), single thread: the
+ * physical limit our TypeScript engine is measured against. Multishot
+ * accept; per connection one buffer, recv -> send (the rest after a partial
+ * send) -> recv; one io_uring_submit_and_wait per loop turn.
+ */
+#include <liburing.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MAX_CONNS 65536
+#define BUF 8192
+enum { ACCEPT = 1, RECV = 2, SEND = 3 };
+
+typedef struct {
+  char buf[BUF];
+  unsigned len, sent;
+} conn_t;
+
+static conn_t *conns[MAX_CONNS];
+static struct io_uring ring;
+
+static struct io_uring_sqe *sqe(void) {
+  struct io_uring_sqe *s = io_uring_get_sqe(&ring);
+  if (!s) {
+    io_uring_submit(&ring);
+    s = io_uring_get_sqe(&ring);
+  }
+  return s;
+}
+static void post(int op, int fd) {
+  struct io_uring_sqe *s = sqe();
+  conn_t *c = conns[fd];
+  if (op == RECV) io_uring_prep_recv(s, fd, c->buf, BUF, 0);
+  else io_uring_prep_send(s, fd, c->buf + c->sent, c->len - c->sent, MSG_NOSIGNAL);
+  io_uring_sqe_set_data64(s, ((unsigned long long)fd << 8) | (unsigned)op);
+}
+
+int main(int argc, char **argv) {
+  int port = argc > 1 ? atoi(argv[1]) : 7000, one = 1;
+  struct rlimit rl;
+  getrlimit(RLIMIT_NOFILE, &rl);
+  rl.rlim_cur = rl.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &rl);
+  int lfd = socket(AF_INET, SOCK_STREAM, 0);
+  setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  setsockopt(lfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  if (bind(lfd, (struct sockaddr *)&a, sizeof a) || listen(lfd, 4096)) {
+    perror("bind/listen");
+    return 1;
+  }
+  struct io_uring_params p = {.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_COOP_TASKRUN};
+  if (io_uring_queue_init_params(4096, &ring, &p) < 0) {
+    p.flags = 0;
+    if (io_uring_queue_init_params(4096, &ring, &p) < 0) return 1;
+  }
+  struct io_uring_sqe *s = sqe();
+  io_uring_prep_multishot_accept(s, lfd, NULL, NULL, 0);
+  io_uring_sqe_set_data64(s, ACCEPT);
+  for (;;) {
+    io_uring_submit_and_wait(&ring, 1);
+    struct io_uring_cqe *cqe;
+    unsigned head, seen = 0;
+    io_uring_for_each_cqe(&ring, head, cqe) {
+      seen++;
+      unsigned long long ud = cqe->user_data;
+      int op = (int)(ud & 0xff), fd = (int)(ud >> 8), res = cqe->res;
+      if (op == ACCEPT) {
+        if (res >= 0 && res < MAX_CONNS) {
+          if (!conns[res]) conns[res] = malloc(sizeof(conn_t));
+          post(RECV, res);
+        } else if (res >= 0) {
+          close(res);
+        }
+        if (!(cqe->flags & IORING_CQE_F_MORE)) {
+          s = sqe();
+          io_uring_prep_multishot_accept(s, lfd, NULL, NULL, 0);
+          io_uring_sqe_set_data64(s, ACCEPT);
+        }
+      } else if (res <= 0) {
+        close(fd);
+      } else if (op == RECV) {
+        conns[fd]->len = (unsigned)res;
+        conns[fd]->sent = 0;
+        post(SEND, fd);
+      } else {
+        conns[fd]->sent += (unsigned)res;
+        post(conns[fd]->sent < conns[fd]->len ? SEND : RECV, fd);
+      }
+    }
+    io_uring_cq_advance(&ring, seen);
+  }
+}

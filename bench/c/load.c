@@ -1,0 +1,194 @@
+/*
+ * Load client for the echo benchmarks: one thread, epoll, N connections to
+ * 127.0.0.1:PORT.
+ *   pingpong: each connection keeps one SIZE-byte message in flight and
+ *             records its round trip;
+ *   stream:   each connection writes SIZE-byte chunks continuously (at most
+ *             WINDOW bytes unechoed) and reads the echo back.
+ * Every byte sent is a function of (connection, offset) and every byte echoed
+ * is checked against it, so lost, reordered or corrupted bytes are counted.
+ * Prints one JSON line.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WINDOW (256 * 1024)
+#define HIST_US 200000
+#define READ_BYTES 65536
+
+typedef struct {
+  int fd;
+  int dead;
+  uint64_t sent, received; /* stream offsets */
+  uint64_t started_ns;     /* pingpong: when the message in flight went out */
+} conn_t;
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint8_t pattern(uint32_t c, uint64_t k) { return (uint8_t)(c * 131u + k * 7u + (k >> 9)); }
+
+static uint32_t hist[HIST_US + 1];
+static uint64_t samples;
+
+static double percentile(double p) {
+  uint64_t target = (uint64_t)(p * (double)samples), seen = 0;
+  for (int i = 0; i <= HIST_US; i++) {
+    seen += hist[i];
+    if (seen > target) return i;
+  }
+  return HIST_US;
+}
+
+static int size = 64, pingpong = 1, ep;
+static uint64_t errors, corrupted, msgs, bytes;
+static uint8_t inbuf[READ_BYTES], outbuf[READ_BYTES];
+
+static void kill_conn(conn_t *c) {
+  if (c->dead) return;
+  c->dead = 1;
+  errors++;
+  epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+  close(c->fd);
+}
+
+/* Write what this connection may write now; 1 if it wants EPOLLOUT. */
+static int pump_out(conn_t *c, uint32_t id, int sending) {
+  for (;;) {
+    uint64_t limit;
+    int mid_message = c->sent % (uint64_t)size != 0;
+    if (pingpong) {
+      /* One message in flight: the next starts when the last came back,
+         but a message already begun is always finished. */
+      if (!mid_message && (c->sent > c->received || !sending)) return 0;
+      limit = c->sent + (uint64_t)size - c->sent % (uint64_t)size;
+      if (!mid_message) c->started_ns = now_ns();
+    } else {
+      if (!sending || c->sent - c->received >= WINDOW) return 0;
+      limit = c->received + WINDOW;
+    }
+    size_t n = (size_t)(limit - c->sent);
+    if (n > READ_BYTES) n = READ_BYTES;
+    for (size_t i = 0; i < n; i++) outbuf[i] = pattern(id, c->sent + i);
+    ssize_t w = send(c->fd, outbuf, n, MSG_NOSIGNAL);
+    if (w < 0) {
+      if (errno == EAGAIN) return 1;
+      kill_conn(c);
+      return 0;
+    }
+    c->sent += (uint64_t)w;
+    if ((size_t)w < n) return 1;
+    if (pingpong && c->sent % (uint64_t)size == 0) return 0;
+  }
+}
+
+static void pump_in(conn_t *c, uint32_t id) {
+  for (;;) {
+    ssize_t r = recv(c->fd, inbuf, READ_BYTES, 0);
+    if (r < 0 && errno == EAGAIN) return;
+    if (r <= 0) {
+      kill_conn(c);
+      return;
+    }
+    for (ssize_t i = 0; i < r; i++) corrupted += inbuf[i] != pattern(id, c->received + (uint64_t)i);
+    uint64_t before = c->received;
+    c->received += (uint64_t)r;
+    bytes += (uint64_t)r;
+    if (c->received > c->sent) corrupted++; /* more came back than went out */
+    uint64_t done = c->received / (uint64_t)size - before / (uint64_t)size;
+    msgs += done;
+    if (pingpong && done > 0) {
+      uint64_t us = (now_ns() - c->started_ns) / 1000;
+      hist[us > HIST_US ? HIST_US : us]++;
+      samples++;
+    }
+  }
+}
+
+int main(int argc, char **argv) {
+  int port = 0, nconns = 50;
+  double seconds = 5;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!strcmp(argv[i], "--port")) port = atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "--conns")) nconns = atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "--size")) size = atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "--seconds")) seconds = atof(argv[i + 1]);
+    else if (!strcmp(argv[i], "--mode")) pingpong = !strcmp(argv[i + 1], "pingpong");
+  }
+  if (port <= 0 || nconns <= 0 || size <= 0 || size > READ_BYTES) {
+    fprintf(stderr, "usage: load --port P [--conns N] [--size 1..65536] [--seconds S] [--mode pingpong|stream]\n");
+    return 2;
+  }
+  struct rlimit rl;
+  getrlimit(RLIMIT_NOFILE, &rl);
+  rl.rlim_cur = rl.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &rl);
+
+  ep = epoll_create1(0);
+  conn_t *conns = calloc((size_t)nconns, sizeof(conn_t));
+  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (int i = 0; i < nconns; i++) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+      fprintf(stderr, "connect %d: %s\n", i, strerror(errno));
+      return 1;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    conns[i].fd = fd;
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.u32 = (uint32_t)i};
+    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+  }
+
+  struct epoll_event events[256];
+  uint64_t start = now_ns(), end = start + (uint64_t)(seconds * 1e9);
+  int sending = 1;
+  /* After the measured time: stop sending, let in-flight echoes come back (1 s at most). */
+  uint64_t drain_end = end + 1000000000ull;
+  for (;;) {
+    uint64_t t = now_ns();
+    if (sending && t >= end) sending = 0;
+    if (!sending) {
+      int pending = 0;
+      for (int i = 0; i < nconns; i++) pending += !conns[i].dead && conns[i].received < conns[i].sent;
+      if (pending == 0 || t >= drain_end) break;
+    }
+    int n = epoll_wait(ep, events, 256, 10);
+    for (int k = 0; k < n; k++) {
+      uint32_t id = events[k].data.u32;
+      conn_t *c = &conns[id];
+      if (c->dead) continue;
+      if (events[k].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) pump_in(c, id);
+      if (!c->dead) pump_out(c, id, sending);
+    }
+  }
+  uint64_t lost = 0;
+  for (int i = 0; i < nconns; i++) {
+    if (!conns[i].dead) lost += conns[i].sent - conns[i].received;
+    close(conns[i].fd);
+  }
+  double elapsed = (double)(end - start) / 1e9;
+  printf("{\"msgs\":%llu,\"bytes\":%llu,\"seconds\":%.3f,\"errors\":%llu,\"corrupted\":%llu,\"unreturned\":%llu,"
+         "\"p50_us\":%.0f,\"p99_us\":%.0f,\"p999_us\":%.0f}\n",
+         (unsigned long long)msgs, (unsigned long long)bytes, elapsed, (unsigned long long)errors,
+         (unsigned long long)corrupted, (unsigned long long)lost, samples ? percentile(0.5) : 0,
+         samples ? percentile(0.99) : 0, samples ? percentile(0.999) : 0);
+  return 0;
+}

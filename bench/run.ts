@@ -1,0 +1,194 @@
+/**
+ * bun run bench: our server against the C limits and the peers a user would
+ * pick instead, side by side in one run. Servers are pinned to core 1, the
+ * load client to core 0; every server is interleaved within each round, so
+ * machine noise lands on all of them alike. Server CPU per message is
+ * utime+stime from /proc/PID/stat over the client's run, divided by the
+ * messages the client verified.
+ *
+ *   bun run bench [--seconds 4] [--rounds 3] [--servers a,b] [--scenarios x,y]
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, release } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+
+const ROOT = join(import.meta.dir, "..");
+const OUT = join(import.meta.dir, "out");
+const CLK_TCK = 100;
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "4" },
+    rounds: { type: "string", default: "3" },
+    servers: { type: "string" },
+    scenarios: { type: "string" },
+    results: { type: "string", default: join(import.meta.dir, "RESULTS.md") },
+  },
+});
+const SECONDS = Number(args.seconds);
+const ROUNDS = Number(args.rounds);
+
+function sh(argv: string[]): string {
+  const p = Bun.spawnSync(argv, { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  if (p.exitCode !== 0) throw new Error(`${argv.join(" ")}: ${p.stderr.toString()}`);
+  return p.stdout.toString();
+}
+
+// Build what the bench runs: the C programs, and our compiled binary.
+mkdirSync(OUT, { recursive: true });
+for (const [name, extra] of [["load", []], ["echo-epoll", []], ["echo-uring", ["-luring"]]] as const) {
+  sh(["gcc", "-O2", "-Wall", "-o", join(OUT, name), join(import.meta.dir, "c", `${name}.c`), ...extra]);
+}
+sh([process.execPath, "build/compile.ts", "linux"]);
+
+interface Server {
+  name: string;
+  argv: (port: number) => string[];
+}
+const ours = (port: number) => ["--port", String(port), "--host", "127.0.0.1", "--admin-port", "0", "--workers", "1"];
+const SERVERS: Server[] = [
+  { name: "C io_uring", argv: (p) => [join(OUT, "echo-uring"), String(p)] },
+  { name: "C epoll", argv: (p) => [join(OUT, "echo-epoll"), String(p)] },
+  { name: "iocp-echo (source)", argv: (p) => [process.execPath, join(ROOT, "src/main.ts"), ...ours(p)] },
+  { name: "iocp-echo (binary)", argv: (p) => [join(ROOT, "dist/iocp-echo"), ...ours(p)] },
+  { name: "Bun.listen", argv: (p) => [process.execPath, join(import.meta.dir, "servers/bun-listen.ts"), String(p)] },
+  { name: "node:net (Bun)", argv: (p) => [process.execPath, join(import.meta.dir, "servers/node-net.ts"), String(p)] },
+].filter((s) => !args.servers || args.servers.split(",").some((n) => s.name.includes(n)));
+
+interface Scenario {
+  name: string;
+  mode: "pingpong" | "stream";
+  size: number;
+  conns: number;
+}
+const ALL_SCENARIOS: Scenario[] = [
+  { name: "ping-pong 64 B x 50", mode: "pingpong", size: 64, conns: 50 },
+  { name: "ping-pong 64 B x 1000", mode: "pingpong", size: 64, conns: 1000 },
+  { name: "stream 16 KiB x 10", mode: "stream", size: 16384, conns: 10 },
+];
+const SCENARIOS = ALL_SCENARIOS.filter((s) => !args.scenarios || args.scenarios.split(",").some((n) => s.name.includes(n)));
+
+interface Sample {
+  msgsPerSec: number;
+  mbPerSec: number;
+  p50: number;
+  p99: number;
+  cpuUsPerMsg: number;
+  problems: number;
+}
+
+function cpuTicks(pid: number): number {
+  // Fields after the ")" of comm: utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+async function waitForPort(port: number, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const ok = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } }).then(
+      (s) => {
+        s.end();
+        return true;
+      },
+      () => false,
+    );
+    if (ok) return;
+    await Bun.sleep(50);
+  }
+  throw new Error(`nothing listening on ${port} after ${ms} ms`);
+}
+
+let nextPort = 17_000 + Math.floor(Math.random() * 1000);
+async function measure(server: Server, scenario: Scenario): Promise<Sample> {
+  const port = nextPort++;
+  const proc = Bun.spawn(["taskset", "-c", "1", ...server.argv(port)], { stdout: "ignore", stderr: "pipe" });
+  try {
+    await waitForPort(port, 15_000);
+    await Bun.sleep(200); // let a JIT-ed server settle after start-up
+    const before = cpuTicks(proc.pid);
+    const client = Bun.spawnSync(
+      ["taskset", "-c", "0", join(OUT, "load"), "--port", String(port), "--mode", scenario.mode, "--size", String(scenario.size), "--conns", String(scenario.conns), "--seconds", String(SECONDS)],
+      { stdout: "pipe", stderr: "pipe" },
+    );
+    const after = cpuTicks(proc.pid);
+    if (client.exitCode !== 0) throw new Error(`load client failed: ${client.stderr.toString()}`);
+    const r = JSON.parse(client.stdout.toString()) as Record<string, number>;
+    const msgs = r.msgs!;
+    return {
+      msgsPerSec: msgs / r.seconds!,
+      mbPerSec: r.bytes! / r.seconds! / 1e6,
+      p50: r.p50_us!,
+      p99: r.p99_us!,
+      cpuUsPerMsg: msgs > 0 ? ((after - before) * 1e6) / CLK_TCK / msgs : Number.NaN,
+      problems: r.errors! + r.corrupted! + r.unreturned!,
+    };
+  } finally {
+    proc.kill("SIGKILL");
+    await proc.exited;
+  }
+}
+
+const results = new Map<string, Sample[]>();
+const key = (sc: Scenario, sv: Server) => `${sc.name}\u0000${sv.name}`;
+for (let round = 0; round < ROUNDS; round++) {
+  for (const scenario of SCENARIOS) {
+    // Rotate the order each round so no server always runs first or last.
+    const order = SERVERS.map((_, i) => SERVERS[(i + round) % SERVERS.length]!);
+    for (const server of order) {
+      const sample = await measure(server, scenario);
+      const list = results.get(key(scenario, server)) ?? [];
+      list.push(sample);
+      results.set(key(scenario, server), list);
+      console.error(`round ${round + 1}/${ROUNDS} ${scenario.name} ${server.name}: ${Math.round(sample.msgsPerSec)} msg/s, ${sample.cpuUsPerMsg.toFixed(2)} us/msg`);
+    }
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const spread = (xs: number[]) => {
+  const m = median(xs);
+  return m > 0 ? (Math.max(...xs) - Math.min(...xs)) / m : 0;
+};
+
+const lines: string[] = [];
+for (const scenario of SCENARIOS) {
+  const row = (sv: Server) => results.get(key(scenario, sv))!;
+  const refC = median(row(SERVERS.find((s) => s.name === "C io_uring") ?? SERVERS[0]!).map((s) => s.cpuUsPerMsg));
+  const bun = SERVERS.find((s) => s.name === "Bun.listen");
+  const refBunCpu = bun ? median(row(bun).map((s) => s.cpuUsPerMsg)) : Number.NaN;
+  const refBunRate = bun ? median(row(bun).map((s) => s.msgsPerSec)) : Number.NaN;
+  lines.push(`### ${scenario.name}`, "");
+  lines.push("| server | msgs/s (spread) | MB/s | p50 / p99 µs | server CPU µs/msg (spread) | CPU vs C io_uring | CPU vs Bun.listen | msgs/s vs Bun.listen | lost/corrupt |");
+  lines.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+  for (const sv of SERVERS) {
+    const xs = row(sv);
+    const rate = median(xs.map((s) => s.msgsPerSec));
+    const cpu = median(xs.map((s) => s.cpuUsPerMsg));
+    const lat = scenario.mode === "pingpong" ? `${median(xs.map((s) => s.p50))} / ${median(xs.map((s) => s.p99))}` : "-";
+    lines.push(
+      `| ${sv.name} | ${Math.round(rate)} (±${(spread(xs.map((s) => s.msgsPerSec)) * 50).toFixed(0)}%) | ${median(xs.map((s) => s.mbPerSec)).toFixed(1)} | ${lat} | ${cpu.toFixed(2)} (±${(spread(xs.map((s) => s.cpuUsPerMsg)) * 50).toFixed(0)}%) | ${(cpu / refC).toFixed(2)} | ${(cpu / refBunCpu).toFixed(2)} | ${(rate / refBunRate).toFixed(2)} | ${xs.reduce((n, s) => n + s.problems, 0)} |`,
+    );
+  }
+  lines.push("");
+}
+const machine = `${cpus()[0]?.model ?? "?"} x ${cpus().length}, Linux ${release()}, Bun ${Bun.version}`;
+const table = lines.join("\n");
+console.log(`\n${table}`);
+const report = `# Benchmark results
+
+Generated by \`bun run bench\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}.
+Machine: ${machine}. ${ROUNDS} rounds of ${SECONDS} s per server and scenario,
+servers interleaved within each round; medians, with ± half the min-max spread.
+Server pinned to core 1 (\`taskset -c 1\`), C load client to core 0; our server
+runs one worker. "lost/corrupt" sums connection errors, corrupted bytes and
+bytes never echoed, as the client verified them: it must be 0.
+
+${table}`;
+writeFileSync(args.results!, report);
+console.error(`wrote ${args.results}`);
