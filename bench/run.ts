@@ -46,14 +46,15 @@ interface Server {
   argv: (port: number) => string[];
 }
 const ours = (port: number) => ["--port", String(port), "--host", "127.0.0.1", "--admin-port", "0", "--workers", "1"];
-const SERVERS: Server[] = [
+const ALL_SERVERS: Server[] = [
   { name: "C io_uring", argv: (p) => [join(OUT, "echo-uring"), String(p)] },
   { name: "C epoll", argv: (p) => [join(OUT, "echo-epoll"), String(p)] },
   { name: "iocp-echo (source)", argv: (p) => [process.execPath, join(ROOT, "src/main.ts"), ...ours(p)] },
   { name: "iocp-echo (binary)", argv: (p) => [join(ROOT, "dist/iocp-echo"), ...ours(p)] },
   { name: "Bun.listen", argv: (p) => [process.execPath, join(import.meta.dir, "servers/bun-listen.ts"), String(p)] },
   { name: "node:net (Bun)", argv: (p) => [process.execPath, join(import.meta.dir, "servers/node-net.ts"), String(p)] },
-].filter((s) => !args.servers || args.servers.split(",").some((n) => s.name.includes(n)));
+];
+const SERVERS = ALL_SERVERS.filter((s) => !args.servers || args.servers.split(",").some((n) => s.name.includes(n)));
 
 interface Scenario {
   name: string;
