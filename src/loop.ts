@@ -62,26 +62,26 @@ export class CompletionLoop {
     c[Field.ThreadId] = this.queue.threadId;
     this.armAccept();
     this.armTimer();
+    this.stats.publish();
     while (!this.finished()) {
-      c[Field.State] = ThreadState.Waiting;
-      this.stats.publish();
+      this.stats.setState(ThreadState.Waiting);
       const started = performance.now();
       this.queue.wait(this.batch);
       this.now = Date.now();
-      c[Field.State] = ThreadState.Running;
+      this.stats.setState(ThreadState.Running);
       c[Field.WaitMs]! += performance.now() - started;
       c[Field.Dequeues]!++;
       c[Field.Completions]! += this.batch.count;
       c[Field.LastActivity] = this.now;
-      this.stats.publish();
       this.dispatch();
+      this.stats.publish();
     }
     // Re-posting a key while still looping would hand it straight back to
     // this thread (a GetQueuedCompletionStatusEx call takes a queued packet at
     // once), so other workers' keys wait here until this worker is done.
     for (; this.heldExitKeys > 0; this.heldExitKeys--) this.queue.passOn(Command.Exit);
-    c[Field.State] = ThreadState.Exited;
     this.stats.publish();
+    this.stats.setState(ThreadState.Exited);
   }
 
   private finished(): boolean {

@@ -5,12 +5,14 @@
  * Layout:
  *   Int32 words 0..15   process-wide cells (Atomics, several writers):
  *                       ACTIVE connections, PEAK, PHASE of the lifecycle
- *   Int32 words 16..    one sequence word per worker (a seqlock)
+ *   Int32 words 16..    one sequence word per worker (a seqlock), then one
+ *                       state word per worker (waiting/running/exited),
+ *                       stored on its own so a state change costs one store
  *   Float64 rows        one row of FIELD counters per worker, written only by
  *                       that worker, inside its seqlock
  *
  * A worker counts in a private Float64Array and publishes the row once per
- * loop turn: the sequence goes odd, the row is copied, the sequence goes even.
+ * loop turn, after handling a batch: the sequence goes odd, the row is copied, the sequence goes even.
  * A reader retries while the sequence is odd or moved, so it never sees half
  * a row. Float64 holds exact integers up to 2^53 (8 PiB of bytes).
  */
@@ -22,7 +24,6 @@ const GLOBAL_WORDS = 16;
 export const Phase = { Running: 0, Draining: 1, Closing: 2, Exiting: 3 } as const;
 
 export const Field = {
-  State: 0,
   ThreadId: 1,
   Completions: 2,
   Accepted: 3,
@@ -46,24 +47,26 @@ export const ThreadState = { Starting: 0, Waiting: 1, Running: 2, Exited: 3 } as
 const STATE_NAMES = ["starting", "waiting", "running", "exited"] as const;
 export type ThreadStateName = (typeof STATE_NAMES)[number];
 
+const rowsOffset = (workers: number) => Math.ceil(((GLOBAL_WORDS + 2 * workers) * 4) / 8) * 8;
+
 export class StatsLayout {
   readonly global: Int32Array;
   readonly seq: Int32Array;
+  readonly states: Int32Array;
   readonly rows: Float64Array;
 
   constructor(
     readonly buffer: SharedArrayBuffer,
     readonly workers: number,
   ) {
-    this.global = new Int32Array(buffer, 0, GLOBAL_WORDS + workers);
-    this.seq = this.global.subarray(GLOBAL_WORDS);
-    const rowsOffset = Math.ceil(((GLOBAL_WORDS + workers) * 4) / 8) * 8;
-    this.rows = new Float64Array(buffer, rowsOffset, workers * FIELDS);
+    this.global = new Int32Array(buffer, 0, GLOBAL_WORDS + 2 * workers);
+    this.seq = this.global.subarray(GLOBAL_WORDS, GLOBAL_WORDS + workers);
+    this.states = this.global.subarray(GLOBAL_WORDS + workers);
+    this.rows = new Float64Array(buffer, rowsOffset(workers), workers * FIELDS);
   }
 
   static create(workers: number): StatsLayout {
-    const rowsOffset = Math.ceil(((GLOBAL_WORDS + workers) * 4) / 8) * 8;
-    return new StatsLayout(new SharedArrayBuffer(rowsOffset + workers * FIELDS * 8), workers);
+    return new StatsLayout(new SharedArrayBuffer(rowsOffset(workers) + workers * FIELDS * 8), workers);
   }
 
   /**
@@ -111,6 +114,11 @@ export class StatsWriter {
     private readonly index: number,
   ) {
     this.base = index * FIELDS;
+  }
+
+  /** Waiting, running or exited: visible to /threads at once. */
+  setState(state: number): void {
+    Atomics.store(this.layout.states, this.index, state);
   }
 
   publish(): void {
@@ -167,7 +175,7 @@ export function threadInfo(layout: StatsLayout): ThreadInfo[] {
     return {
       id,
       threadId: row[Field.ThreadId]!,
-      state: STATE_NAMES[row[Field.State]!] ?? "starting",
+      state: STATE_NAMES[Atomics.load(layout.states, id)] ?? "starting",
       completions: row[Field.Completions]!,
       lastActivity: last > 0 ? new Date(last).toISOString() : null,
     };

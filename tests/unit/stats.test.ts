@@ -46,7 +46,7 @@ describe("stats", () => {
   test("threads report state names, ids and last activity", () => {
     const layout = StatsLayout.create(2);
     const w = new StatsWriter(layout, 1);
-    w.local[Field.State] = ThreadState.Waiting;
+    w.setState(ThreadState.Waiting);
     w.local[Field.ThreadId] = 4242;
     w.local[Field.LastActivity] = Date.UTC(2026, 0, 1);
     w.publish();
