@@ -194,6 +194,3 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
   }
   return { kind: "run", config: result };
 }
-
-export const optionFlag = flagOf;
-export const optionEnv = envOf;

@@ -100,7 +100,7 @@ export class EchoServer {
     }
     this.admin = serveAdmin(this.adminApp(), config.adminHost, config.adminPort);
     // One at a time: each worker opens its queue and reports before the next starts.
-    for (let index = 0; index < config.workers; index++) await this.spawn(index, echo);
+    for (let index = 0; index < config.workers; index++) await this.spawn(index);
     return {
       event: "ready",
       backend: host.backend,
@@ -121,7 +121,7 @@ export class EchoServer {
     });
   }
 
-  private spawn(index: number, echo: BoundAddress): Promise<void> {
+  private spawn(index: number): Promise<void> {
     const { config } = this;
     const worker = new Worker(new URL("./worker.ts", import.meta.url).href);
     let onExited: () => void = () => {};
@@ -170,7 +170,6 @@ export class EchoServer {
         },
       };
       worker.postMessage(start);
-      void echo;
     });
   }
 

@@ -22,8 +22,9 @@ const entry = {
 const timedOut = kernel32.GetQueuedCompletionStatusEx(port, base as Pointer, 8, (base + 1024) as Pointer, 10, 0);
 const timeoutError = kernel32.GetLastError();
 
+// base+2048 leaves room for a WSADATA before the WSABUF at base+4096.
 const startup = ws2_32.WSAStartup(0x0202, (base + 2048) as Pointer);
-void WSADATA_BYTES;
+if (2048 + WSADATA_BYTES > 4096) throw new Error("WSADATA would overlap the WSABUF");
 // A WSABUF at base+4096 pointing at base+8192; socket 12345 does not exist.
 mem.setUint32(4096, 16, true);
 mem.setBigUint64(4104, BigInt(base + 8192), true);

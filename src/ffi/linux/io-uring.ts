@@ -4,7 +4,6 @@
  * Layouts follow include/uapi/linux/io_uring.h; tests/unit/io-uring-abi
  * compares the numbers with the installed header when there is one.
  */
-import type { Pointer } from "bun:ffi";
 import { OsError } from "../os-error.ts";
 import {
   allocateNative,
@@ -300,5 +299,3 @@ function ioUringHint(errno: number): string {
   if (errno === 12) return "not enough locked memory for the rings (raise RLIMIT_MEMLOCK)";
   return "";
 }
-
-export type { Pointer };

@@ -23,7 +23,7 @@ export function slotOf(lo: number): number {
   return lo >>> 8;
 }
 
-/** The whole 64-bit user_data, for tests and for matching in ASYNC_CANCEL. */
+/** The whole 64-bit user_data as the kernel sees it (tests check the layout with it). */
 export function userData64(slot: number, op: number, gen: number): bigint {
   return (BigInt(gen >>> 0) << 32n) | BigInt(userLo(slot, op));
 }

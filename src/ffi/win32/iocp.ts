@@ -18,7 +18,7 @@ import type { Pointer } from "bun:ffi";
 import type { BoundAddress, CompletionBatch, EngineHost, IssueResult, WorkerParams, WorkerQueue } from "../engine.ts";
 import { OpKind } from "../engine.ts";
 import { ERRNO, OsError } from "../os-error.ts";
-import { statusToRes, win32Code, win32ToRes } from "./errors.ts";
+import { statusToRes, win32Code } from "./errors.ts";
 import { ERROR_IO_PENDING, INFINITE, kernel32, OVERLAPPED_ENTRY_BYTES, WAIT_TIMEOUT } from "./kernel32.ts";
 import { bindExtensions, loadExtensions, type ExtensionPointers } from "./mswsock.ts";
 import { allocate, attach, release, type NativeBlock } from "./native.ts";
@@ -151,9 +151,9 @@ class IocpHost implements EngineHost {
 }
 
 export function openIocpHost(): EngineHost {
-  const scratch = allocate(4096, "start-up scratch");
+  // Scratch for start-up calls; WSAStartup writes a WSADATA into it.
+  const scratch = allocate(Math.max(4096, WSADATA_BYTES), "start-up scratch");
   const started = ws2_32.WSAStartup(0x0202, scratch.address as Pointer);
-  void WSADATA_BYTES;
   if (started !== 0) throw new OsError("WSAStartup", win32Code(started), started);
   const port = kernel32.CreateIoCompletionPort(ALL_ONES, 0, 0, 0);
   if (!isValidHandle(port)) {
@@ -176,6 +176,8 @@ class IocpQueue implements WorkerQueue {
   private readonly sockets: Float64Array;
   private readonly acceptSockets: Float64Array;
   private readonly entries: NativeBlock;
+  /** Arguments of this worker's synchronous calls (setsockopt values). */
+  private readonly scratch: NativeBlock;
   private readonly ext: ReturnType<typeof bindExtensions>;
   private timerDeadline = 0;
   private timerCancelled = false;
@@ -198,6 +200,7 @@ class IocpQueue implements WorkerQueue {
     // LIFETIME: this worker's OVERLAPPED_ENTRY array, written by the kernel
     // only during GetQueuedCompletionStatusEx; freed in dispose().
     this.entries = allocate(BATCH_ENTRIES * OVERLAPPED_ENTRY_BYTES + 16, "completion entries");
+    this.scratch = allocate(4096, "worker scratch");
     this.ext = bindExtensions({ acceptEx: x.acceptEx, getAcceptExSockaddrs: x.getAcceptExSockaddrs });
   }
 
@@ -266,11 +269,11 @@ class IocpQueue implements WorkerQueue {
   /** The accepted socket of context `a` becomes slot `slot`'s; `a` is posted again. */
   adopt(a: number, slot: number): void {
     const socket = this.acceptSockets[a]!;
-    this.entries.view.setBigUint64(BATCH_ENTRIES * OVERLAPPED_ENTRY_BYTES, BigInt(this.listener), true);
-    const listenerAt = (this.entries.address + BATCH_ENTRIES * OVERLAPPED_ENTRY_BYTES) as Pointer;
+    this.scratch.view.setUint32(0, this.listener >>> 0, true);
+    this.scratch.view.setUint32(4, Math.floor(this.listener / TWO_POW_32), true);
     // Gives the socket the listener's properties (getpeername, shutdown work).
-    ws2_32.setsockopt(socket, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, listenerAt, 8);
-    setIntOption(this.entries, socket, IPPROTO_TCP, TCP_NODELAY, 1);
+    ws2_32.setsockopt(socket, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, this.scratch.address as Pointer, 8);
+    setIntOption(this.scratch, socket, IPPROTO_TCP, TCP_NODELAY, 1);
     kernel32.CreateIoCompletionPort(socket, this.port, SOCKET_KEY, 0);
     this.sockets[slot] = socket;
     this.postAccept(a);
@@ -397,11 +400,10 @@ class IocpQueue implements WorkerQueue {
 
   dispose(): void {
     release(this.entries);
+    release(this.scratch);
   }
 }
 
 export function openIocpQueue(params: WorkerParams, index: number, workers: number): WorkerQueue {
   return new IocpQueue(params, index, workers);
 }
-
-export { win32ToRes };

@@ -3,7 +3,7 @@
  * entry). Each call's last-error is read by the wrapper that made the call,
  * straight after it returns (see lastError()).
  */
-import { dlopen, FFIType } from "bun:ffi";
+import { dlopen } from "bun:ffi";
 import { BOOL, DWORD, HANDLE, HANDLE_RESULT, LPVOID, LPVOID_RESULT, SIZE_T, UCHAR, ULONG, ULONG_PTR } from "./types.ts";
 
 const lib = dlopen("kernel32.dll", {
@@ -30,7 +30,6 @@ const lib = dlopen("kernel32.dll", {
 });
 
 export const kernel32 = lib.symbols;
-export { FFIType };
 
 export const INFINITE = 0xffffffff;
 export const WAIT_TIMEOUT = 258;
