@@ -4,7 +4,12 @@
  *   pingpong: each connection keeps one SIZE-byte message in flight and
  *             records its round trip;
  *   stream:   each connection writes SIZE-byte chunks continuously (at most
- *             WINDOW bytes unechoed) and reads the echo back.
+ *             WINDOW bytes unechoed) and reads the echo back;
+ *   idle:     each connection sends one SIZE-byte message, reads its echo,
+ *             then stays silent for SECONDS; a file named by --ready is
+ *             created once all are connected and echoed (the runner samples
+ *             the server's memory then), and at the end every connection
+ *             must still echo a second message.
  * Every byte sent is a function of (connection, offset) and every byte echoed
  * is checked against it, so lost, reordered or corrupted bytes are counted.
  * Prints one JSON line.
@@ -56,7 +61,7 @@ static double percentile(double p) {
   return HIST_US;
 }
 
-static int size = 64, pingpong = 1, ep;
+static int size = 64, pingpong = 1, idle = 0, ep;
 static uint64_t errors, corrupted, msgs, bytes;
 static uint8_t inbuf[READ_BYTES], outbuf[READ_BYTES];
 
@@ -121,6 +126,42 @@ static void pump_in(conn_t *c, uint32_t id) {
   }
 }
 
+static const char *ready_file;
+
+/* One ping-pong round on every live connection, however long it takes (up to 30 s). */
+static void round_trip_all(conn_t *conns, int nconns) {
+  struct epoll_event events[256];
+  for (int i = 0; i < nconns; i++) pump_out(&conns[i], (uint32_t)i, 1);
+  uint64_t deadline = now_ns() + 30000000000ull;
+  for (;;) {
+    int pending = 0;
+    for (int i = 0; i < nconns; i++) pending += !conns[i].dead && conns[i].received < conns[i].sent;
+    if (pending == 0 || now_ns() > deadline) return;
+    int n = epoll_wait(ep, events, 256, 10);
+    for (int k = 0; k < n; k++) {
+      conn_t *c = &conns[events[k].data.u32];
+      if (!c->dead) pump_in(c, events[k].data.u32);
+    }
+  }
+}
+
+static int run_idle(conn_t *conns, int nconns, double seconds) {
+  round_trip_all(conns, nconns);
+  if (ready_file) fclose(fopen(ready_file, "w"));
+  uint64_t until = now_ns() + (uint64_t)(seconds * 1e9);
+  while (now_ns() < until) usleep(10000);
+  round_trip_all(conns, nconns);
+  uint64_t alive = 0, lost = 0;
+  for (int i = 0; i < nconns; i++) {
+    if (!conns[i].dead) alive++;
+    lost += conns[i].sent - conns[i].received;
+  }
+  printf("{\"conns\":%d,\"alive\":%llu,\"msgs\":%llu,\"errors\":%llu,\"corrupted\":%llu,\"unreturned\":%llu}\n", nconns,
+         (unsigned long long)alive, (unsigned long long)msgs, (unsigned long long)errors, (unsigned long long)corrupted,
+         (unsigned long long)lost);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   int port = 0, nconns = 50;
   double seconds = 5;
@@ -129,7 +170,10 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--conns")) nconns = atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--size")) size = atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--seconds")) seconds = atof(argv[i + 1]);
-    else if (!strcmp(argv[i], "--mode")) pingpong = !strcmp(argv[i + 1], "pingpong");
+    else if (!strcmp(argv[i], "--mode")) {
+      pingpong = !strcmp(argv[i + 1], "pingpong") || !strcmp(argv[i + 1], "idle");
+      idle = !strcmp(argv[i + 1], "idle");
+    } else if (!strcmp(argv[i], "--ready")) ready_file = argv[i + 1];
   }
   if (port <= 0 || nconns <= 0 || size <= 0 || size > READ_BYTES) {
     fprintf(stderr, "usage: load --port P [--conns N] [--size 1..65536] [--seconds S] [--mode pingpong|stream]\n");
@@ -156,6 +200,8 @@ int main(int argc, char **argv) {
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.u32 = (uint32_t)i};
     epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
   }
+
+  if (idle) return run_idle(conns, nconns, seconds);
 
   struct epoll_event events[256];
   uint64_t start = now_ns(), end = start + (uint64_t)(seconds * 1e9);
