@@ -7,6 +7,7 @@
  * messages the client verified.
  *
  *   bun run bench [--seconds 4] [--rounds 3] [--servers a,b] [--scenarios x,y]
+ *                 [--baseline path/to/older/iocp-echo]   (before/after in one run)
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, release } from "node:os";
@@ -23,6 +24,7 @@ const { values: args } = parseArgs({
     servers: { type: "string" },
     scenarios: { type: "string" },
     "idle-conns": { type: "string", default: "10000" },
+    baseline: { type: "string" },
     results: { type: "string", default: join(import.meta.dir, "RESULTS.md") },
   },
 });
@@ -55,6 +57,10 @@ const ALL_SERVERS: Server[] = [
   { name: "Bun.listen", argv: (p) => [process.execPath, join(import.meta.dir, "servers/bun-listen.ts"), String(p)] },
   { name: "node:net (Bun)", argv: (p) => [process.execPath, join(import.meta.dir, "servers/node-net.ts"), String(p)] },
 ];
+if (args.baseline) {
+  const baseline = args.baseline;
+  ALL_SERVERS.push({ name: "iocp-echo (baseline)", argv: (p) => [baseline, ...ours(p)] });
+}
 const SERVERS = ALL_SERVERS.filter((s) => !args.servers || args.servers.split(",").some((n) => s.name.includes(n)));
 
 interface Scenario {
