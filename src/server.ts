@@ -92,6 +92,16 @@ export class EchoServer {
 
   private async open(): Promise<ReadyLine> {
     const { config, host } = this;
+    // Bun raises the soft limit itself on start-up today; doing it here too
+    // keeps the server's capacity from depending on that, and logs the figure.
+    const files = host.raiseOpenFileLimit();
+    if (files !== null) {
+      const needed = config.maxConnections + 64;
+      this.log.info(`open-file limit: ${files.after}${files.after !== files.before ? ` (raised from ${files.before})` : ""}`);
+      if (files.after < needed) {
+        this.log.warn(`open-file limit ${files.after} is below --max-connections ${config.maxConnections} plus headroom; raise the hard limit (ulimit -Hn) or accepts will fail with EMFILE`);
+      }
+    }
     let echo: BoundAddress;
     try {
       echo = host.listen(config.host, config.port, LISTEN_BACKLOG);

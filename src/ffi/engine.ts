@@ -147,6 +147,12 @@ export interface EngineHost {
   stopAccepting(): void;
   /** Close the listener and shared handles (after every worker has exited). */
   dispose(): void;
+  /**
+   * Raise the soft open-file limit to the hard one (each connection is a
+   * descriptor on Linux) and say what it was and is; null where the OS has
+   * no such limit.
+   */
+  raiseOpenFileLimit(): { before: number; after: number } | null;
 }
 
 export interface WorkerParams {

@@ -90,8 +90,16 @@ export class ServerProcess {
     return `http://127.0.0.1:${this.ready.admin.port}`;
   }
 
-  static async start(t: Target, args: string[] = [], env: Record<string, string> = {}): Promise<ServerProcess> {
-    const proc = Bun.spawn([...t.argv, ...BASE_ARGS, ...args], {
+  static async start(
+    t: Target,
+    args: string[] = [],
+    env: Record<string, string> = {},
+    options: { softFileLimit?: number } = {},
+  ): Promise<ServerProcess> {
+    let argv = [...t.argv, ...BASE_ARGS, ...args];
+    // The shell lowers the limit, then execs the server itself (same pid).
+    if (options.softFileLimit) argv = ["bash", "-c", `ulimit -Sn ${options.softFileLimit} && exec "$@"`, "bash", ...argv];
+    const proc = Bun.spawn(argv, {
       cwd: ROOT,
       env: { ...process.env, ...t.env, ...env },
       stdin: "ignore",

@@ -16,7 +16,8 @@ import {
   type WorkerQueue,
 } from "../engine.ts";
 import { OsError } from "../os-error.ts";
-import { allocateNative, libc, unmapMemory, type NativeMemory } from "./libc.ts";
+import type { Pointer } from "bun:ffi";
+import { allocateNative, lastErrno, libc, unmapMemory, type NativeMemory } from "./libc.ts";
 import {
   gettid,
   IORING_ACCEPT_MULTISHOT,
@@ -97,6 +98,21 @@ class UringHost implements EngineHost {
     // worker's pending multishot accept completes with an error, and new
     // connection attempts are refused at once instead of queueing.
     if (this.listener >= 0) libc.shutdown(this.listener, SHUT_RDWR);
+  }
+
+  raiseOpenFileLimit(): { before: number; after: number } {
+    const RLIMIT_NOFILE = 7;
+    const limits = allocateNative(16);
+    try {
+      const v = new DataView(limits.bytes);
+      if (libc.getrlimit(RLIMIT_NOFILE, limits.address as Pointer) !== 0) throw OsError.fromErrno("getrlimit", lastErrno());
+      const before = Number(v.getBigUint64(0, true));
+      v.setBigUint64(0, v.getBigUint64(8, true), true); // soft = hard
+      if (libc.setrlimit(RLIMIT_NOFILE, limits.address as Pointer) !== 0) throw OsError.fromErrno("setrlimit", lastErrno());
+      return { before, after: Number(v.getBigUint64(0, true)) };
+    } finally {
+      unmapMemory(limits);
+    }
   }
 
   dispose(): void {

@@ -141,6 +141,10 @@ class IocpHost implements EngineHost {
     this.listener = null;
   }
 
+  raiseOpenFileLimit(): null {
+    return null; // Windows has no per-process socket-count limit to raise.
+  }
+
   dispose(): void {
     this.stopAccepting();
     kernel32.CloseHandle(this.port);
