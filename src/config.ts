@@ -125,12 +125,19 @@ function parseFlags(argv: string[]): FlagValues {
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     const unknown = /Unknown option '([^']+)'/.exec(text);
-    if (unknown) throw new ConfigError(`unknown option ${unknown[1]} (see --help)`);
+    if (unknown) {
+      // "-h=1" is read as the short options h, =, 1: name the whole argument.
+      const option = unknown[1]!;
+      const whole = option.startsWith("--") ? undefined : argv.find((a) => /^-[^-]/.test(a) && a.includes(option.slice(1)));
+      throw new ConfigError(`unknown option ${whole !== undefined && whole !== option ? JSON.stringify(whole) : option} (see --help)`);
+    }
     const missing = /Option '(-\S+?)(?:, -\S+)?(?: <value>)?' argument missing/.exec(text);
     if (missing) throw new ConfigError(`${missing[1]}: needs a value (see --help)`);
     const ambiguous = /Option '(-\S+?)(?:, -\S+)?' argument is ambiguous/.exec(text);
     if (ambiguous) throw new ConfigError(`${ambiguous[1]}: a value starting with "-" must be written ${ambiguous[1]}=VALUE`);
-    const positional = /Unexpected argument '([^']+)'/.exec(text);
+    const noValue = /Option '(?:-\w, )?(--[\w-]+)' does not take an argument/.exec(text);
+    if (noValue) throw new ConfigError(`${noValue[1]}: takes no value`);
+    const positional = /Unexpected argument '([^']*)'/.exec(text);
     if (positional) throw new ConfigError(`unexpected argument ${JSON.stringify(positional[1])}: options start with -- (see --help)`);
     throw new ConfigError(text);
   }

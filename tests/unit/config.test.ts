@@ -117,3 +117,17 @@ describe("--help and --version", () => {
     expect(parseCli(["--version"], {}).kind).toBe("version");
   });
 });
+
+describe("odd arguments found by the property tests", () => {
+  test("an empty argument is named as such", () => {
+    expect(refusal([""])).toMatch(/^unexpected argument "": options start with --/);
+  });
+  test("a short-option cluster is named whole", () => {
+    expect(refusal(["-h=1"])).toBe('unknown option "-h=1" (see --help)');
+  });
+});
+
+test("a value given to --help or --version is refused by name", () => {
+  expect(refusal(["--version=0"])).toBe("--version: takes no value");
+  expect(refusal(["--help=yes"])).toBe("--help: takes no value");
+});
