@@ -9,6 +9,12 @@ describeTargets("a connect storm far beyond --max-connections is refused promptl
   test(`${STORM} extra connections against a limit of ${LIMIT}`, { timeout: 120_000 }, async () => {
     const server = await ServerProcess.start(t, ["--max-connections", String(LIMIT)]);
     const admitted = await Promise.all(Array.from({ length: LIMIT }, () => connect(server.echoPort)));
+    // A connect completes in the kernel before the server accepts it: one echo
+    // each proves all ten hold their slots before the storm begins.
+    for (const socket of admitted) {
+      socket.write("x");
+      expect((await readExactly(socket, 1)).toString()).toBe("x");
+    }
     let echoing = true;
     let rounds = 0;
     // The admitted clients echo 4 KiB round trips for as long as the storm lasts.

@@ -1,11 +1,19 @@
 import { expect, test } from "bun:test";
-import { canConnect, connect, readAll, randomBytes, sha256 } from "./clients.ts";
+import { canConnect, connect, readAll, readExactly, randomBytes, sha256 } from "./clients.ts";
+import type net from "node:net";
+
+/** A connect completes in the kernel before the server accepts: an echo proves it did. */
+async function accepted(socket: net.Socket): Promise<void> {
+  socket.write("!");
+  if ((await readExactly(socket, 1)).toString() !== "!") throw new Error("no echo before the test began");
+}
 import { describeTargets, ServerProcess } from "./harness.ts";
 
 describeTargets("POST /shutdown lets an in-flight transfer finish, then exits 0 and frees the port", (t) => {
   test("transfer started before /shutdown completes", async () => {
     const server = await ServerProcess.start(t, ["--drain-timeout", "20000"]);
     const socket = await connect(server.echoPort);
+    await accepted(socket);
     const payload = randomBytes(4 * 1024 * 1024);
     const back = readAll(socket, 60_000);
     // Write in pieces over ~600 ms so the shutdown lands mid-transfer.
@@ -36,6 +44,7 @@ describeTargets("POST /shutdown lets an in-flight transfer finish, then exits 0 
   test("the drain timeout closes connections that do not finish", async () => {
     const server = await ServerProcess.start(t, ["--drain-timeout", "300"]);
     const socket = await connect(server.echoPort);
+    await accepted(socket);
     const closed = readAll(socket, 10_000);
     socket.write("still here");
     expect((await server.admin("/shutdown", { method: "POST" })).status).toBe(202);
