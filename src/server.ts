@@ -32,6 +32,12 @@ export interface ReadyLine {
 
 const WORKER_READY_TIMEOUT_MS = 10_000;
 const WORKER_EXIT_TIMEOUT_MS = 10_000;
+/**
+ * After a worker failed, the join is short: the process exits 1 whatever
+ * happens, and on a shared port the dead worker may have taken a completion
+ * that another worker now waits for in vain.
+ */
+const WORKER_EXIT_AFTER_FAILURE_MS = 2_000;
 const DRAIN_POLL_MS = 20;
 const LISTEN_BACKLOG = 4096;
 
@@ -224,9 +230,10 @@ export class EchoServer {
   private async stopWorkers(): Promise<boolean> {
     for (let index = 0; index < this.workers.length; index++) this.host.post(index, Command.Exit);
     const all = Promise.all(this.workers.map((w) => w.exited)).then(() => true);
-    const late = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), WORKER_EXIT_TIMEOUT_MS));
+    const limit = this.failure === null ? WORKER_EXIT_TIMEOUT_MS : WORKER_EXIT_AFTER_FAILURE_MS;
+    const late = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), limit));
     const joined = await Promise.race([all, late]);
-    if (!joined) this.log.error(`workers did not exit within ${WORKER_EXIT_TIMEOUT_MS} ms`);
+    if (!joined) this.log.error(`workers did not exit within ${limit} ms`);
     for (const w of this.workers) w.worker.terminate();
     return joined;
   }

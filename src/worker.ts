@@ -6,6 +6,7 @@
  */
 import { ConnTable, SlotPool } from "./echo.ts";
 import { openWorkerQueue } from "./ffi/engine.ts";
+import { FAULT_VARIABLE, withInjectedFault } from "./fault.ts";
 import { CompletionLoop } from "./loop.ts";
 import { StatsLayout, StatsWriter } from "./stats.ts";
 import type { WorkerReport, WorkerStart } from "./worker-protocol.ts";
@@ -16,7 +17,8 @@ const report = (message: WorkerReport) => self.postMessage(message);
 self.onmessage = async (event: MessageEvent<WorkerStart>) => {
   const start = event.data;
   try {
-    const queue = await openWorkerQueue(start.params, start.index, start.workers);
+    const opened = await openWorkerQueue(start.params, start.index, start.workers);
+    const queue = withInjectedFault(opened, process.env[FAULT_VARIABLE], start.index);
     const layout = new StatsLayout(start.stats, start.workers);
     report({ type: "ready", handle: queue.handle, threadId: queue.threadId });
     const { slots } = start.loop;
