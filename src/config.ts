@@ -40,6 +40,11 @@ const OPTIONS = {
     accepts: `milliseconds from 0 (never) to ${MAX_TIMEOUT_MS}`,
     fallback: 0,
   },
+  keepalive: {
+    schema: z.number().int().min(0).max(MAX_TIMEOUT_MS).refine((ms) => ms === 0 || ms >= 1000),
+    accepts: `milliseconds from 1000 to ${MAX_TIMEOUT_MS}, or 0 (off)`,
+    fallback: 300_000,
+  },
   drainTimeout: {
     schema: z.number().int().min(0).max(MAX_TIMEOUT_MS),
     accepts: `milliseconds from 0 to ${MAX_TIMEOUT_MS}`,
@@ -71,7 +76,7 @@ export class ConfigError extends Error {
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const flagOf = (name: OptionName) => `--${kebab(name)}`;
 const envOf = (name: OptionName) => `IOCP_ECHO_${kebab(name).replace(/-/g, "_").toUpperCase()}`;
-const NUMERIC = new Set<OptionName>(["port", "adminPort", "workers", "bufferSize", "maxConnections", "idleTimeout", "drainTimeout"]);
+const NUMERIC = new Set<OptionName>(["port", "adminPort", "workers", "bufferSize", "maxConnections", "idleTimeout", "keepalive", "drainTimeout"]);
 
 /** Flags and environment give strings; numeric options want whole decimal numbers. */
 function fromText(name: OptionName, text: string): unknown {
@@ -98,6 +103,8 @@ Usage: iocp-echo [options]
   --buffer-size BYTES   per-connection buffer (default 8192)
   --max-connections N   open connections at most; more are closed at once (default 10000)
   --idle-timeout MS     close a connection silent for this long (default 0: never)
+  --keepalive MS        probe a connection silent this long; an unanswered peer is
+                        closed, even one that vanished without a FIN (default 300000; 0: off)
   --drain-timeout MS    on shutdown, how long open connections may finish (default 5000)
   --admin-token T       require "Authorization: Bearer T" on POST /shutdown
   --config FILE         JSON file with any of the options above in camelCase

@@ -110,7 +110,7 @@ export class EchoServer {
     }
     let echo: BoundAddress;
     try {
-      echo = host.listen(config.host, config.port, LISTEN_BACKLOG);
+      echo = host.listen(config.host, config.port, LISTEN_BACKLOG, config.keepalive);
     } catch (error) {
       throw new StartupError(`echo port: ${(error as Error).message}`);
     }

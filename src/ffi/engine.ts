@@ -135,8 +135,11 @@ export interface EngineHost {
    * the connection table and slot pool are then shared by all workers.
    */
   readonly sharesConnections: boolean;
-  /** Bind and listen; throws an OsError naming the address on failure. */
-  listen(host: string, port: number, backlog: number): BoundAddress;
+  /**
+   * Bind and listen; throws an OsError naming the address on failure.
+   * Accepted connections get TCP keepalive with `keepaliveMs` (0: none).
+   */
+  listen(host: string, port: number, backlog: number, keepaliveMs: number): BoundAddress;
   /** Structured-cloneable data a worker needs to open its queue. */
   workerParams(slots: number, bufferBytes: number): WorkerParams;
   /** Record what a worker reported once its queue was open. */
@@ -153,6 +156,20 @@ export interface EngineHost {
    * no such limit.
    */
   raiseOpenFileLimit(): { before: number; after: number } | null;
+}
+
+/**
+ * TCP keepalive for `--keepalive MS`: a connection silent for `idleMs` is
+ * probed every `intervalMs`; after `probes` unanswered probes the kernel
+ * resets it, and its pending recv completes with an error. Both OSes get
+ * the same figures (Windows fixes the count at 10 itself). This is what
+ * finds a peer that vanished without a FIN: its host reboots, its cable is
+ * pulled, it closed in a way that sent nothing.
+ */
+export function keepaliveTiming(keepaliveMs: number): { idleMs: number; intervalMs: number; probes: number } {
+  const idleMs = Math.ceil(keepaliveMs / 1000) * 1000; // Linux counts whole seconds
+  const intervalMs = Math.min(10_000, Math.max(1000, Math.round(idleMs / 10_000) * 1000));
+  return { idleMs, intervalMs, probes: 10 };
 }
 
 export interface WorkerParams {

@@ -67,8 +67,8 @@ class UringHost implements EngineHost {
 
   constructor(private readonly control: Ring) {}
 
-  listen(host: string, port: number, backlog: number): BoundAddress {
-    const { fd, bound } = listenTcp(host, port, backlog);
+  listen(host: string, port: number, backlog: number, keepaliveMs: number): BoundAddress {
+    const { fd, bound } = listenTcp(host, port, backlog, keepaliveMs);
     this.listener = fd;
     return bound;
   }

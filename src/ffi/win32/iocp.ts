@@ -16,7 +16,7 @@
  */
 import type { Pointer } from "bun:ffi";
 import type { BoundAddress, CompletionBatch, EngineHost, IssueResult, WorkerParams, WorkerQueue } from "../engine.ts";
-import { OpKind } from "../engine.ts";
+import { keepaliveTiming, OpKind } from "../engine.ts";
 import { ERRNO, OsError } from "../os-error.ts";
 import { statusToRes, win32Code } from "./errors.ts";
 import { ERROR_IO_PENDING, INFINITE, kernel32, OVERLAPPED_ENTRY_BYTES, WAIT_TIMEOUT } from "./kernel32.ts";
@@ -40,7 +40,16 @@ import {
 } from "./op-context.ts";
 import { listenTcp, overlappedSocket, setIntOption, wsaError } from "./sockets.ts";
 import { ALL_ONES, isValidHandle } from "./types.ts";
-import { IPPROTO_TCP, SO_UPDATE_ACCEPT_CONTEXT, SOCKET_ERROR, SOL_SOCKET, TCP_NODELAY, WSADATA_BYTES, ws2_32 } from "./ws2_32.ts";
+import {
+  IPPROTO_TCP,
+  SIO_KEEPALIVE_VALS,
+  SO_UPDATE_ACCEPT_CONTEXT,
+  SOCKET_ERROR,
+  SOL_SOCKET,
+  TCP_NODELAY,
+  WSADATA_BYTES,
+  ws2_32,
+} from "./ws2_32.ts";
 
 /** Completion keys. Connections and the listener share a key: the OVERLAPPED says which op. */
 const SOCKET_KEY = 1;
@@ -55,6 +64,9 @@ const ACCEPT_STATE = 2;
 const ACCEPT_IDLE = 0;
 const ACCEPT_BUSY = 1;
 const TWO_POW_32 = 4294967296;
+/** Worker scratch offsets past setsockopt's value (sockets.ts uses 0 to 76). */
+const KEEPALIVE_VALS = 128;
+const KEEPALIVE_RETURNED = 144;
 
 /** What every worker needs of the shared engine (WorkerParams.extra). */
 interface IocpShared {
@@ -66,6 +78,7 @@ interface IocpShared {
   control: SharedArrayBuffer;
   sockets: SharedArrayBuffer;
   acceptSockets: SharedArrayBuffer;
+  keepaliveMs: number;
 }
 
 class IocpHost implements EngineHost {
@@ -73,6 +86,7 @@ class IocpHost implements EngineHost {
   readonly sharesConnections = true;
   private listener: number | null = null;
   private family = 2;
+  private keepaliveMs = 0;
   private extensions: ExtensionPointers | null = null;
   private slab: NativeBlock | null = null;
   private params: WorkerParams | null = null;
@@ -83,10 +97,11 @@ class IocpHost implements EngineHost {
     private readonly scratch: NativeBlock,
   ) {}
 
-  listen(host: string, port: number, backlog: number): BoundAddress {
+  listen(host: string, port: number, backlog: number, keepaliveMs: number): BoundAddress {
     const { socket, family, bound } = listenTcp(this.scratch, host, port, backlog);
     this.listener = socket;
     this.family = family;
+    this.keepaliveMs = keepaliveMs;
     if (!isValidHandle(kernel32.CreateIoCompletionPort(socket, this.port, SOCKET_KEY, 0))) {
       throw new OsError("CreateIoCompletionPort", win32Code(kernel32.GetLastError()), 0, "listening socket");
     }
@@ -117,6 +132,7 @@ class IocpHost implements EngineHost {
         control: this.control,
         sockets: new SharedArrayBuffer(slots * 8),
         acceptSockets: new SharedArrayBuffer(ACCEPT_POOL * 8),
+        keepaliveMs: this.keepaliveMs,
       } satisfies IocpShared,
     };
     return this.params;
@@ -183,6 +199,8 @@ class IocpQueue implements WorkerQueue {
   /** Arguments of this worker's synchronous calls (setsockopt values). */
   private readonly scratch: NativeBlock;
   private readonly ext: ReturnType<typeof bindExtensions>;
+  /** tcp_keepalive { onoff, keepalivetime, keepaliveinterval } in the scratch; null: off. */
+  private readonly keepalive: { idleMs: number; intervalMs: number } | null;
   private timerDeadline = 0;
   private timerCancelled = false;
 
@@ -206,6 +224,7 @@ class IocpQueue implements WorkerQueue {
     this.entries = allocate(BATCH_ENTRIES * OVERLAPPED_ENTRY_BYTES + 16, "completion entries");
     this.scratch = allocate(4096, "worker scratch");
     this.ext = bindExtensions({ acceptEx: x.acceptEx, getAcceptExSockaddrs: x.getAcceptExSockaddrs });
+    this.keepalive = x.keepaliveMs > 0 ? keepaliveTiming(x.keepaliveMs) : null;
   }
 
   private ptr(offset: number): Pointer {
@@ -278,9 +297,24 @@ class IocpQueue implements WorkerQueue {
     // Gives the socket the listener's properties (getpeername, shutdown work).
     ws2_32.setsockopt(socket, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, this.scratch.address as Pointer, 8);
     setIntOption(this.scratch, socket, IPPROTO_TCP, TCP_NODELAY, 1);
+    if (this.keepalive !== null) this.setKeepalive(socket, this.keepalive);
     kernel32.CreateIoCompletionPort(socket, this.port, SOCKET_KEY, 0);
     this.sockets[slot] = socket;
     this.postAccept(a);
+  }
+
+  /**
+   * SIO_KEEPALIVE_VALS turns keepalive on with our timings in one call
+   * (Windows sends 10 probes). A failure only costs the early detection of
+   * vanished peers, so it is not fatal to the connection.
+   */
+  private setKeepalive(socket: number, timing: { idleMs: number; intervalMs: number }): void {
+    const v = this.scratch.view;
+    v.setUint32(KEEPALIVE_VALS, 1, true);
+    v.setUint32(KEEPALIVE_VALS + 4, timing.idleMs, true);
+    v.setUint32(KEEPALIVE_VALS + 8, timing.intervalMs, true);
+    const at = (o: number) => (this.scratch.address + o) as Pointer;
+    ws2_32.WSAIoctl(socket, SIO_KEEPALIVE_VALS, at(KEEPALIVE_VALS), 12, null, 0, at(KEEPALIVE_RETURNED), null, null);
   }
 
   refuse(a: number): void {

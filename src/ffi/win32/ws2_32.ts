@@ -52,5 +52,7 @@ export const SD_BOTH = 2;
 export const WSA_FLAG_OVERLAPPED = 0x01;
 export const WSA_FLAG_NO_HANDLE_INHERIT = 0x80;
 export const SIO_GET_EXTENSION_FUNCTION_POINTER = 0xc8000006;
+/** https://learn.microsoft.com/en-us/windows/win32/winsock/sio-keepalive-vals */
+export const SIO_KEEPALIVE_VALS = 0x98000004;
 /** sizeof(WSADATA) on x64. */
 export const WSADATA_BYTES = 408;
