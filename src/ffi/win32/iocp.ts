@@ -192,6 +192,12 @@ class IocpQueue implements WorkerQueue {
   private readonly family: number;
   private readonly layout: SlabLayout;
   private readonly slab: NativeBlock;
+  /**
+   * The slab as bytes, made once: a view made per operation is an object
+   * per operation, and the soak under Wine showed this worker's heap never
+   * being collected (one Uint8Array per op, +66 bytes each, RSS rising).
+   */
+  private readonly slab8: Uint8Array;
   private readonly control: Int32Array;
   private readonly sockets: Float64Array;
   private readonly acceptSockets: Float64Array;
@@ -216,6 +222,7 @@ class IocpQueue implements WorkerQueue {
     this.family = x.family;
     this.layout = { slots: params.slots, acceptPool: x.acceptPool, bufferBytes: params.bufferBytes };
     this.slab = attach(x.slab, slabBytes(this.layout));
+    this.slab8 = new Uint8Array(this.slab.bytes);
     this.control = new Int32Array(x.control);
     this.sockets = new Float64Array(x.sockets);
     this.acceptSockets = new Float64Array(x.acceptSockets);
@@ -258,7 +265,7 @@ class IocpQueue implements WorkerQueue {
       if (socket === null) return this.idleAccept(a, wsaError("WSASocketW"));
       this.acceptSockets[a] = socket;
       const ctx = acceptCtxOffset(this.layout, a);
-      new Uint8Array(this.slab.bytes, ctx, OVERLAPPED_BYTES).fill(0);
+      this.slab8.fill(0, ctx, ctx + OVERLAPPED_BYTES);
       Atomics.add(this.control, OUTSTANDING, 1);
       // LIFETIME: the context's OVERLAPPED and address buffer belong to the
       // kernel until this AcceptEx's completion is dequeued.
@@ -341,7 +348,7 @@ class IocpQueue implements WorkerQueue {
   private prepare(slot: number, gen: number, kind: number, offset: number, length: number): number {
     const ctx = connCtxOffset(slot);
     const v = this.slab.view;
-    new Uint8Array(this.slab.bytes, ctx, OVERLAPPED_BYTES).fill(0);
+    this.slab8.fill(0, ctx, ctx + OVERLAPPED_BYTES);
     const buffer = this.slab.address + bufferOffset(this.layout, slot) + offset;
     v.setUint32(ctx + CTX_WSABUF, length, true);
     v.setUint32(ctx + CTX_WSABUF + 8, buffer >>> 0, true);
