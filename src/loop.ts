@@ -73,6 +73,8 @@ export class CompletionLoop {
       c[Field.Dequeues]!++;
       c[Field.Completions]! += this.batch.count;
       c[Field.LastActivity] = this.now;
+      c[Field.KernelWaits] = this.queue.kernelWaits;
+      c[Field.InlineCompletions] = this.queue.inlineCompletions;
       this.dispatch();
       this.stats.publish();
     }

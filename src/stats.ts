@@ -38,8 +38,10 @@ export const Field = {
   Dequeues: 12,
   WaitMs: 13,
   IdleClosed: 14,
+  KernelWaits: 15,
+  InlineCompletions: 16,
 } as const;
-const FIELDS = 16;
+const FIELDS = 18;
 /** How long a reader waits for a writer stuck mid-publish before giving up. */
 const READ_SETTLE_MS = 1000;
 
@@ -164,7 +166,13 @@ export interface StatsSnapshot {
   operations: number;
   completions: number;
   errors: number;
-  loop: { dequeues: number; completionsPerDequeue: number; waitSeconds: number };
+  loop: {
+    dequeues: number;
+    completionsPerDequeue: number;
+    waitSeconds: number;
+    kernelWaits: number;
+    inlineCompletions: number;
+  };
 }
 
 export function threadInfo(layout: StatsLayout): ThreadInfo[] {
@@ -210,6 +218,8 @@ export function snapshot(layout: StatsLayout, backend: string, startedAt: number
       dequeues,
       completionsPerDequeue: dequeues > 0 ? sum[Field.Completions]! / dequeues : 0,
       waitSeconds: sum[Field.WaitMs]! / 1000,
+      kernelWaits: sum[Field.KernelWaits]!,
+      inlineCompletions: sum[Field.InlineCompletions]!,
     },
   };
 }

@@ -20,6 +20,8 @@ export function renderMetrics(s: StatsSnapshot, threads: ThreadInfo[]): string {
     ["iocp_echo_errors_total", "counter", "Operations that completed with an error.", s.errors],
     ["iocp_echo_dequeues_total", "counter", "Calls that waited for completions.", s.loop.dequeues],
     ["iocp_echo_wait_seconds_total", "counter", "Time workers spent waiting for completions.", s.loop.waitSeconds],
+    ["iocp_echo_kernel_waits_total", "counter", "Calls into the OS completion wait (io_uring_enter, GetQueuedCompletionStatusEx).", s.loop.kernelWaits],
+    ["iocp_echo_inline_completions_total", "counter", "Completions handled without a dequeue (IOCP skip-on-success).", s.loop.inlineCompletions],
   ];
   const lines: string[] = [];
   for (const [name, type, help, value] of samples) {

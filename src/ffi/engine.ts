@@ -124,6 +124,14 @@ export interface WorkerQueue {
   cancelTimer(): void;
   /** Submit what is queued, block until at least one completion, fill `batch`. */
   wait(batch: CompletionBatch): void;
+  /**
+   * Calls into the OS's completion wait so far (io_uring_enter,
+   * GetQueuedCompletionStatusEx): the loop's native cost beside the one call
+   * per operation issued.
+   */
+  readonly kernelWaits: number;
+  /** Completions reported without a trip through the kernel's queue (IOCP skip-on-success). */
+  readonly inlineCompletions: number;
   /** Free the slab and the queue. Only with nothing outstanding. */
   dispose(): void;
 }

@@ -13,6 +13,8 @@ export class FakeQueue implements WorkerQueue {
   readonly bufferBytes = 64;
   readonly calls: string[] = [];
   acceptArmed = false;
+  kernelWaits = 0;
+  readonly inlineCompletions = 0;
   private timer = false;
   private cancelledTimer = false;
   private readonly script: Completion[][];

@@ -12,6 +12,9 @@ describe("stats", () => {
     b.local[Field.BytesSent] = 2 ** 40; // beyond 32 bits
     a.local[Field.Completions] = 10;
     a.local[Field.Dequeues] = 4;
+    a.local[Field.KernelWaits] = 3;
+    b.local[Field.KernelWaits] = 1;
+    b.local[Field.InlineCompletions] = 7;
     a.publish();
     b.publish();
     const s = snapshot(layout, "io_uring", 1000, 3500);
@@ -19,6 +22,8 @@ describe("stats", () => {
     expect(s.connections.accepted).toBe(5);
     expect(s.bytes).toEqual({ received: 1000, sent: 2 ** 40 });
     expect(s.loop.completionsPerDequeue).toBe(2.5);
+    expect(s.loop.kernelWaits).toBe(4);
+    expect(s.loop.inlineCompletions).toBe(7);
   });
 
   test("unpublished counts are not visible", () => {

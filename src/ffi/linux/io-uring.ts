@@ -107,6 +107,8 @@ export class Ring {
    */
   private tail = 0;
   private submitted = 0;
+  /** io_uring_enter calls so far. */
+  enters = 0;
 
   private constructor(fd: number, params: DataView, flags: number) {
     this.fd = fd;
@@ -238,6 +240,7 @@ export class Ring {
    * caller simply loops; other failures throw.
    */
   submit(waitFor: number): boolean {
+    this.enters++;
     // Release: SQE contents must be visible before the kernel sees the tail.
     Atomics.store(this.ringU32, this.sqTail, this.tail);
     const toSubmit = this.unsubmitted;

@@ -163,6 +163,12 @@ class UringQueue implements WorkerQueue {
     return this.ring.fd;
   }
 
+  get kernelWaits(): number {
+    return this.ring.enters;
+  }
+
+  readonly inlineCompletions = 0;
+
   startAccepting(): IssueResult {
     // LIFETIME: no buffer; the kernel returns the new fd in cqe.res.
     const ioprio = this.multishot ? IORING_ACCEPT_MULTISHOT : 0;

@@ -19,7 +19,15 @@ import type { BoundAddress, CompletionBatch, EngineHost, IssueResult, WorkerPara
 import { keepaliveTiming, OpKind } from "../engine.ts";
 import { ERRNO, OsError } from "../os-error.ts";
 import { statusToRes, win32Code } from "./errors.ts";
-import { ERROR_IO_PENDING, INFINITE, kernel32, OVERLAPPED_ENTRY_BYTES, WAIT_TIMEOUT } from "./kernel32.ts";
+import {
+  ERROR_IO_PENDING,
+  FILE_SKIP_COMPLETION_PORT_ON_SUCCESS,
+  FILE_SKIP_SET_EVENT_ON_HANDLE,
+  INFINITE,
+  kernel32,
+  OVERLAPPED_ENTRY_BYTES,
+  WAIT_TIMEOUT,
+} from "./kernel32.ts";
 import { bindExtensions, loadExtensions, type ExtensionPointers } from "./mswsock.ts";
 import { allocate, attach, release, type NativeBlock } from "./native.ts";
 import {
@@ -31,6 +39,7 @@ import {
   connCtxOffset,
   contextAt,
   CTX_FLAGS,
+  CTX_DONE,
   CTX_GEN,
   CTX_KIND,
   CTX_WSABUF,
@@ -43,12 +52,15 @@ import { ALL_ONES, isValidHandle } from "./types.ts";
 import {
   IPPROTO_TCP,
   SIO_KEEPALIVE_VALS,
+  SO_PROTOCOL_INFOW,
   SO_UPDATE_ACCEPT_CONTEXT,
   SOCKET_ERROR,
   SOL_SOCKET,
   TCP_NODELAY,
   WSADATA_BYTES,
+  WSAPROTOCOL_INFOW_BYTES,
   ws2_32,
+  XP1_IFS_HANDLES,
 } from "./ws2_32.ts";
 
 /** Completion keys. Connections and the listener share a key: the OVERLAPPED says which op. */
@@ -57,6 +69,8 @@ const CONTROL_KEY = 3;
 /** AcceptEx calls kept posted (libuv keeps 32). */
 const ACCEPT_POOL = 32;
 const BATCH_ENTRIES = 128;
+/** Waits served from inline completions alone before the port is asked again. */
+const INLINE_TURNS_BEFORE_DEQUEUE = 4;
 /** Shared Int32 words: AcceptEx outstanding, listener open, then one state per accept context. */
 const OUTSTANDING = 0;
 const LISTENING = 1;
@@ -79,6 +93,10 @@ interface IocpShared {
   sockets: SharedArrayBuffer;
   acceptSockets: SharedArrayBuffer;
   keepaliveMs: number;
+  /** Whether accepted sockets may use FILE_SKIP_COMPLETION_PORT_ON_SUCCESS. */
+  skipOnSuccess: boolean;
+  /** One byte per slot: 1 when that socket is in skip mode (any worker may issue on it). */
+  skips: SharedArrayBuffer;
 }
 
 class IocpHost implements EngineHost {
@@ -87,6 +105,7 @@ class IocpHost implements EngineHost {
   private listener: number | null = null;
   private family = 2;
   private keepaliveMs = 0;
+  private skipOnSuccess = false;
   private extensions: ExtensionPointers | null = null;
   private slab: NativeBlock | null = null;
   private params: WorkerParams | null = null;
@@ -106,6 +125,7 @@ class IocpHost implements EngineHost {
       throw new OsError("CreateIoCompletionPort", win32Code(kernel32.GetLastError()), 0, "listening socket");
     }
     this.extensions = loadExtensions(socket, this.scratch);
+    this.skipOnSuccess = ifsProvider(socket, this.scratch);
     Atomics.store(new Int32Array(this.control), LISTENING, 1);
     return bound;
   }
@@ -133,6 +153,8 @@ class IocpHost implements EngineHost {
         sockets: new SharedArrayBuffer(slots * 8),
         acceptSockets: new SharedArrayBuffer(ACCEPT_POOL * 8),
         keepaliveMs: this.keepaliveMs,
+        skipOnSuccess: this.skipOnSuccess,
+        skips: new SharedArrayBuffer(slots),
       } satisfies IocpShared,
     };
     return this.params;
@@ -168,6 +190,19 @@ class IocpHost implements EngineHost {
     this.slab = null;
     release(this.scratch);
   }
+}
+
+/**
+ * Whether the socket's provider hands out real file handles. A layered
+ * (non-IFS) provider may complete operations in ways that skip-on-success
+ * mishandles, so the mode is used only on an IFS provider, as libuv does.
+ */
+function ifsProvider(socket: number, scratch: NativeBlock): boolean {
+  const at = (o: number) => (scratch.address + o) as Pointer;
+  const LENGTH = 1024;
+  scratch.view.setInt32(LENGTH, WSAPROTOCOL_INFOW_BYTES, true);
+  if (ws2_32.getsockopt(socket, SOL_SOCKET, SO_PROTOCOL_INFOW, at(0), at(LENGTH)) === SOCKET_ERROR) return false;
+  return (scratch.view.getUint32(0, true) & XP1_IFS_HANDLES) !== 0;
 }
 
 export function openIocpHost(): EngineHost {
@@ -207,6 +242,20 @@ class IocpQueue implements WorkerQueue {
   private readonly ext: ReturnType<typeof bindExtensions>;
   /** tcp_keepalive { onoff, keepalivetime, keepaliveinterval } in the scratch; null: off. */
   private readonly keepalive: { idleMs: number; intervalMs: number } | null;
+  private readonly skipOnSuccess: boolean;
+  private readonly skips: Uint8Array;
+  /**
+   * Operations that completed inside WSARecv/WSASend on a skip-mode socket:
+   * no packet will come, so they wait here for the next `wait`. A FIFO of at
+   * most one entry per slot (one operation outstanding per connection).
+   */
+  private readonly inline: { slot: Uint32Array; gen: Uint32Array; op: Uint8Array; res: Int32Array };
+  private inlineHead = 0;
+  private inlineCount = 0;
+  /** Waits in a row served from `inline` alone; bounded so the port is never starved. */
+  private inlineStreak = 0;
+  kernelWaits = 0;
+  inlineCompletions = 0;
   private timerDeadline = 0;
   private timerCancelled = false;
 
@@ -232,6 +281,10 @@ class IocpQueue implements WorkerQueue {
     this.scratch = allocate(4096, "worker scratch");
     this.ext = bindExtensions({ acceptEx: x.acceptEx, getAcceptExSockaddrs: x.getAcceptExSockaddrs });
     this.keepalive = x.keepaliveMs > 0 ? keepaliveTiming(x.keepaliveMs) : null;
+    this.skipOnSuccess = x.skipOnSuccess;
+    this.skips = new Uint8Array(x.skips);
+    const n = params.slots;
+    this.inline = { slot: new Uint32Array(n), gen: new Uint32Array(n), op: new Uint8Array(n), res: new Int32Array(n) };
   }
 
   private ptr(offset: number): Pointer {
@@ -306,6 +359,8 @@ class IocpQueue implements WorkerQueue {
     setIntOption(this.scratch, socket, IPPROTO_TCP, TCP_NODELAY, 1);
     if (this.keepalive !== null) this.setKeepalive(socket, this.keepalive);
     kernel32.CreateIoCompletionPort(socket, this.port, SOCKET_KEY, 0);
+    const modes = FILE_SKIP_COMPLETION_PORT_ON_SUCCESS | FILE_SKIP_SET_EVENT_ON_HANDLE;
+    this.skips[slot] = this.skipOnSuccess && kernel32.SetFileCompletionNotificationModes(socket, modes) !== 0 ? 1 : 0;
     this.sockets[slot] = socket;
     this.postAccept(a);
   }
@@ -333,15 +388,39 @@ class IocpQueue implements WorkerQueue {
     const ctx = this.prepare(slot, gen, OpKind.Recv, 0, this.bufferBytes);
     this.slab.view.setUint32(ctx + CTX_FLAGS, 0, true);
     // LIFETIME: context and buffer belong to the kernel until the completion.
-    const r = ws2_32.WSARecv(this.sockets[slot]!, this.ptr(ctx + CTX_WSABUF), 1, null, this.ptr(ctx + CTX_FLAGS), this.ptr(ctx), null);
-    return r === SOCKET_ERROR ? this.pendingOr("WSARecv") : "pending";
+    const r = ws2_32.WSARecv(
+      this.sockets[slot]!,
+      this.ptr(ctx + CTX_WSABUF),
+      1,
+      this.ptr(ctx + CTX_DONE),
+      this.ptr(ctx + CTX_FLAGS),
+      this.ptr(ctx),
+      null,
+    );
+    return r === SOCKET_ERROR ? this.pendingOr("WSARecv") : this.succeeded(slot, gen, OpKind.Recv, ctx);
   }
 
   send(slot: number, gen: number, offset: number, length: number): IssueResult {
     const ctx = this.prepare(slot, gen, OpKind.Send, offset, length);
     // LIFETIME: context and buffer belong to the kernel until the completion.
-    const r = ws2_32.WSASend(this.sockets[slot]!, this.ptr(ctx + CTX_WSABUF), 1, null, 0, this.ptr(ctx), null);
-    return r === SOCKET_ERROR ? this.pendingOr("WSASend") : "pending";
+    const r = ws2_32.WSASend(this.sockets[slot]!, this.ptr(ctx + CTX_WSABUF), 1, this.ptr(ctx + CTX_DONE), 0, this.ptr(ctx), null);
+    return r === SOCKET_ERROR ? this.pendingOr("WSASend") : this.succeeded(slot, gen, OpKind.Send, ctx);
+  }
+
+  /**
+   * The call succeeded at once. Without skip mode a packet still comes
+   * through the port; with it, none will, and the result (the byte count the
+   * call wrote next to the context) is handed to the next `wait` from here.
+   */
+  private succeeded(slot: number, gen: number, op: number, ctx: number): IssueResult {
+    if (this.skips[slot] === 0) return "pending";
+    const q = this.inline;
+    const i = (this.inlineHead + this.inlineCount++) % q.slot.length;
+    q.slot[i] = slot;
+    q.gen[i] = gen;
+    q.op[i] = op;
+    q.res[i] = this.slab.view.getUint32(ctx + CTX_DONE, true);
+    return "completed";
   }
 
   /** Zero the OVERLAPPED and fill WSABUF, kind and generation of the slot's context. */
@@ -393,21 +472,50 @@ class IocpQueue implements WorkerQueue {
       this.timerCancelled = false;
       batch.push(OpKind.Timer, 0, 0, -ERRNO.ECANCELED, 0);
     }
+    const hadInline = this.takeInline(batch);
+    // Inline results alone may serve a few turns in a row, which saves the
+    // dequeue call; then the port gets its turn, so nothing there starves.
+    if (hadInline && this.inlineStreak < INLINE_TURNS_BEFORE_DEQUEUE) {
+      this.inlineStreak++;
+    } else {
+      this.inlineStreak = 0;
+      this.dequeue(batch);
+    }
+    if (this.timerDeadline !== 0 && batch.count < batch.capacity && performance.now() >= this.timerDeadline) {
+      this.timerDeadline = 0;
+      batch.push(OpKind.Timer, 0, 0, 0, 0);
+    }
+  }
+
+  /** Moves inline results into the batch; whether there were any. */
+  private takeInline(batch: CompletionBatch): boolean {
+    const q = this.inline;
+    const had = this.inlineCount > 0;
+    while (this.inlineCount > 0 && batch.count < batch.capacity) {
+      const i = this.inlineHead;
+      batch.push(q.op[i]!, q.slot[i]!, q.gen[i]!, q.res[i]!, 0);
+      this.inlineCompletions++;
+      this.inlineHead = (i + 1) % q.slot.length;
+      this.inlineCount--;
+    }
+    return had;
+  }
+
+  /** One GetQueuedCompletionStatusEx: blocks only when the batch is still empty. */
+  private dequeue(batch: CompletionBatch): void {
     const room = Math.min(BATCH_ENTRIES, batch.capacity - batch.count);
+    if (room === 0) return;
     const timeout = batch.count > 0 ? 0 : this.timerDeadline === 0 ? INFINITE : Math.max(0, Math.ceil(this.timerDeadline - performance.now()));
     const removedAt = (this.entries.address + BATCH_ENTRIES * OVERLAPPED_ENTRY_BYTES + 8) as Pointer;
+    this.kernelWaits++;
     const ok = kernel32.GetQueuedCompletionStatusEx(this.port, this.entries.address as Pointer, room, removedAt, timeout, 0);
     if (ok === 0) {
       const error = kernel32.GetLastError();
       if (error !== WAIT_TIMEOUT) throw new OsError("GetQueuedCompletionStatusEx", win32Code(error), error);
-    } else {
-      const n = this.entries.view.getUint32(BATCH_ENTRIES * OVERLAPPED_ENTRY_BYTES + 8, true);
-      for (let i = 0; i < n; i++) this.take(batch, i * OVERLAPPED_ENTRY_BYTES);
+      return;
     }
-    if (this.timerDeadline !== 0 && performance.now() >= this.timerDeadline) {
-      this.timerDeadline = 0;
-      batch.push(OpKind.Timer, 0, 0, 0, 0);
-    }
+    const n = this.entries.view.getUint32(BATCH_ENTRIES * OVERLAPPED_ENTRY_BYTES + 8, true);
+    for (let i = 0; i < n; i++) this.take(batch, i * OVERLAPPED_ENTRY_BYTES);
   }
 
   /** One OVERLAPPED_ENTRY -> one batch record (loop to the count returned, never the array length). */

@@ -40,3 +40,6 @@ export const MEM_RELEASE = 0x8000;
 export const PAGE_READWRITE = 0x04;
 /** sizeof(OVERLAPPED_ENTRY) on x64: key, lpOverlapped, Internal, bytes + padding. */
 export const OVERLAPPED_ENTRY_BYTES = 32;
+/** SetFileCompletionNotificationModes: a success at once queues no packet, and sets no event. */
+export const FILE_SKIP_COMPLETION_PORT_ON_SUCCESS = 0x1;
+export const FILE_SKIP_SET_EVENT_ON_HANDLE = 0x2;

@@ -15,6 +15,7 @@
  *   48  DWORD flags (WSARecv's in/out flags)
  *   52  DWORD op kind
  *   56  DWORD generation
+ *   60  DWORD bytes, written by WSARecv/WSASend when they complete at once
  *
  * Accept context:
  *    0  OVERLAPPED
@@ -27,6 +28,7 @@ export const CTX_WSABUF = 32;
 export const CTX_FLAGS = 48;
 export const CTX_KIND = 52;
 export const CTX_GEN = 56;
+export const CTX_DONE = 60;
 
 /** sizeof(sockaddr_storage) + 16, as AcceptEx requires of each address slot. */
 export const ACCEPT_ADDRESS_BYTES = 128 + 16;

@@ -13,6 +13,8 @@ const lib = dlopen("ws2_32.dll", {
   closesocket: { args: [SOCKET], returns: INT },
   // https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-getsockname
   getsockname: { args: [SOCKET, LPVOID, LPVOID], returns: INT },
+  // https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-getsockopt
+  getsockopt: { args: [SOCKET, INT, INT, LPVOID, LPVOID], returns: INT },
   // https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-listen
   listen: { args: [SOCKET, INT], returns: INT },
   // https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-setsockopt
@@ -47,6 +49,11 @@ export const SO_REUSEADDR = 4;
 export const SO_EXCLUSIVEADDRUSE = ~SO_REUSEADDR;
 export const SO_UPDATE_ACCEPT_CONTEXT = 0x700b;
 export const TCP_NODELAY = 1;
+/** getsockopt: the socket's WSAPROTOCOL_INFOW (628 bytes; dwServiceFlags1 first). */
+export const SO_PROTOCOL_INFOW = 0x2005;
+export const WSAPROTOCOL_INFOW_BYTES = 628;
+/** dwServiceFlags1: the provider's sockets are real file handles (no layered LSP in the way). */
+export const XP1_IFS_HANDLES = 0x00020000;
 export const IPV6_V6ONLY = 27;
 export const SD_BOTH = 2;
 export const WSA_FLAG_OVERLAPPED = 0x01;
