@@ -284,5 +284,16 @@ then), and must echo again at the end.
 
 ${idleRows.join("\n")}
 `;
-writeFileSync(args.results!, report);
+// Sections from the other benchmarks (allocations, Windows calls) sit below
+// this marker and survive a rerun of this one.
+const MARKER = "<!-- other benchmarks: kept by bench/run.ts -->";
+let kept = "";
+try {
+  const old = readFileSync(args.results!, "utf8");
+  const at = old.indexOf(MARKER);
+  if (at >= 0) kept = `\n${old.slice(at)}`;
+} catch {
+  // first run: nothing to keep
+}
+writeFileSync(args.results!, report + kept);
 console.error(`wrote ${args.results}`);

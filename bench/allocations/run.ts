@@ -124,7 +124,7 @@ console.log(
   [
     `Objects the completion loop allocates per echo (one send completion) (io_uring, one worker, ${WINDOW}-send window after ${WARMUP} of warm-up, opened on a collected heap):`,
     "",
-    "| scenario | sends in window | new objects | per send | most frequent new types | control: per message | verdict |",
+    "| scenario | sends in window | new objects | per send | most frequent new types | control: per send | verdict |",
     "| --- | --- | --- | --- | --- | --- | --- |",
     ...rows,
   ].join("\n"),
