@@ -32,6 +32,8 @@ const MAX_TICK_MS = 1000;
  * so this worker cannot count on a completion of its own to wake it.
  */
 const EXIT_POLL_MS = 10;
+/** Silent this long, a connection's receive stops pinning its buffer (see WorkerQueue.releaseIdle). */
+const RELEASE_IDLE_AFTER_MS = 1000;
 
 export class CompletionLoop {
   private readonly batch = new CompletionBatch(BATCH_CAPACITY);
@@ -75,6 +77,7 @@ export class CompletionLoop {
       c[Field.LastActivity] = this.now;
       c[Field.KernelWaits] = this.queue.kernelWaits;
       c[Field.InlineCompletions] = this.queue.inlineCompletions;
+      c[Field.ZeroByteReads] = this.queue.zeroByteReads;
       this.dispatch();
       this.stats.publish();
     }
@@ -191,20 +194,26 @@ export class CompletionLoop {
       if (!this.drained()) this.armTimer(EXIT_POLL_MS);
       return;
     }
-    const idle = this.options.idleTimeoutMs;
-    if (idle > 0) this.closeIdle(this.now - idle);
+    this.sweepIdle();
     // Accepting backed off after repeated errors (EMFILE, say): try again.
     this.acceptFailures = 0;
     this.armAccept();
     this.armTimer();
   }
 
-  private closeIdle(activeSince: number): void {
+  /** This worker's share of the slots: close those past the idle timeout, release the rest that are quiet. */
+  private sweepIdle(): void {
     const t = this.table;
-    const { scanOffset, scanStride } = this.options;
+    const { scanOffset, scanStride, idleTimeoutMs } = this.options;
+    const closeBefore = idleTimeoutMs > 0 ? this.now - idleTimeoutMs : -1;
+    const releaseBefore = this.now - RELEASE_IDLE_AFTER_MS;
     for (let slot = scanOffset; slot < t.slots; slot += scanStride) {
-      if (t.state[slot] === SlotState.Open && t.lastActive[slot]! < activeSince && this.abortSlot(slot)) {
-        this.c[Field.IdleClosed]!++;
+      if (t.state[slot] !== SlotState.Open) continue;
+      const last = t.lastActive[slot]!;
+      if (last < closeBefore) {
+        if (this.abortSlot(slot)) this.c[Field.IdleClosed]!++;
+      } else if (last < releaseBefore) {
+        this.queue.releaseIdle(slot);
       }
     }
   }

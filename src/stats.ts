@@ -40,6 +40,7 @@ export const Field = {
   IdleClosed: 14,
   KernelWaits: 15,
   InlineCompletions: 16,
+  ZeroByteReads: 17,
 } as const;
 const FIELDS = 18;
 /** How long a reader waits for a writer stuck mid-publish before giving up. */
@@ -172,6 +173,7 @@ export interface StatsSnapshot {
     waitSeconds: number;
     kernelWaits: number;
     inlineCompletions: number;
+    zeroByteReads: number;
   };
 }
 
@@ -220,6 +222,7 @@ export function snapshot(layout: StatsLayout, backend: string, startedAt: number
       waitSeconds: sum[Field.WaitMs]! / 1000,
       kernelWaits: sum[Field.KernelWaits]!,
       inlineCompletions: sum[Field.InlineCompletions]!,
+      zeroByteReads: sum[Field.ZeroByteReads]!,
     },
   };
 }

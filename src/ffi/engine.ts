@@ -116,6 +116,14 @@ export interface WorkerQueue {
   send(slot: number, gen: number, offset: number, length: number): IssueResult;
   /** Make the slot's outstanding operation finish soon (idle, drain). */
   abort(slot: number): void;
+  /**
+   * The slot has been silent a while: stop its pending receive from pinning
+   * its buffer. IOCP swaps it for a zero-byte read (the kernel locks the
+   * pages of a pending WSARecv's buffer) and issues the real one when data
+   * is there; io_uring pins nothing while it waits, so there it does
+   * nothing. Invisible to the loop: the receive still completes once.
+   */
+  releaseIdle(slot: number): void;
   /** Release the slot's socket. No operation of the slot may be outstanding. */
   close(slot: number): void;
   /** One OpKind.Timer completion after `ms` milliseconds. */
@@ -132,6 +140,8 @@ export interface WorkerQueue {
   readonly kernelWaits: number;
   /** Completions reported without a trip through the kernel's queue (IOCP skip-on-success). */
   readonly inlineCompletions: number;
+  /** Zero-byte reads issued for idle connections (IOCP). */
+  readonly zeroByteReads: number;
   /** Free the slab and the queue. Only with nothing outstanding. */
   dispose(): void;
 }

@@ -15,6 +15,10 @@ export class FakeQueue implements WorkerQueue {
   acceptArmed = false;
   kernelWaits = 0;
   readonly inlineCompletions = 0;
+  readonly zeroByteReads = 0;
+  releaseIdle(slot: number): void {
+    this.calls.push(`release ${slot}`);
+  }
   private timer = false;
   private cancelledTimer = false;
   private readonly script: Completion[][];

@@ -94,6 +94,19 @@ test("the idle sweep aborts a silent connection once, and counts it", () => {
   expect(calls).toContain("close 0");
 });
 
+test("a connection silent for over a second has its receive released, and is not closed", () => {
+  // 600 ms pass inside each of the first waits: silent for over a second at the second tick.
+  let waits = 0;
+  const { calls, stats } = runLoop(
+    [[[Accept, 0, 0, 7, 1]], [[Timer, 0, 0, -62]], [[Timer, 0, 0, -62]], [[Recv, 0, 1, 2]], [[Send, 0, 1, 2]], [EXIT], [[Recv, 0, 1, 0]]],
+    { onWait: () => waits++ < 3 && Bun.sleepSync(600) },
+  );
+  expect(calls.filter((c) => c === "release 0")).toHaveLength(1);
+  expect(calls.filter((c) => c === "abort 0")).toHaveLength(1); // the exit key's, not the sweep's
+  expect(stats[Field.IdleClosed]).toBe(0);
+  expect(calls).toContain("send 0 [0, +2]");
+});
+
 test("a busy connection is not idle", () => {
   const { calls, stats } = runLoop([[[Accept, 0, 0, 7, 1]], [[Recv, 0, 1, 3]], [[Timer, 0, 0, -62]], [[Send, 0, 1, 3]], [EXIT], [[Recv, 0, 1, 0]]], {
     idleMs: 60_000,

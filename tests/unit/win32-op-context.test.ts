@@ -9,6 +9,7 @@ import {
   connCtxOffset,
   contextAt,
   CTX_GEN,
+  CTX_SEND_HALF,
   OVERLAPPED_BYTES,
   slabBytes,
 } from "../../src/ffi/win32/op-context.ts";
@@ -20,6 +21,13 @@ test("every connection context's OVERLAPPED address maps back to its slot", () =
   for (const slot of [0, 1, 2, 499, 999]) {
     expect(contextAt(layout, base, base + connCtxOffset(slot))).toBe(slot);
   }
+});
+
+test("the send's half of a connection context maps back to the same slot", () => {
+  for (const slot of [0, 1, 999]) {
+    expect(contextAt(layout, base, base + connCtxOffset(slot) + CTX_SEND_HALF)).toBe(slot);
+  }
+  expect(contextAt(layout, base, base + connCtxOffset(5) + CTX_SEND_HALF / 2)).toBe(-1);
 });
 
 test("every accept context maps back to slots + its index", () => {

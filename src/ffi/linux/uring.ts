@@ -168,6 +168,11 @@ class UringQueue implements WorkerQueue {
   }
 
   readonly inlineCompletions = 0;
+  readonly zeroByteReads = 0;
+
+  releaseIdle(): void {
+    // A pending IORING_OP_RECV pins no pages: the kernel copies in when data comes.
+  }
 
   startAccepting(): IssueResult {
     // LIFETIME: no buffer; the kernel returns the new fd in cqe.res.

@@ -41,6 +41,7 @@ import {
   CTX_FLAGS,
   CTX_DONE,
   CTX_GEN,
+  CTX_SEND_HALF,
   CTX_KIND,
   CTX_WSABUF,
   OVERLAPPED_BYTES,
@@ -51,6 +52,7 @@ import { listenTcp, overlappedSocket, setIntOption, wsaError } from "./sockets.t
 import { ALL_ONES, isValidHandle } from "./types.ts";
 import {
   IPPROTO_TCP,
+  SD_BOTH,
   SIO_KEEPALIVE_VALS,
   SO_PROTOCOL_INFOW,
   SO_UPDATE_ACCEPT_CONTEXT,
@@ -78,6 +80,12 @@ const ACCEPT_STATE = 2;
 const ACCEPT_IDLE = 0;
 const ACCEPT_BUSY = 1;
 const TWO_POW_32 = 4294967296;
+const STATUS_CANCELLED = 0xc0000120;
+
+/** An OsError from issuing an operation, as the negative errno a completion carries. */
+function errnoResult(error: OsError): number {
+  return -((ERRNO as Record<string, number>)[error.code] ?? ERRNO.ECONNRESET);
+}
 /** Worker scratch offsets past setsockopt's value (sockets.ts uses 0 to 76). */
 const KEEPALIVE_VALS = 128;
 const KEEPALIVE_RETURNED = 144;
@@ -97,6 +105,8 @@ interface IocpShared {
   skipOnSuccess: boolean;
   /** One byte per slot: 1 when that socket is in skip mode (any worker may issue on it). */
   skips: SharedArrayBuffer;
+  /** Two bytes per slot: parked (a zero-byte read is pending), then aborted. */
+  slotFlags: SharedArrayBuffer;
 }
 
 class IocpHost implements EngineHost {
@@ -155,6 +165,7 @@ class IocpHost implements EngineHost {
         keepaliveMs: this.keepaliveMs,
         skipOnSuccess: this.skipOnSuccess,
         skips: new SharedArrayBuffer(slots),
+        slotFlags: new SharedArrayBuffer(slots * 2),
       } satisfies IocpShared,
     };
     return this.params;
@@ -256,6 +267,11 @@ class IocpQueue implements WorkerQueue {
   private inlineStreak = 0;
   kernelWaits = 0;
   inlineCompletions = 0;
+  zeroByteReads = 0;
+  /** Per slot, shared by the workers: 1 while its pending receive is a zero-byte read. */
+  private readonly parked: Uint8Array;
+  /** Per slot, shared: 1 once abort() ran, so a cancelled receive closes instead of parking. */
+  private readonly aborted: Uint8Array;
   private timerDeadline = 0;
   private timerCancelled = false;
 
@@ -283,6 +299,8 @@ class IocpQueue implements WorkerQueue {
     this.keepalive = x.keepaliveMs > 0 ? keepaliveTiming(x.keepaliveMs) : null;
     this.skipOnSuccess = x.skipOnSuccess;
     this.skips = new Uint8Array(x.skips);
+    this.parked = new Uint8Array(x.slotFlags, 0, params.slots);
+    this.aborted = new Uint8Array(x.slotFlags, params.slots, params.slots);
     const n = params.slots;
     this.inline = { slot: new Uint32Array(n), gen: new Uint32Array(n), op: new Uint8Array(n), res: new Int32Array(n) };
   }
@@ -361,6 +379,8 @@ class IocpQueue implements WorkerQueue {
     kernel32.CreateIoCompletionPort(socket, this.port, SOCKET_KEY, 0);
     const modes = FILE_SKIP_COMPLETION_PORT_ON_SUCCESS | FILE_SKIP_SET_EVENT_ON_HANDLE;
     this.skips[slot] = this.skipOnSuccess && kernel32.SetFileCompletionNotificationModes(socket, modes) !== 0 ? 1 : 0;
+    Atomics.store(this.parked, slot, 0);
+    Atomics.store(this.aborted, slot, 0);
     this.sockets[slot] = socket;
     this.postAccept(a);
   }
@@ -414,18 +434,23 @@ class IocpQueue implements WorkerQueue {
    */
   private succeeded(slot: number, gen: number, op: number, ctx: number): IssueResult {
     if (this.skips[slot] === 0) return "pending";
+    this.pushInline(slot, gen, op, this.slab.view.getUint32(ctx + CTX_DONE, true));
+    return "completed";
+  }
+
+  /** A result for the loop that comes from here rather than from the port. */
+  private pushInline(slot: number, gen: number, op: number, res: number): void {
     const q = this.inline;
     const i = (this.inlineHead + this.inlineCount++) % q.slot.length;
     q.slot[i] = slot;
     q.gen[i] = gen;
     q.op[i] = op;
-    q.res[i] = this.slab.view.getUint32(ctx + CTX_DONE, true);
-    return "completed";
+    q.res[i] = res;
   }
 
   /** Zero the OVERLAPPED and fill WSABUF, kind and generation of the slot's context. */
   private prepare(slot: number, gen: number, kind: number, offset: number, length: number): number {
-    const ctx = connCtxOffset(slot);
+    const ctx = connCtxOffset(slot) + (kind === OpKind.Send ? CTX_SEND_HALF : 0);
     const v = this.slab.view;
     this.slab8.fill(0, ctx, ctx + OVERLAPPED_BYTES);
     const buffer = this.slab.address + bufferOffset(this.layout, slot) + offset;
@@ -443,7 +468,72 @@ class IocpQueue implements WorkerQueue {
   }
 
   abort(slot: number): void {
-    kernel32.CancelIoEx(this.sockets[slot]!, null);
+    // The flag first: a worker about to issue a zero-byte read for this slot
+    // looks at it after issuing. shutdown() makes any later receive or send
+    // fail at once; CancelIoEx ends what is pending now.
+    Atomics.store(this.aborted, slot, 1);
+    const socket = this.sockets[slot]!;
+    ws2_32.shutdown(socket, SD_BOTH);
+    kernel32.CancelIoEx(socket, null);
+  }
+
+  releaseIdle(slot: number): void {
+    if (Atomics.load(this.parked, slot) !== 0 || Atomics.load(this.aborted, slot) !== 0) return;
+    // Names the receive's OVERLAPPED, so only a pending receive is cancelled;
+    // its completion (STATUS_CANCELLED, no bytes) is turned into a zero-byte
+    // read in settleReceive. Nothing pending: nothing happens.
+    kernel32.CancelIoEx(this.sockets[slot]!, this.ptr(connCtxOffset(slot)));
+  }
+
+  /**
+   * A receive's completion, before the loop sees it. Returns true when it
+   * was part of parking and the loop must not see it:
+   * - cancelled, not by abort: releaseIdle asked; post a zero-byte read;
+   * - the zero-byte read succeeded: data (or EOF) is there; post the real
+   *   receive with the same generation, whose completion the loop gets.
+   */
+  private settleReceive(slot: number, gen: number, status: number): boolean {
+    const parked = Atomics.load(this.parked, slot) === 1;
+    if (parked) Atomics.store(this.parked, slot, 0);
+    if (Atomics.load(this.aborted, slot) === 1) return false; // closing: the loop decides
+    if (status === STATUS_CANCELLED) {
+      this.park(slot, gen);
+      return true;
+    }
+    if (!parked || status !== 0) return false; // an ordinary receive, or a failed zero-byte read
+    this.receiveAfterPark(slot, gen);
+    return true;
+  }
+
+  /** Post a zero-byte WSARecv: it pins no buffer and completes when data arrives. */
+  private park(slot: number, gen: number): void {
+    Atomics.store(this.parked, slot, 1);
+    this.zeroByteReads++;
+    const ctx = this.prepare(slot, gen, OpKind.Recv, 0, 0);
+    this.slab.view.setUint32(ctx + CTX_FLAGS, 0, true);
+    const socket = this.sockets[slot]!;
+    // LIFETIME: the context belongs to the kernel until the completion.
+    const r = ws2_32.WSARecv(socket, this.ptr(ctx + CTX_WSABUF), 1, this.ptr(ctx + CTX_DONE), this.ptr(ctx + CTX_FLAGS), this.ptr(ctx), null);
+    if (r === SOCKET_ERROR) {
+      const result = this.pendingOr("WSARecv");
+      if (result instanceof OsError) {
+        Atomics.store(this.parked, slot, 0);
+        this.pushInline(slot, gen, OpKind.Recv, errnoResult(result));
+        return;
+      }
+    } else if (this.skips[slot] === 1) {
+      // Completed at once and no packet comes: data is already waiting.
+      Atomics.store(this.parked, slot, 0);
+      this.receiveAfterPark(slot, gen);
+      return;
+    }
+    // An abort that ran between our check and the WSARecv found nothing to cancel.
+    if (Atomics.load(this.aborted, slot) === 1) kernel32.CancelIoEx(socket, null);
+  }
+
+  private receiveAfterPark(slot: number, gen: number): void {
+    const r = this.recv(slot, gen);
+    if (r instanceof OsError) this.pushInline(slot, gen, OpKind.Recv, errnoResult(r));
   }
 
   close(slot: number): void {
@@ -532,10 +622,12 @@ class IocpQueue implements WorkerQueue {
     const s = this.slab.view;
     if (ctxNumber < this.layout.slots) {
       // The status is in the OVERLAPPED's Internal field, not in a later GetLastError.
-      const ctx = connCtxOffset(ctxNumber);
+      const ctx = overlapped - this.slab.address; // the receive's or the send's half
       const status = s.getUint32(ctx, true);
-      const res = status === 0 ? bytes : statusToRes(status);
-      batch.push(s.getUint32(ctx + CTX_KIND, true), ctxNumber, s.getUint32(ctx + CTX_GEN, true), res, 0);
+      const kind = s.getUint32(ctx + CTX_KIND, true);
+      const gen = s.getUint32(ctx + CTX_GEN, true);
+      if (kind === OpKind.Recv && this.settleReceive(ctxNumber, gen, status)) return;
+      batch.push(kind, ctxNumber, gen, status === 0 ? bytes : statusToRes(status), 0);
       return;
     }
     const a = ctxNumber - this.layout.slots;

@@ -8,8 +8,11 @@
  *   [ accept contexts:     pool  x ACCEPT_CTX_BYTES ]
  *   [ buffers:             slots x bufferBytes ]
  *
- * Connection context (one per slot: an echo has one operation outstanding
- * per connection, so one context is enough):
+ * Connection context, one per slot, in two halves of 64 bytes: the receive's
+ * at 0 and the send's at 64. An echo has one operation outstanding per
+ * connection, but separate OVERLAPPEDs let CancelIoEx name the receive
+ * alone (an idle connection's receive is swapped for a zero-byte read), so
+ * a send can never be cancelled by mistake. Each half:
  *    0  OVERLAPPED (Internal = NTSTATUS, InternalHigh = bytes, Offset, hEvent)
  *   32  WSABUF { ULONG len; CHAR* buf }
  *   48  DWORD flags (WSARecv's in/out flags)
@@ -23,7 +26,9 @@
  *  352  DWORD bytes received (always 0: receive length 0)
  */
 export const OVERLAPPED_BYTES = 32;
-export const CONN_CTX_BYTES = 64;
+export const CONN_CTX_BYTES = 128;
+/** Where the send's half of a connection context starts. */
+export const CTX_SEND_HALF = 64;
 export const CTX_WSABUF = 32;
 export const CTX_FLAGS = 48;
 export const CTX_KIND = 52;
@@ -53,13 +58,16 @@ export const bufferOffset = (l: SlabLayout, slot: number) =>
 
 /**
  * An OVERLAPPED address -> its context number: a connection slot
- * (0 .. slots-1), `slots + i` for accept context i, or -1 for an address
+ * (0 .. slots-1; either half), `slots + i` for accept context i, or -1 for an address
  * that starts no context of ours. A number, so a completion allocates nothing.
  */
 export function contextAt(l: SlabLayout, base: number, address: number): number {
   const offset = address - base;
   const connEnd = l.slots * CONN_CTX_BYTES;
-  if (offset >= 0 && offset < connEnd) return offset % CONN_CTX_BYTES === 0 ? offset / CONN_CTX_BYTES : -1;
+  if (offset >= 0 && offset < connEnd) {
+    const within = offset % CONN_CTX_BYTES;
+    return within === 0 || within === CTX_SEND_HALF ? (offset - within) / CONN_CTX_BYTES : -1;
+  }
   const inAccept = offset - connEnd;
   if (inAccept >= 0 && inAccept < l.acceptPool * ACCEPT_CTX_BYTES && inAccept % ACCEPT_CTX_BYTES === 0) {
     return l.slots + inAccept / ACCEPT_CTX_BYTES;
