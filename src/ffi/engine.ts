@@ -214,12 +214,12 @@ export function backendAvailable(backend: BackendName): boolean {
 }
 
 export async function openHost(backend: BackendName): Promise<EngineHost> {
-  if (backend === "iocp") return (await import("./win32/iocp.ts")).openIocpHost();
+  if (backend === "iocp") return (await import("./win32/iocp-host.ts")).openIocpHost();
   return (await import("./linux/uring.ts")).openUringHost();
 }
 
 /** Worker `index` of `workers` opens its view of the engine. */
 export async function openWorkerQueue(params: WorkerParams, index: number, workers: number): Promise<WorkerQueue> {
-  if (params.backend === "iocp") return (await import("./win32/iocp.ts")).openIocpQueue(params, index, workers);
+  if (params.backend === "iocp") return (await import("./win32/iocp-queue.ts")).openIocpQueue(params, index, workers);
   return (await import("./linux/uring.ts")).openUringQueue(params);
 }

@@ -1,24 +1,20 @@
 /**
- * The IOCP backend. One completion port shared by every worker, as in the
- * seeds: any worker may take any completion, so the connection table and
- * slot pool are shared (see echo.ts) and every per-operation context lives in
- * one slab that all workers map.
- *
- * Rules a shared port imposes, kept here:
- * - After WSARecv/WSASend/AcceptEx is issued, its context belongs to the
- *   kernel and then to whichever worker dequeues the completion, which may
- *   happen before the issuing call has returned. Only a synchronous failure
- *   (no completion will be queued) hands the context straight back.
- * - A context is reused only after its completion, cancelled ones included,
- *   has been dequeued.
- * - Exit keys: one PostQueuedCompletionStatus per worker; a worker that
- *   dequeues a second one re-posts it (passOn), so no worker is left waiting.
+ * The IOCP backend's worker half: issues WSARecv/WSASend for the slots,
+ * dequeues the shared port in batches with GetQueuedCompletionStatusEx, and
+ * hands results to the loop. Two refinements sit between the port and the
+ * loop, invisible to it: results of calls that completed at once on a
+ * skip-on-success socket (InlineResults), and idle connections whose
+ * receive is swapped for a zero-byte read so that it pins no buffer. The
+ * shared-port rules are in iocp-shared.ts.
  */
 import type { Pointer } from "bun:ffi";
-import type { BoundAddress, CompletionBatch, EngineHost, IssueResult, WorkerParams, WorkerQueue } from "../engine.ts";
+import type { CompletionBatch, IssueResult, WorkerParams, WorkerQueue } from "../engine.ts";
 import { keepaliveTiming, OpKind } from "../engine.ts";
 import { ERRNO, OsError } from "../os-error.ts";
+import { AcceptPool } from "./accept-pool.ts";
 import { statusToRes, win32Code } from "./errors.ts";
+import { InlineResults } from "./inline-results.ts";
+import { CONTROL_KEY, type IocpShared, SOCKET_KEY, TWO_POW_32 } from "./iocp-shared.ts";
 import {
   ERROR_IO_PENDING,
   FILE_SKIP_COMPLETION_PORT_ON_SUCCESS,
@@ -28,205 +24,44 @@ import {
   OVERLAPPED_ENTRY_BYTES,
   WAIT_TIMEOUT,
 } from "./kernel32.ts";
-import { bindExtensions, loadExtensions, type ExtensionPointers } from "./mswsock.ts";
 import { allocate, attach, release, type NativeBlock } from "./native.ts";
 import {
-  ACCEPT_ADDRESS_BYTES,
-  ACCEPT_OUTPUT,
-  ACCEPT_RECEIVED,
-  acceptCtxOffset,
   bufferOffset,
   connCtxOffset,
   contextAt,
-  CTX_FLAGS,
   CTX_DONE,
+  CTX_FLAGS,
   CTX_GEN,
-  CTX_SEND_HALF,
   CTX_KIND,
+  CTX_SEND_HALF,
   CTX_WSABUF,
   OVERLAPPED_BYTES,
   slabBytes,
   type SlabLayout,
 } from "./op-context.ts";
-import { listenTcp, overlappedSocket, setIntOption, wsaError } from "./sockets.ts";
-import { ALL_ONES, isValidHandle } from "./types.ts";
+import { setIntOption } from "./sockets.ts";
 import {
   IPPROTO_TCP,
   SD_BOTH,
   SIO_KEEPALIVE_VALS,
-  SO_PROTOCOL_INFOW,
   SO_UPDATE_ACCEPT_CONTEXT,
   SOCKET_ERROR,
   SOL_SOCKET,
   TCP_NODELAY,
-  WSADATA_BYTES,
-  WSAPROTOCOL_INFOW_BYTES,
   ws2_32,
-  XP1_IFS_HANDLES,
 } from "./ws2_32.ts";
 
-/** Completion keys. Connections and the listener share a key: the OVERLAPPED says which op. */
-const SOCKET_KEY = 1;
-const CONTROL_KEY = 3;
-/** AcceptEx calls kept posted (libuv keeps 32). */
-const ACCEPT_POOL = 32;
 const BATCH_ENTRIES = 128;
 /** Waits served from inline completions alone before the port is asked again. */
 const INLINE_TURNS_BEFORE_DEQUEUE = 4;
-/** Shared Int32 words: AcceptEx outstanding, listener open, then one state per accept context. */
-const OUTSTANDING = 0;
-const LISTENING = 1;
-const ACCEPT_STATE = 2;
-const ACCEPT_IDLE = 0;
-const ACCEPT_BUSY = 1;
-const TWO_POW_32 = 4294967296;
 const STATUS_CANCELLED = 0xc0000120;
-
-/** An OsError from issuing an operation, as the negative errno a completion carries. */
-function errnoResult(error: OsError): number {
-  return -((ERRNO as Record<string, number>)[error.code] ?? ERRNO.ECONNRESET);
-}
 /** Worker scratch offsets past setsockopt's value (sockets.ts uses 0 to 76). */
 const KEEPALIVE_VALS = 128;
 const KEEPALIVE_RETURNED = 144;
 
-/** What every worker needs of the shared engine (WorkerParams.extra). */
-interface IocpShared {
-  slab: number;
-  acceptPool: number;
-  family: number;
-  acceptEx: number;
-  getAcceptExSockaddrs: number;
-  control: SharedArrayBuffer;
-  sockets: SharedArrayBuffer;
-  acceptSockets: SharedArrayBuffer;
-  keepaliveMs: number;
-  /** Whether accepted sockets may use FILE_SKIP_COMPLETION_PORT_ON_SUCCESS. */
-  skipOnSuccess: boolean;
-  /** One byte per slot: 1 when that socket is in skip mode (any worker may issue on it). */
-  skips: SharedArrayBuffer;
-  /** Two bytes per slot: parked (a zero-byte read is pending), then aborted. */
-  slotFlags: SharedArrayBuffer;
-}
-
-class IocpHost implements EngineHost {
-  readonly backend = "iocp" as const;
-  readonly sharesConnections = true;
-  private listener: number | null = null;
-  private family = 2;
-  private keepaliveMs = 0;
-  private skipOnSuccess = false;
-  private extensions: ExtensionPointers | null = null;
-  private slab: NativeBlock | null = null;
-  private params: WorkerParams | null = null;
-  private readonly control = new SharedArrayBuffer((ACCEPT_STATE + ACCEPT_POOL) * 4);
-
-  constructor(
-    private readonly port: number,
-    private readonly scratch: NativeBlock,
-  ) {}
-
-  listen(host: string, port: number, backlog: number, keepaliveMs: number): BoundAddress {
-    const { socket, family, bound } = listenTcp(this.scratch, host, port, backlog);
-    this.listener = socket;
-    this.family = family;
-    this.keepaliveMs = keepaliveMs;
-    if (!isValidHandle(kernel32.CreateIoCompletionPort(socket, this.port, SOCKET_KEY, 0))) {
-      throw new OsError("CreateIoCompletionPort", win32Code(kernel32.GetLastError()), 0, "listening socket");
-    }
-    this.extensions = loadExtensions(socket, this.scratch);
-    this.skipOnSuccess = ifsProvider(socket, this.scratch);
-    Atomics.store(new Int32Array(this.control), LISTENING, 1);
-    return bound;
-  }
-
-  /** Every worker gets the same shared slab and tables. */
-  workerParams(slots: number, bufferBytes: number): WorkerParams {
-    if (this.params) return this.params;
-    if (this.listener === null || this.extensions === null) throw new Error("listen() before workerParams()");
-    const layout: SlabLayout = { slots, acceptPool: ACCEPT_POOL, bufferBytes };
-    // LIFETIME: the slab outlives every worker; dispose() frees it after they exit.
-    this.slab = allocate(slabBytes(layout), "the I/O slab");
-    this.params = {
-      backend: "iocp",
-      listener: String(this.listener),
-      port: String(this.port),
-      slots,
-      bufferBytes,
-      extra: {
-        slab: this.slab.address,
-        acceptPool: ACCEPT_POOL,
-        family: this.family,
-        acceptEx: this.extensions.acceptEx,
-        getAcceptExSockaddrs: this.extensions.getAcceptExSockaddrs,
-        control: this.control,
-        sockets: new SharedArrayBuffer(slots * 8),
-        acceptSockets: new SharedArrayBuffer(ACCEPT_POOL * 8),
-        keepaliveMs: this.keepaliveMs,
-        skipOnSuccess: this.skipOnSuccess,
-        skips: new SharedArrayBuffer(slots),
-        slotFlags: new SharedArrayBuffer(slots * 2),
-      } satisfies IocpShared,
-    };
-    return this.params;
-  }
-
-  attach(): void {
-    // Workers share the one port; there is nothing per worker to record.
-  }
-
-  post(_index: number, command: number): void {
-    if (kernel32.PostQueuedCompletionStatus(this.port, command, CONTROL_KEY, null) === 0) {
-      const error = kernel32.GetLastError();
-      throw new OsError("PostQueuedCompletionStatus", win32Code(error), error);
-    }
-  }
-
-  stopAccepting(): void {
-    // Workers stop re-posting, and closing the listener aborts every
-    // AcceptEx still pending; those completions arrive with errors.
-    Atomics.store(new Int32Array(this.control), LISTENING, 0);
-    if (this.listener !== null) ws2_32.closesocket(this.listener);
-    this.listener = null;
-  }
-
-  raiseOpenFileLimit(): null {
-    return null; // Windows has no per-process socket-count limit to raise.
-  }
-
-  dispose(): void {
-    this.stopAccepting();
-    kernel32.CloseHandle(this.port);
-    if (this.slab) release(this.slab);
-    this.slab = null;
-    release(this.scratch);
-  }
-}
-
-/**
- * Whether the socket's provider hands out real file handles. A layered
- * (non-IFS) provider may complete operations in ways that skip-on-success
- * mishandles, so the mode is used only on an IFS provider, as libuv does.
- */
-function ifsProvider(socket: number, scratch: NativeBlock): boolean {
-  const at = (o: number) => (scratch.address + o) as Pointer;
-  const LENGTH = 1024;
-  scratch.view.setInt32(LENGTH, WSAPROTOCOL_INFOW_BYTES, true);
-  if (ws2_32.getsockopt(socket, SOL_SOCKET, SO_PROTOCOL_INFOW, at(0), at(LENGTH)) === SOCKET_ERROR) return false;
-  return (scratch.view.getUint32(0, true) & XP1_IFS_HANDLES) !== 0;
-}
-
-export function openIocpHost(): EngineHost {
-  // Scratch for start-up calls; WSAStartup writes a WSADATA into it.
-  const scratch = allocate(Math.max(4096, WSADATA_BYTES), "start-up scratch");
-  const started = ws2_32.WSAStartup(0x0202, scratch.address as Pointer);
-  if (started !== 0) throw new OsError("WSAStartup", win32Code(started), started);
-  const port = kernel32.CreateIoCompletionPort(ALL_ONES, 0, 0, 0);
-  if (!isValidHandle(port)) {
-    const error = kernel32.GetLastError();
-    throw new OsError("CreateIoCompletionPort", win32Code(error), error);
-  }
-  return new IocpHost(port, scratch);
+/** An OsError from issuing an operation, as the negative errno a completion carries. */
+function errnoResult(error: OsError): number {
+  return -((ERRNO as Record<string, number>)[error.code] ?? ERRNO.ECONNRESET);
 }
 
 class IocpQueue implements WorkerQueue {
@@ -235,7 +70,6 @@ class IocpQueue implements WorkerQueue {
   readonly bufferBytes: number;
   private readonly port: number;
   private readonly listener: number;
-  private readonly family: number;
   private readonly layout: SlabLayout;
   private readonly slab: NativeBlock;
   /**
@@ -244,29 +78,19 @@ class IocpQueue implements WorkerQueue {
    * being collected (one Uint8Array per op, +66 bytes each, RSS rising).
    */
   private readonly slab8: Uint8Array;
-  private readonly control: Int32Array;
   private readonly sockets: Float64Array;
-  private readonly acceptSockets: Float64Array;
+  private readonly accepts: AcceptPool;
   private readonly entries: NativeBlock;
   /** Arguments of this worker's synchronous calls (setsockopt values). */
   private readonly scratch: NativeBlock;
-  private readonly ext: ReturnType<typeof bindExtensions>;
   /** tcp_keepalive { onoff, keepalivetime, keepaliveinterval } in the scratch; null: off. */
   private readonly keepalive: { idleMs: number; intervalMs: number } | null;
   private readonly skipOnSuccess: boolean;
   private readonly skips: Uint8Array;
-  /**
-   * Operations that completed inside WSARecv/WSASend on a skip-mode socket:
-   * no packet will come, so they wait here for the next `wait`. A FIFO of at
-   * most one entry per slot (one operation outstanding per connection).
-   */
-  private readonly inline: { slot: Uint32Array; gen: Uint32Array; op: Uint8Array; res: Int32Array };
-  private inlineHead = 0;
-  private inlineCount = 0;
+  private readonly inline: InlineResults;
   /** Waits in a row served from `inline` alone; bounded so the port is never starved. */
   private inlineStreak = 0;
   kernelWaits = 0;
-  inlineCompletions = 0;
   zeroByteReads = 0;
   /** Per slot, shared by the workers: 1 while its pending receive is a zero-byte read. */
   private readonly parked: Uint8Array;
@@ -275,34 +99,26 @@ class IocpQueue implements WorkerQueue {
   private timerDeadline = 0;
   private timerCancelled = false;
 
-  constructor(
-    params: WorkerParams,
-    private readonly index: number,
-    private readonly workers: number,
-  ) {
+  constructor(params: WorkerParams, index: number, workers: number) {
     const x = params.extra as unknown as IocpShared;
     this.bufferBytes = params.bufferBytes;
     this.port = Number(params.port);
     this.listener = Number(params.listener);
-    this.family = x.family;
     this.layout = { slots: params.slots, acceptPool: x.acceptPool, bufferBytes: params.bufferBytes };
     this.slab = attach(x.slab, slabBytes(this.layout));
     this.slab8 = new Uint8Array(this.slab.bytes);
-    this.control = new Int32Array(x.control);
     this.sockets = new Float64Array(x.sockets);
-    this.acceptSockets = new Float64Array(x.acceptSockets);
+    this.accepts = new AcceptPool(x, this.layout, this.slab, this.slab8, this.listener, index, workers);
     // LIFETIME: this worker's OVERLAPPED_ENTRY array, written by the kernel
     // only during GetQueuedCompletionStatusEx; freed in dispose().
     this.entries = allocate(BATCH_ENTRIES * OVERLAPPED_ENTRY_BYTES + 16, "completion entries");
     this.scratch = allocate(4096, "worker scratch");
-    this.ext = bindExtensions({ acceptEx: x.acceptEx, getAcceptExSockaddrs: x.getAcceptExSockaddrs });
     this.keepalive = x.keepaliveMs > 0 ? keepaliveTiming(x.keepaliveMs) : null;
     this.skipOnSuccess = x.skipOnSuccess;
     this.skips = new Uint8Array(x.skips);
     this.parked = new Uint8Array(x.slotFlags, 0, params.slots);
     this.aborted = new Uint8Array(x.slotFlags, params.slots, params.slots);
-    const n = params.slots;
-    this.inline = { slot: new Uint32Array(n), gen: new Uint32Array(n), op: new Uint8Array(n), res: new Int32Array(n) };
+    this.inline = new InlineResults(params.slots);
   }
 
   private ptr(offset: number): Pointer {
@@ -310,66 +126,25 @@ class IocpQueue implements WorkerQueue {
   }
 
   get acceptPending(): boolean {
-    return Atomics.load(this.control, OUTSTANDING) > 0;
+    return this.accepts.pending;
+  }
+
+  get inlineCompletions(): number {
+    return this.inline.delivered;
   }
 
   /** Posts the idle accept contexts of this worker's share of the pool. */
   startAccepting(): IssueResult {
-    let result: IssueResult = "pending";
-    for (let a = this.index; a < this.layout.acceptPool; a += this.workers) {
-      if (Atomics.compareExchange(this.control, ACCEPT_STATE + a, ACCEPT_IDLE, ACCEPT_BUSY) !== ACCEPT_IDLE) continue;
-      const r = this.postAccept(a);
-      if (r !== "pending") result = r;
-    }
-    return result;
+    return this.accepts.start();
   }
 
   stopAccepting(): void {
     // The host closed the listener; every pending AcceptEx completes aborted.
   }
 
-  /** AcceptEx on context `a` (already marked busy) with a fresh socket. */
-  private postAccept(a: number): IssueResult {
-    for (let attempt = 0; ; attempt++) {
-      if (Atomics.load(this.control, LISTENING) === 0) return this.idleAccept(a, new OsError("AcceptEx", "ECANCELED", 995));
-      const socket = overlappedSocket(this.family);
-      if (socket === null) return this.idleAccept(a, wsaError("WSASocketW"));
-      this.acceptSockets[a] = socket;
-      const ctx = acceptCtxOffset(this.layout, a);
-      this.slab8.fill(0, ctx, ctx + OVERLAPPED_BYTES);
-      Atomics.add(this.control, OUTSTANDING, 1);
-      // LIFETIME: the context's OVERLAPPED and address buffer belong to the
-      // kernel until this AcceptEx's completion is dequeued.
-      const ok = this.ext.AcceptEx(
-        this.listener,
-        socket,
-        this.ptr(ctx + ACCEPT_OUTPUT),
-        0, // receive nothing: a silent client must not hold an accept slot
-        ACCEPT_ADDRESS_BYTES,
-        ACCEPT_ADDRESS_BYTES,
-        this.ptr(ctx + ACCEPT_RECEIVED),
-        this.ptr(ctx),
-      );
-      if (ok !== 0) return "pending";
-      const error = ws2_32.WSAGetLastError();
-      if (error === ERROR_IO_PENDING) return "pending";
-      // Failed at once: no completion is coming; the context is ours again.
-      Atomics.sub(this.control, OUTSTANDING, 1);
-      ws2_32.closesocket(socket);
-      // A client that reset before its accept finished: just post again.
-      if (win32Code(error) === "ECONNRESET" && attempt < 8) continue;
-      return this.idleAccept(a, new OsError("AcceptEx", win32Code(error), error));
-    }
-  }
-
-  private idleAccept(a: number, error: OsError): OsError {
-    Atomics.store(this.control, ACCEPT_STATE + a, ACCEPT_IDLE);
-    return error;
-  }
-
   /** The accepted socket of context `a` becomes slot `slot`'s; `a` is posted again. */
   adopt(a: number, slot: number): void {
-    const socket = this.acceptSockets[a]!;
+    const socket = this.accepts.socketOf(a);
     this.scratch.view.setUint32(0, this.listener >>> 0, true);
     this.scratch.view.setUint32(4, Math.floor(this.listener / TWO_POW_32), true);
     // Gives the socket the listener's properties (getpeername, shutdown work).
@@ -382,7 +157,7 @@ class IocpQueue implements WorkerQueue {
     Atomics.store(this.parked, slot, 0);
     Atomics.store(this.aborted, slot, 0);
     this.sockets[slot] = socket;
-    this.postAccept(a);
+    this.accepts.repost(a);
   }
 
   /**
@@ -400,8 +175,7 @@ class IocpQueue implements WorkerQueue {
   }
 
   refuse(a: number): void {
-    ws2_32.closesocket(this.acceptSockets[a]!);
-    this.postAccept(a);
+    this.accepts.refuse(a);
   }
 
   recv(slot: number, gen: number): IssueResult {
@@ -440,12 +214,7 @@ class IocpQueue implements WorkerQueue {
 
   /** A result for the loop that comes from here rather than from the port. */
   private pushInline(slot: number, gen: number, op: number, res: number): void {
-    const q = this.inline;
-    const i = (this.inlineHead + this.inlineCount++) % q.slot.length;
-    q.slot[i] = slot;
-    q.gen[i] = gen;
-    q.op[i] = op;
-    q.res[i] = res;
+    this.inline.push(slot, gen, op, res);
   }
 
   /** Zero the OVERLAPPED and fill WSABUF, kind and generation of the slot's context. */
@@ -566,8 +335,8 @@ class IocpQueue implements WorkerQueue {
     // dequeue call; then the port gets its turn, with room kept for it in
     // the batch: a backlog of inline results must never crowd out accepts
     // and exit keys (it did, with 1000 busy connections under Wine).
-    const portTurn = this.inlineCount === 0 || this.inlineStreak >= INLINE_TURNS_BEFORE_DEQUEUE;
-    this.takeInline(batch, batch.capacity - batch.count - (portTurn ? BATCH_ENTRIES : 0));
+    const portTurn = this.inline.count === 0 || this.inlineStreak >= INLINE_TURNS_BEFORE_DEQUEUE;
+    this.inline.moveInto(batch, batch.capacity - batch.count - (portTurn ? BATCH_ENTRIES : 0));
     if (portTurn) {
       this.inlineStreak = 0;
       this.dequeue(batch);
@@ -577,18 +346,6 @@ class IocpQueue implements WorkerQueue {
     if (this.timerDeadline !== 0 && batch.count < batch.capacity && performance.now() >= this.timerDeadline) {
       this.timerDeadline = 0;
       batch.push(OpKind.Timer, 0, 0, 0, 0);
-    }
-  }
-
-  /** Moves up to `room` inline results into the batch. */
-  private takeInline(batch: CompletionBatch, room: number): void {
-    const q = this.inline;
-    for (; room > 0 && this.inlineCount > 0; room--) {
-      const i = this.inlineHead;
-      batch.push(q.op[i]!, q.slot[i]!, q.gen[i]!, q.res[i]!, 0);
-      this.inlineCompletions++;
-      this.inlineHead = (i + 1) % q.slot.length;
-      this.inlineCount--;
     }
   }
 
@@ -631,17 +388,7 @@ class IocpQueue implements WorkerQueue {
       batch.push(kind, ctxNumber, gen, status === 0 ? bytes : statusToRes(status), 0);
       return;
     }
-    const a = ctxNumber - this.layout.slots;
-    Atomics.sub(this.control, OUTSTANDING, 1);
-    const status = s.getUint32(acceptCtxOffset(this.layout, a), true);
-    if (status === 0) {
-      batch.push(OpKind.Accept, 0, 0, a, 1); // held until adopt() or refuse()
-      return;
-    }
-    // Aborted (listener closed) or reset before the accept finished.
-    ws2_32.closesocket(this.acceptSockets[a]!);
-    const again = this.postAccept(a);
-    batch.push(OpKind.Accept, 0, 0, statusToRes(status), again === "pending" ? 1 : 0);
+    this.accepts.completed(batch, ctxNumber - this.layout.slots);
   }
 
   dispose(): void {

@@ -1,0 +1,139 @@
+/**
+ * The IOCP backend's main-thread half: one completion port shared by every
+ * worker, as in the seeds. Any worker may take any completion, so the
+ * connection table and slot pool are shared (see echo.ts) and every
+ * per-operation context lives in one slab that all workers map. The
+ * listener is bound here, AcceptEx fetched once, and the exit key posted.
+ */
+import type { Pointer } from "bun:ffi";
+import type { BoundAddress, EngineHost, WorkerParams } from "../engine.ts";
+import { OsError } from "../os-error.ts";
+import { win32Code } from "./errors.ts";
+import { ACCEPT_POOL, CONTROL_BYTES, CONTROL_KEY, type IocpShared, LISTENING, SOCKET_KEY } from "./iocp-shared.ts";
+import { kernel32 } from "./kernel32.ts";
+import { loadExtensions, type ExtensionPointers } from "./mswsock.ts";
+import { allocate, release, type NativeBlock } from "./native.ts";
+import { slabBytes, type SlabLayout } from "./op-context.ts";
+import { listenTcp } from "./sockets.ts";
+import { ALL_ONES, isValidHandle } from "./types.ts";
+import { SO_PROTOCOL_INFOW, SOCKET_ERROR, SOL_SOCKET, WSADATA_BYTES, WSAPROTOCOL_INFOW_BYTES, ws2_32, XP1_IFS_HANDLES } from "./ws2_32.ts";
+
+class IocpHost implements EngineHost {
+  readonly backend = "iocp" as const;
+  readonly sharesConnections = true;
+  private listener: number | null = null;
+  private family = 2;
+  private keepaliveMs = 0;
+  private skipOnSuccess = false;
+  private extensions: ExtensionPointers | null = null;
+  private slab: NativeBlock | null = null;
+  private params: WorkerParams | null = null;
+  private readonly control = new SharedArrayBuffer(CONTROL_BYTES);
+
+  constructor(
+    private readonly port: number,
+    private readonly scratch: NativeBlock,
+  ) {}
+
+  listen(host: string, port: number, backlog: number, keepaliveMs: number): BoundAddress {
+    const { socket, family, bound } = listenTcp(this.scratch, host, port, backlog);
+    this.listener = socket;
+    this.family = family;
+    this.keepaliveMs = keepaliveMs;
+    if (!isValidHandle(kernel32.CreateIoCompletionPort(socket, this.port, SOCKET_KEY, 0))) {
+      throw new OsError("CreateIoCompletionPort", win32Code(kernel32.GetLastError()), 0, "listening socket");
+    }
+    this.extensions = loadExtensions(socket, this.scratch);
+    this.skipOnSuccess = ifsProvider(socket, this.scratch);
+    Atomics.store(new Int32Array(this.control), LISTENING, 1);
+    return bound;
+  }
+
+  /** Every worker gets the same shared slab and tables. */
+  workerParams(slots: number, bufferBytes: number): WorkerParams {
+    if (this.params) return this.params;
+    if (this.listener === null || this.extensions === null) throw new Error("listen() before workerParams()");
+    const layout: SlabLayout = { slots, acceptPool: ACCEPT_POOL, bufferBytes };
+    // LIFETIME: the slab outlives every worker; dispose() frees it after they exit.
+    this.slab = allocate(slabBytes(layout), "the I/O slab");
+    this.params = {
+      backend: "iocp",
+      listener: String(this.listener),
+      port: String(this.port),
+      slots,
+      bufferBytes,
+      extra: {
+        slab: this.slab.address,
+        acceptPool: ACCEPT_POOL,
+        family: this.family,
+        acceptEx: this.extensions.acceptEx,
+        getAcceptExSockaddrs: this.extensions.getAcceptExSockaddrs,
+        control: this.control,
+        sockets: new SharedArrayBuffer(slots * 8),
+        acceptSockets: new SharedArrayBuffer(ACCEPT_POOL * 8),
+        keepaliveMs: this.keepaliveMs,
+        skipOnSuccess: this.skipOnSuccess,
+        skips: new SharedArrayBuffer(slots),
+        slotFlags: new SharedArrayBuffer(slots * 2),
+      } satisfies IocpShared,
+    };
+    return this.params;
+  }
+
+  attach(): void {
+    // Workers share the one port; there is nothing per worker to record.
+  }
+
+  post(_index: number, command: number): void {
+    if (kernel32.PostQueuedCompletionStatus(this.port, command, CONTROL_KEY, null) === 0) {
+      const error = kernel32.GetLastError();
+      throw new OsError("PostQueuedCompletionStatus", win32Code(error), error);
+    }
+  }
+
+  stopAccepting(): void {
+    // Workers stop re-posting, and closing the listener aborts every
+    // AcceptEx still pending; those completions arrive with errors.
+    Atomics.store(new Int32Array(this.control), LISTENING, 0);
+    if (this.listener !== null) ws2_32.closesocket(this.listener);
+    this.listener = null;
+  }
+
+  raiseOpenFileLimit(): null {
+    return null; // Windows has no per-process socket-count limit to raise.
+  }
+
+  dispose(): void {
+    this.stopAccepting();
+    kernel32.CloseHandle(this.port);
+    if (this.slab) release(this.slab);
+    this.slab = null;
+    release(this.scratch);
+  }
+}
+
+/**
+ * Whether the socket's provider hands out real file handles. A layered
+ * (non-IFS) provider may complete operations in ways that skip-on-success
+ * mishandles, so the mode is used only on an IFS provider, as libuv does.
+ */
+function ifsProvider(socket: number, scratch: NativeBlock): boolean {
+  const at = (o: number) => (scratch.address + o) as Pointer;
+  const LENGTH = 1024;
+  scratch.view.setInt32(LENGTH, WSAPROTOCOL_INFOW_BYTES, true);
+  if (ws2_32.getsockopt(socket, SOL_SOCKET, SO_PROTOCOL_INFOW, at(0), at(LENGTH)) === SOCKET_ERROR) return false;
+  return (scratch.view.getUint32(0, true) & XP1_IFS_HANDLES) !== 0;
+}
+
+export function openIocpHost(): EngineHost {
+  // Scratch for start-up calls; WSAStartup writes a WSADATA into it.
+  const scratch = allocate(Math.max(4096, WSADATA_BYTES), "start-up scratch");
+  const started = ws2_32.WSAStartup(0x0202, scratch.address as Pointer);
+  if (started !== 0) throw new OsError("WSAStartup", win32Code(started), started);
+  const port = kernel32.CreateIoCompletionPort(ALL_ONES, 0, 0, 0);
+  if (!isValidHandle(port)) {
+    const error = kernel32.GetLastError();
+    throw new OsError("CreateIoCompletionPort", win32Code(error), error);
+  }
+  return new IocpHost(port, scratch);
+}
