@@ -32,14 +32,16 @@ export class InlineResults {
     this.res[i] = res;
   }
 
-  /** Moves up to `room` results, oldest first, into the batch. */
-  moveInto(batch: CompletionBatch, room: number): void {
-    for (; room > 0 && this.count > 0; room--) {
+  /** Moves up to `room` results, oldest first, into the batch; returns how many. */
+  moveInto(batch: CompletionBatch, room: number): number {
+    const moved = Math.min(Math.max(room, 0), this.count);
+    for (let k = 0; k < moved; k++) {
       const i = this.head;
       batch.push(this.op[i]!, this.slot[i]!, this.gen[i]!, this.res[i]!, 0);
       this.head = (i + 1) % this.slot.length;
       this.count--;
       this.delivered++;
     }
+    return moved;
   }
 }

@@ -52,8 +52,14 @@ import {
 } from "./ws2_32.ts";
 
 const BATCH_ENTRIES = 128;
-/** Waits served from inline completions alone before the port is asked again. */
+/**
+ * The port is asked again after this many waits served from inline results
+ * alone, or after this many inline results, whichever comes first. Small
+ * turns save the dequeue call; big ones hardly notice it, and under load the
+ * port must be read often, because accepts arrive only through it.
+ */
 const INLINE_TURNS_BEFORE_DEQUEUE = 4;
+const INLINE_RESULTS_BEFORE_DEQUEUE = BATCH_ENTRIES;
 const STATUS_CANCELLED = 0xc0000120;
 /** Worker scratch offsets past setsockopt's value (sockets.ts uses 0 to 76). */
 const KEEPALIVE_VALS = 128;
@@ -88,8 +94,9 @@ class IocpQueue implements WorkerQueue {
   private readonly skipOnSuccess: boolean;
   private readonly skips: Uint8Array;
   private readonly inline: InlineResults;
-  /** Waits in a row served from `inline` alone; bounded so the port is never starved. */
+  /** Waits in a row served from `inline` alone, and the results they moved; bounded so the port is never starved. */
   private inlineStreak = 0;
+  private inlineSinceDequeue = 0;
   kernelWaits = 0;
   zeroByteReads = 0;
   /** Per slot, shared by the workers: 1 while its pending receive is a zero-byte read. */
@@ -335,10 +342,14 @@ class IocpQueue implements WorkerQueue {
     // dequeue call; then the port gets its turn, with room kept for it in
     // the batch: a backlog of inline results must never crowd out accepts
     // and exit keys (it did, with 1000 busy connections under Wine).
-    const portTurn = this.inline.count === 0 || this.inlineStreak >= INLINE_TURNS_BEFORE_DEQUEUE;
-    this.inline.moveInto(batch, batch.capacity - batch.count - (portTurn ? BATCH_ENTRIES : 0));
+    const portTurn =
+      this.inline.count === 0 ||
+      this.inlineStreak >= INLINE_TURNS_BEFORE_DEQUEUE ||
+      this.inlineSinceDequeue >= INLINE_RESULTS_BEFORE_DEQUEUE;
+    this.inlineSinceDequeue += this.inline.moveInto(batch, batch.capacity - batch.count - (portTurn ? BATCH_ENTRIES : 0));
     if (portTurn) {
       this.inlineStreak = 0;
+      this.inlineSinceDequeue = 0;
       this.dequeue(batch);
     } else {
       this.inlineStreak++;
