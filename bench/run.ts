@@ -39,7 +39,13 @@ function sh(argv: string[]): string {
 
 // Build what the bench runs: the C programs, and our compiled binary.
 mkdirSync(OUT, { recursive: true });
-for (const [name, extra] of [["load", []], ["echo-epoll", []], ["echo-uring", ["-luring"]]] as const) {
+const C_PROGRAMS = [
+  ["load", []],
+  ["echo-epoll", []],
+  ["echo-uring", ["-luring"]],
+  ["echo-uring-multishot", ["-luring"]],
+] as const;
+for (const [name, extra] of C_PROGRAMS) {
   sh(["gcc", "-O2", "-Wall", "-o", join(OUT, name), join(import.meta.dir, "c", `${name}.c`), ...extra]);
 }
 sh([process.execPath, "build/compile.ts", "linux"]);
@@ -51,6 +57,8 @@ interface Server {
 const ours = (port: number) => ["--port", String(port), "--host", "127.0.0.1", "--admin-port", "0", "--workers", "1"];
 const ALL_SERVERS: Server[] = [
   { name: "C io_uring", argv: (p) => [join(OUT, "echo-uring"), String(p)] },
+  // What multishot recv into a provided-buffer ring is worth, before building it in TypeScript.
+  { name: "C io_uring, multishot recv", argv: (p) => [join(OUT, "echo-uring-multishot"), String(p)] },
   { name: "C epoll", argv: (p) => [join(OUT, "echo-epoll"), String(p)] },
   { name: "iocp-echo (source)", argv: (p) => [process.execPath, join(ROOT, "src/main.ts"), ...ours(p)] },
   { name: "iocp-echo (binary)", argv: (p) => [join(ROOT, "dist/iocp-echo"), ...ours(p)] },

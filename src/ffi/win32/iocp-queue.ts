@@ -17,37 +17,31 @@ import { InlineResults } from "./inline-results.ts";
 import { CONTROL_KEY, type IocpShared, SOCKET_KEY, TWO_POW_32 } from "./iocp-shared.ts";
 import {
   ERROR_IO_PENDING,
-  FILE_SKIP_COMPLETION_PORT_ON_SUCCESS,
-  FILE_SKIP_SET_EVENT_ON_HANDLE,
   INFINITE,
   kernel32,
   OVERLAPPED_ENTRY_BYTES,
   WAIT_TIMEOUT,
 } from "./kernel32.ts";
-import { allocate, attach, release, type NativeBlock } from "./native.ts";
+import { allocate, attach, type NativeBlock, release } from "./native.ts";
 import {
   bufferOffset,
-  connCtxOffset,
-  contextAt,
   CTX_DONE,
   CTX_FLAGS,
   CTX_GEN,
   CTX_KIND,
   CTX_SEND_HALF,
   CTX_WSABUF,
+  connCtxOffset,
+  contextAt,
   OVERLAPPED_BYTES,
-  slabBytes,
   type SlabLayout,
+  slabBytes,
 } from "./op-context.ts";
-import { setIntOption } from "./sockets.ts";
+import { ReceiveParking, type ReceivePoster } from "./receive-parking.ts";
+import { type AcceptedSocketOptions, prepareAccepted } from "./sockets.ts";
 import {
-  IPPROTO_TCP,
   SD_BOTH,
-  SIO_KEEPALIVE_VALS,
-  SO_UPDATE_ACCEPT_CONTEXT,
   SOCKET_ERROR,
-  SOL_SOCKET,
-  TCP_NODELAY,
   ws2_32,
 } from "./ws2_32.ts";
 
@@ -60,17 +54,8 @@ const BATCH_ENTRIES = 128;
  */
 const INLINE_TURNS_BEFORE_DEQUEUE = 4;
 const INLINE_RESULTS_BEFORE_DEQUEUE = BATCH_ENTRIES;
-const STATUS_CANCELLED = 0xc0000120;
-/** Worker scratch offsets past setsockopt's value (sockets.ts uses 0 to 76). */
-const KEEPALIVE_VALS = 128;
-const KEEPALIVE_RETURNED = 144;
 
-/** An OsError from issuing an operation, as the negative errno a completion carries. */
-function errnoResult(error: OsError): number {
-  return -((ERRNO as Record<string, number>)[error.code] ?? ERRNO.ECONNRESET);
-}
-
-class IocpQueue implements WorkerQueue {
+class IocpQueue implements WorkerQueue, ReceivePoster {
   readonly threadId = kernel32.GetCurrentThreadId();
   readonly handle = 0;
   readonly bufferBytes: number;
@@ -89,20 +74,14 @@ class IocpQueue implements WorkerQueue {
   private readonly entries: NativeBlock;
   /** Arguments of this worker's synchronous calls (setsockopt values). */
   private readonly scratch: NativeBlock;
-  /** tcp_keepalive { onoff, keepalivetime, keepaliveinterval } in the scratch; null: off. */
-  private readonly keepalive: { idleMs: number; intervalMs: number } | null;
-  private readonly skipOnSuccess: boolean;
+  private readonly accepted: AcceptedSocketOptions;
   private readonly skips: Uint8Array;
   private readonly inline: InlineResults;
   /** Waits in a row served from `inline` alone, and the results they moved; bounded so the port is never starved. */
   private inlineStreak = 0;
   private inlineSinceDequeue = 0;
   kernelWaits = 0;
-  zeroByteReads = 0;
-  /** Per slot, shared by the workers: 1 while its pending receive is a zero-byte read. */
-  private readonly parked: Uint8Array;
-  /** Per slot, shared: 1 once abort() ran, so a cancelled receive closes instead of parking. */
-  private readonly aborted: Uint8Array;
+  private readonly parking: ReceiveParking;
   private timerDeadline = 0;
   private timerCancelled = false;
 
@@ -120,12 +99,16 @@ class IocpQueue implements WorkerQueue {
     // only during GetQueuedCompletionStatusEx; freed in dispose().
     this.entries = allocate(BATCH_ENTRIES * OVERLAPPED_ENTRY_BYTES + 16, "completion entries");
     this.scratch = allocate(4096, "worker scratch");
-    this.keepalive = x.keepaliveMs > 0 ? keepaliveTiming(x.keepaliveMs) : null;
-    this.skipOnSuccess = x.skipOnSuccess;
+    this.accepted = {
+      listener: this.listener,
+      port: this.port,
+      completionKey: SOCKET_KEY,
+      keepalive: x.keepaliveMs > 0 ? keepaliveTiming(x.keepaliveMs) : null,
+      skipOnSuccess: x.skipOnSuccess,
+    };
     this.skips = new Uint8Array(x.skips);
-    this.parked = new Uint8Array(x.slotFlags, 0, params.slots);
-    this.aborted = new Uint8Array(x.slotFlags, params.slots, params.slots);
     this.inline = new InlineResults(params.slots);
+    this.parking = new ReceiveParking(x.slotFlags, params.slots, this);
   }
 
   private ptr(offset: number): Pointer {
@@ -140,6 +123,10 @@ class IocpQueue implements WorkerQueue {
     return this.inline.delivered;
   }
 
+  get zeroByteReads(): number {
+    return this.parking.count;
+  }
+
   /** Posts the idle accept contexts of this worker's share of the pool. */
   startAccepting(): IssueResult {
     return this.accepts.start();
@@ -152,33 +139,10 @@ class IocpQueue implements WorkerQueue {
   /** The accepted socket of context `a` becomes slot `slot`'s; `a` is posted again. */
   adopt(a: number, slot: number): void {
     const socket = this.accepts.socketOf(a);
-    this.scratch.view.setUint32(0, this.listener >>> 0, true);
-    this.scratch.view.setUint32(4, Math.floor(this.listener / TWO_POW_32), true);
-    // Gives the socket the listener's properties (getpeername, shutdown work).
-    ws2_32.setsockopt(socket, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, this.scratch.address as Pointer, 8);
-    setIntOption(this.scratch, socket, IPPROTO_TCP, TCP_NODELAY, 1);
-    if (this.keepalive !== null) this.setKeepalive(socket, this.keepalive);
-    kernel32.CreateIoCompletionPort(socket, this.port, SOCKET_KEY, 0);
-    const modes = FILE_SKIP_COMPLETION_PORT_ON_SUCCESS | FILE_SKIP_SET_EVENT_ON_HANDLE;
-    this.skips[slot] = this.skipOnSuccess && kernel32.SetFileCompletionNotificationModes(socket, modes) !== 0 ? 1 : 0;
-    Atomics.store(this.parked, slot, 0);
-    Atomics.store(this.aborted, slot, 0);
+    this.skips[slot] = prepareAccepted(this.scratch, socket, this.accepted) ? 1 : 0;
+    this.parking.reset(slot);
     this.sockets[slot] = socket;
     this.accepts.repost(a);
-  }
-
-  /**
-   * SIO_KEEPALIVE_VALS turns keepalive on with our timings in one call
-   * (Windows sends 10 probes). A failure only costs the early detection of
-   * vanished peers, so it is not fatal to the connection.
-   */
-  private setKeepalive(socket: number, timing: { idleMs: number; intervalMs: number }): void {
-    const v = this.scratch.view;
-    v.setUint32(KEEPALIVE_VALS, 1, true);
-    v.setUint32(KEEPALIVE_VALS + 4, timing.idleMs, true);
-    v.setUint32(KEEPALIVE_VALS + 8, timing.intervalMs, true);
-    const at = (o: number) => (this.scratch.address + o) as Pointer;
-    ws2_32.WSAIoctl(socket, SIO_KEEPALIVE_VALS, at(KEEPALIVE_VALS), 12, null, 0, at(KEEPALIVE_RETURNED), null, null);
   }
 
   refuse(a: number): void {
@@ -186,7 +150,17 @@ class IocpQueue implements WorkerQueue {
   }
 
   recv(slot: number, gen: number): IssueResult {
-    const ctx = this.prepare(slot, gen, OpKind.Recv, 0, this.bufferBytes);
+    const r = this.postReceive(slot, gen, this.bufferBytes);
+    return r === "completed" ? this.completedInline(slot, gen, OpKind.Recv) : r;
+  }
+
+  postZeroByteRead(slot: number, gen: number): IssueResult {
+    return this.postReceive(slot, gen, 0);
+  }
+
+  /** WSARecv into the slot's buffer; "completed": done at once on a skip-mode socket, no packet will come. */
+  private postReceive(slot: number, gen: number, length: number): IssueResult {
+    const ctx = this.prepare(slot, gen, OpKind.Recv, 0, length);
     this.slab.view.setUint32(ctx + CTX_FLAGS, 0, true);
     // LIFETIME: context and buffer belong to the kernel until the completion.
     const r = ws2_32.WSARecv(
@@ -198,29 +172,30 @@ class IocpQueue implements WorkerQueue {
       this.ptr(ctx),
       null,
     );
-    return r === SOCKET_ERROR ? this.pendingOr("WSARecv") : this.succeeded(slot, gen, OpKind.Recv, ctx);
+    if (r === SOCKET_ERROR) return this.pendingOr("WSARecv");
+    return this.skips[slot] === 1 ? "completed" : "pending";
   }
 
   send(slot: number, gen: number, offset: number, length: number): IssueResult {
     const ctx = this.prepare(slot, gen, OpKind.Send, offset, length);
     // LIFETIME: context and buffer belong to the kernel until the completion.
     const r = ws2_32.WSASend(this.sockets[slot]!, this.ptr(ctx + CTX_WSABUF), 1, this.ptr(ctx + CTX_DONE), 0, this.ptr(ctx), null);
-    return r === SOCKET_ERROR ? this.pendingOr("WSASend") : this.succeeded(slot, gen, OpKind.Send, ctx);
+    if (r === SOCKET_ERROR) return this.pendingOr("WSASend");
+    return this.skips[slot] === 1 ? this.completedInline(slot, gen, OpKind.Send) : "pending";
   }
 
   /**
-   * The call succeeded at once. Without skip mode a packet still comes
-   * through the port; with it, none will, and the result (the byte count the
-   * call wrote next to the context) is handed to the next `wait` from here.
+   * The call succeeded at once on a skip-mode socket: no packet will come
+   * through the port, so the result (the byte count the call wrote next to
+   * the context) is handed to the next `wait` from here.
    */
-  private succeeded(slot: number, gen: number, op: number, ctx: number): IssueResult {
-    if (this.skips[slot] === 0) return "pending";
+  private completedInline(slot: number, gen: number, op: number): IssueResult {
+    const ctx = connCtxOffset(slot) + (op === OpKind.Send ? CTX_SEND_HALF : 0);
     this.pushInline(slot, gen, op, this.slab.view.getUint32(ctx + CTX_DONE, true));
     return "completed";
   }
 
-  /** A result for the loop that comes from here rather than from the port. */
-  private pushInline(slot: number, gen: number, op: number, res: number): void {
+  pushInline(slot: number, gen: number, op: number, res: number): void {
     this.inline.push(slot, gen, op, res);
   }
 
@@ -247,69 +222,17 @@ class IocpQueue implements WorkerQueue {
     // The flag first: a worker about to issue a zero-byte read for this slot
     // looks at it after issuing. shutdown() makes any later receive or send
     // fail at once; CancelIoEx ends what is pending now.
-    Atomics.store(this.aborted, slot, 1);
-    const socket = this.sockets[slot]!;
-    ws2_32.shutdown(socket, SD_BOTH);
-    kernel32.CancelIoEx(socket, null);
+    this.parking.markAborted(slot);
+    ws2_32.shutdown(this.sockets[slot]!, SD_BOTH);
+    this.cancel(slot, false);
   }
 
   releaseIdle(slot: number): void {
-    if (Atomics.load(this.parked, slot) !== 0 || Atomics.load(this.aborted, slot) !== 0) return;
-    // Names the receive's OVERLAPPED, so only a pending receive is cancelled;
-    // its completion (STATUS_CANCELLED, no bytes) is turned into a zero-byte
-    // read in settleReceive. Nothing pending: nothing happens.
-    kernel32.CancelIoEx(this.sockets[slot]!, this.ptr(connCtxOffset(slot)));
+    this.parking.release(slot);
   }
 
-  /**
-   * A receive's completion, before the loop sees it. Returns true when it
-   * was part of parking and the loop must not see it:
-   * - cancelled, not by abort: releaseIdle asked; post a zero-byte read;
-   * - the zero-byte read succeeded: data (or EOF) is there; post the real
-   *   receive with the same generation, whose completion the loop gets.
-   */
-  private settleReceive(slot: number, gen: number, status: number): boolean {
-    const parked = Atomics.load(this.parked, slot) === 1;
-    if (parked) Atomics.store(this.parked, slot, 0);
-    if (Atomics.load(this.aborted, slot) === 1) return false; // closing: the loop decides
-    if (status === STATUS_CANCELLED) {
-      this.park(slot, gen);
-      return true;
-    }
-    if (!parked || status !== 0) return false; // an ordinary receive, or a failed zero-byte read
-    this.receiveAfterPark(slot, gen);
-    return true;
-  }
-
-  /** Post a zero-byte WSARecv: it pins no buffer and completes when data arrives. */
-  private park(slot: number, gen: number): void {
-    Atomics.store(this.parked, slot, 1);
-    this.zeroByteReads++;
-    const ctx = this.prepare(slot, gen, OpKind.Recv, 0, 0);
-    this.slab.view.setUint32(ctx + CTX_FLAGS, 0, true);
-    const socket = this.sockets[slot]!;
-    // LIFETIME: the context belongs to the kernel until the completion.
-    const r = ws2_32.WSARecv(socket, this.ptr(ctx + CTX_WSABUF), 1, this.ptr(ctx + CTX_DONE), this.ptr(ctx + CTX_FLAGS), this.ptr(ctx), null);
-    if (r === SOCKET_ERROR) {
-      const result = this.pendingOr("WSARecv");
-      if (result instanceof OsError) {
-        Atomics.store(this.parked, slot, 0);
-        this.pushInline(slot, gen, OpKind.Recv, errnoResult(result));
-        return;
-      }
-    } else if (this.skips[slot] === 1) {
-      // Completed at once and no packet comes: data is already waiting.
-      Atomics.store(this.parked, slot, 0);
-      this.receiveAfterPark(slot, gen);
-      return;
-    }
-    // An abort that ran between our check and the WSARecv found nothing to cancel.
-    if (Atomics.load(this.aborted, slot) === 1) kernel32.CancelIoEx(socket, null);
-  }
-
-  private receiveAfterPark(slot: number, gen: number): void {
-    const r = this.recv(slot, gen);
-    if (r instanceof OsError) this.pushInline(slot, gen, OpKind.Recv, errnoResult(r));
+  cancel(slot: number, receiveOnly: boolean): void {
+    kernel32.CancelIoEx(this.sockets[slot]!, receiveOnly ? this.ptr(connCtxOffset(slot)) : null);
   }
 
   close(slot: number): void {
@@ -395,7 +318,7 @@ class IocpQueue implements WorkerQueue {
       const status = s.getUint32(ctx, true);
       const kind = s.getUint32(ctx + CTX_KIND, true);
       const gen = s.getUint32(ctx + CTX_GEN, true);
-      if (kind === OpKind.Recv && this.settleReceive(ctxNumber, gen, status)) return;
+      if (kind === OpKind.Recv && this.parking.settle(ctxNumber, gen, status)) return;
       batch.push(kind, ctxNumber, gen, status === 0 ? bytes : statusToRes(status), 0);
       return;
     }

@@ -1,9 +1,10 @@
-/** The listening socket: overlapped, exclusive, associated with the port. */
+/** The listening socket (overlapped, exclusive) and the set-up of each accepted one. */
 import type { Pointer } from "bun:ffi";
 import type { BoundAddress } from "../engine.ts";
 import { OsError } from "../os-error.ts";
 import { formatAddress, sockaddrPort, writeSockaddr } from "../sockaddr.ts";
 import { win32Code } from "./errors.ts";
+import { FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, FILE_SKIP_SET_EVENT_ON_HANDLE, kernel32 } from "./kernel32.ts";
 import type { NativeBlock } from "./native.ts";
 import {
   AF_INET,
@@ -11,7 +12,9 @@ import {
   IPPROTO_IPV6,
   IPPROTO_TCP,
   IPV6_V6ONLY,
+  SIO_KEEPALIVE_VALS,
   SO_EXCLUSIVEADDRUSE,
+  SO_UPDATE_ACCEPT_CONTEXT,
   SOCK_STREAM,
   SOCKET_ERROR,
   SOL_SOCKET,
@@ -24,6 +27,9 @@ import {
 const SOCKADDR = 0;
 const NAMELEN = 64;
 const OPTVAL = 72;
+const LISTENER = 80;
+const KEEPALIVE_VALS = 128;
+const KEEPALIVE_RETURNED = 144;
 
 /** The last WSA error of this thread as an OsError; read straight after the call. */
 export function wsaError(call: string, detail?: string): OsError {
@@ -71,4 +77,40 @@ export function listenTcp(scratch: NativeBlock, host: string, port: number, back
     ws2_32.closesocket(socket);
     throw error;
   }
+}
+
+export interface AcceptedSocketOptions {
+  listener: number;
+  port: number;
+  completionKey: number;
+  /** null: keepalive off. */
+  keepalive: { idleMs: number; intervalMs: number } | null;
+  skipOnSuccess: boolean;
+}
+
+/**
+ * What an AcceptEx socket needs before its first receive: the listener's
+ * properties (SO_UPDATE_ACCEPT_CONTEXT, so getpeername and shutdown work),
+ * TCP_NODELAY, keepalive, the completion port, and skip-on-success mode.
+ * Returns whether that mode is on.
+ */
+export function prepareAccepted(scratch: NativeBlock, socket: number, o: AcceptedSocketOptions): boolean {
+  const at = (offset: number) => (scratch.address + offset) as Pointer;
+  scratch.view.setUint32(LISTENER, o.listener >>> 0, true);
+  scratch.view.setUint32(LISTENER + 4, Math.floor(o.listener / 4294967296), true);
+  ws2_32.setsockopt(socket, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, at(LISTENER), 8);
+  setIntOption(scratch, socket, IPPROTO_TCP, TCP_NODELAY, 1);
+  if (o.keepalive !== null) {
+    // SIO_KEEPALIVE_VALS turns keepalive on with our timings in one call
+    // (Windows sends 10 probes). A failure only costs the early detection
+    // of vanished peers, so it is not fatal to the connection.
+    scratch.view.setUint32(KEEPALIVE_VALS, 1, true);
+    scratch.view.setUint32(KEEPALIVE_VALS + 4, o.keepalive.idleMs, true);
+    scratch.view.setUint32(KEEPALIVE_VALS + 8, o.keepalive.intervalMs, true);
+    ws2_32.WSAIoctl(socket, SIO_KEEPALIVE_VALS, at(KEEPALIVE_VALS), 12, null, 0, at(KEEPALIVE_RETURNED), null, null);
+  }
+  kernel32.CreateIoCompletionPort(socket, o.port, o.completionKey, 0);
+  if (!o.skipOnSuccess) return false;
+  const modes = FILE_SKIP_COMPLETION_PORT_ON_SUCCESS | FILE_SKIP_SET_EVENT_ON_HANDLE;
+  return kernel32.SetFileCompletionNotificationModes(socket, modes) !== 0;
 }
