@@ -77,7 +77,7 @@ export class CompletionLoop {
       c[Field.LastActivity] = this.now;
       c[Field.KernelWaits] = this.queue.kernelWaits;
       c[Field.InlineCompletions] = this.queue.inlineCompletions;
-      c[Field.ZeroByteReads] = this.queue.zeroByteReads;
+      c[Field.IdleReleases] = this.queue.idleReleases;
       this.dispatch();
       this.stats.publish();
     }
@@ -212,7 +212,8 @@ export class CompletionLoop {
       const last = t.lastActive[slot]!;
       if (last < closeBefore) {
         if (this.abortSlot(slot)) this.c[Field.IdleClosed]!++;
-      } else if (last < releaseBefore) {
+      } else if (last < releaseBefore && t.sent[slot] === t.length[slot]) {
+        // Only a pending receive: a send still reads the buffer.
         this.queue.releaseIdle(slot);
       }
     }

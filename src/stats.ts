@@ -40,7 +40,7 @@ export const Field = {
   IdleClosed: 14,
   KernelWaits: 15,
   InlineCompletions: 16,
-  ZeroByteReads: 17,
+  IdleReleases: 17,
 } as const;
 const FIELDS = 18;
 /** How long a reader waits for a writer stuck mid-publish before giving up. */
@@ -173,7 +173,7 @@ export interface StatsSnapshot {
     waitSeconds: number;
     kernelWaits: number;
     inlineCompletions: number;
-    zeroByteReads: number;
+    idleReleases: number;
   };
 }
 
@@ -222,7 +222,7 @@ export function snapshot(layout: StatsLayout, backend: string, startedAt: number
       waitSeconds: sum[Field.WaitMs]! / 1000,
       kernelWaits: sum[Field.KernelWaits]!,
       inlineCompletions: sum[Field.InlineCompletions]!,
-      zeroByteReads: sum[Field.ZeroByteReads]!,
+      idleReleases: sum[Field.IdleReleases]!,
     },
   };
 }

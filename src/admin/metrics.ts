@@ -22,7 +22,7 @@ export function renderMetrics(s: StatsSnapshot, threads: ThreadInfo[]): string {
     ["iocp_echo_wait_seconds_total", "counter", "Time workers spent waiting for completions.", s.loop.waitSeconds],
     ["iocp_echo_kernel_waits_total", "counter", "Calls into the OS completion wait (io_uring_enter, GetQueuedCompletionStatusEx).", s.loop.kernelWaits],
     ["iocp_echo_inline_completions_total", "counter", "Completions handled without a dequeue (IOCP skip-on-success).", s.loop.inlineCompletions],
-    ["iocp_echo_zero_byte_reads_total", "counter", "Idle connections' receives swapped for zero-byte reads (IOCP).", s.loop.zeroByteReads],
+    ["iocp_echo_idle_releases_total", "counter", "Idle connections' receive buffers released (zero-byte reads on IOCP, pages dropped on io_uring).", s.loop.idleReleases],
   ];
   const lines: string[] = [];
   for (const [name, type, help, value] of samples) {

@@ -140,8 +140,11 @@ export interface WorkerQueue {
   readonly kernelWaits: number;
   /** Completions reported without a trip through the kernel's queue (IOCP skip-on-success). */
   readonly inlineCompletions: number;
-  /** Zero-byte reads issued for idle connections (IOCP). */
-  readonly zeroByteReads: number;
+  /**
+   * Idle connections' receive buffers released (see releaseIdle): swapped
+   * for zero-byte reads on IOCP, pages returned to the OS on io_uring.
+   */
+  readonly idleReleases: number;
   /** Free the slab and the queue. Only with nothing outstanding. */
   dispose(): void;
 }

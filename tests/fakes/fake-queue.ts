@@ -15,7 +15,7 @@ export class FakeQueue implements WorkerQueue {
   acceptArmed = false;
   kernelWaits = 0;
   readonly inlineCompletions = 0;
-  readonly zeroByteReads = 0;
+  readonly idleReleases = 0;
   releaseIdle(slot: number): void {
     this.calls.push(`release ${slot}`);
   }

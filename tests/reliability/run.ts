@@ -219,7 +219,7 @@ async function many(target: string, l: Launch, conns: number): Promise<void> {
   );
   const stats = (await (await fetch(`${server.admin}/stats`)).json()) as {
     connections: { peak: number; active: number };
-    loop: { zeroByteReads: number };
+    loop: { idleReleases: number };
   };
   // The clients are gone; the server must have let go of every socket.
   const deadline = Date.now() + 10_000;
@@ -237,7 +237,7 @@ async function many(target: string, l: Launch, conns: number): Promise<void> {
     scenario: `${conns} connections open at once`,
     load: `${r.alive ?? 0}/${conns} alive; peak ${stats.connections.peak} connections`,
     faults: `RSS ${rssBefore.toFixed(1)} -> peak ${peakRss.toFixed(1)} MiB; fds ${fdsBefore} -> peak ${peakFds} -> ${fdsAfter} after the clients left (${samples.length} samples); exit ${code}`,
-    inputs: `2 verified 64 B echoes per connection (${r.msgs ?? 0} messages), ${stats.loop.zeroByteReads} receives parked as zero-byte reads while silent`,
+    inputs: `2 verified 64 B echoes per connection (${r.msgs ?? 0} messages), ${stats.loop.idleReleases} receive buffers released while silent`,
     lost: String(lost),
     ok: lost === 0 && r.alive === conns && stats.connections.peak >= conns && fdsAfter <= fdsBefore + l.fdSlack && code === 0,
   });

@@ -31,6 +31,8 @@ const lib = dlopen("libc.so.6", {
   getsockname: { args: [int, void_ptr, void_ptr], returns: int },
   // https://man7.org/linux/man-pages/man2/listen.2.html
   listen: { args: [int, int], returns: int },
+  // https://man7.org/linux/man-pages/man2/madvise.2.html
+  madvise: { args: [void_ptr, size_t, int], returns: int },
   // https://man7.org/linux/man-pages/man2/mmap.2.html
   // Returns i64_fast so that MAP_FAILED arrives as exactly -1.
   mmap: { args: [void_ptr, size_t, int, int, int, i64], returns: long },
@@ -79,6 +81,9 @@ export const MAP_SHARED = 0x01;
 export const MAP_PRIVATE = 0x02;
 export const MAP_ANONYMOUS = 0x20;
 export const MAP_POPULATE = 0x8000;
+/** Drop the pages of a private anonymous range; the next touch maps a zeroed page. */
+export const MADV_DONTNEED = 4;
+export const PAGE_BYTES = 4096;
 const MAP_FAILED = -1;
 
 /** Native memory that the garbage collector neither frees nor moves. */

@@ -123,7 +123,7 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
     return this.inline.delivered;
   }
 
-  get zeroByteReads(): number {
+  get idleReleases(): number {
     return this.parking.count;
   }
 
