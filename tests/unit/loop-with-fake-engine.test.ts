@@ -107,6 +107,16 @@ test("a connection silent for over a second has its receive released, and is not
   expect(calls).toContain("send 0 [0, +2]");
 });
 
+test("a connection whose send waits over a second keeps its buffer: the send still reads it", () => {
+  let waits = 0;
+  const { calls } = runLoop(
+    [[[Accept, 0, 0, 7, 1]], [[Recv, 0, 1, 2]], [[Timer, 0, 0, -62]], [[Timer, 0, 0, -62]], [[Send, 0, 1, 2]], [EXIT], [[Recv, 0, 1, 0]]],
+    { onWait: () => waits++ < 4 && Bun.sleepSync(600) },
+  );
+  expect(calls).toContain("send 0 [0, +2]");
+  expect(calls.filter((c) => c === "release 0")).toHaveLength(0);
+});
+
 test("a busy connection is not idle", () => {
   const { calls, stats } = runLoop([[[Accept, 0, 0, 7, 1]], [[Recv, 0, 1, 3]], [[Timer, 0, 0, -62]], [[Send, 0, 1, 3]], [EXIT], [[Recv, 0, 1, 0]]], {
     idleMs: 60_000,
