@@ -6,14 +6,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "listen.h"
 
 #define MAX_CONNS 65536
 #define BUF 8192
@@ -24,19 +23,8 @@ typedef struct {
 static conn_t *conns[MAX_CONNS];
 
 int main(int argc, char **argv) {
-  int port = argc > 1 ? atoi(argv[1]) : 7000, one = 1;
-  struct rlimit rl;
-  getrlimit(RLIMIT_NOFILE, &rl);
-  rl.rlim_cur = rl.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &rl);
-  int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  setsockopt(lfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  if (bind(lfd, (struct sockaddr *)&a, sizeof a) || listen(lfd, 4096)) {
-    perror("bind/listen");
-    return 1;
-  }
+  int lfd = listen_loopback(argc > 1 ? atoi(argv[1]) : 7000, SOCK_NONBLOCK);
+  if (lfd < 0) return 1;
   int ep = epoll_create1(0);
   struct epoll_event ev = {.events = EPOLLIN, .data.fd = lfd}, events[256];
   epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);

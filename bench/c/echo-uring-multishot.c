@@ -11,14 +11,13 @@
  */
 #include <errno.h>
 #include <liburing.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "listen.h"
 
 #define MAX_CONNS 65536
 #define BUF 8192
@@ -78,19 +77,8 @@ static void finish(int fd) {
 }
 
 int main(int argc, char **argv) {
-  int port = argc > 1 ? atoi(argv[1]) : 7000, one = 1;
-  struct rlimit rl;
-  getrlimit(RLIMIT_NOFILE, &rl);
-  rl.rlim_cur = rl.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &rl);
-  int lfd = socket(AF_INET, SOCK_STREAM, 0);
-  setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  setsockopt(lfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  if (bind(lfd, (struct sockaddr *)&a, sizeof a) || listen(lfd, 4096)) {
-    perror("bind/listen");
-    return 1;
-  }
+  int lfd = listen_loopback(argc > 1 ? atoi(argv[1]) : 7000, 0);
+  if (lfd < 0) return 1;
   struct io_uring_params p = {.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_COOP_TASKRUN};
   if (io_uring_queue_init_params(4096, &ring, &p) < 0) {
     p.flags = 0;
