@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "listen.h"
+#include "uring.h"
 
 #define MAX_CONNS 65536
 #define BUF 8192
@@ -34,18 +35,9 @@ typedef struct {
 } conn_t;
 
 static conn_t *conns[MAX_CONNS];
-static struct io_uring ring;
 static struct io_uring_buf_ring *br;
 static char *bufs;
 
-static struct io_uring_sqe *sqe(void) {
-  struct io_uring_sqe *s = io_uring_get_sqe(&ring);
-  if (!s) {
-    io_uring_submit(&ring);
-    s = io_uring_get_sqe(&ring);
-  }
-  return s;
-}
 static void give_back(unsigned short bid) {
   io_uring_buf_ring_add(br, bufs + (size_t)bid * BUF, BUF, bid, io_uring_buf_ring_mask(NBUF), 0);
   io_uring_buf_ring_advance(br, 1);
@@ -79,11 +71,7 @@ static void finish(int fd) {
 int main(int argc, char **argv) {
   int lfd = listen_loopback(argc > 1 ? atoi(argv[1]) : 7000, 0);
   if (lfd < 0) return 1;
-  struct io_uring_params p = {.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_COOP_TASKRUN};
-  if (io_uring_queue_init_params(4096, &ring, &p) < 0) {
-    p.flags = 0;
-    if (io_uring_queue_init_params(4096, &ring, &p) < 0) return 1;
-  }
+  if (open_ring() < 0) return 1;
   if (posix_memalign((void **)&br, 4096, NBUF * sizeof(struct io_uring_buf)) || posix_memalign((void **)&bufs, 4096, (size_t)NBUF * BUF)) return 1;
   io_uring_buf_ring_init(br);
   struct io_uring_buf_reg reg = {.ring_addr = (unsigned long)br, .ring_entries = NBUF, .bgid = BGID};
@@ -92,9 +80,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   for (unsigned short b = 0; b < NBUF; b++) give_back(b);
-  struct io_uring_sqe *s = sqe();
-  io_uring_prep_multishot_accept(s, lfd, NULL, NULL, 0);
-  io_uring_sqe_set_data64(s, ACCEPT);
+  arm_accept(lfd, ACCEPT);
   for (;;) {
     io_uring_submit_and_wait(&ring, 1);
     struct io_uring_cqe *cqe;
@@ -112,11 +98,7 @@ int main(int argc, char **argv) {
         } else if (res >= 0) {
           close(res);
         }
-        if (!(cqe->flags & IORING_CQE_F_MORE)) {
-          s = sqe();
-          io_uring_prep_multishot_accept(s, lfd, NULL, NULL, 0);
-          io_uring_sqe_set_data64(s, ACCEPT);
-        }
+        if (!(cqe->flags & IORING_CQE_F_MORE)) arm_accept(lfd, ACCEPT);
         continue;
       }
       conn_t *c = conns[fd];
@@ -135,7 +117,7 @@ int main(int argc, char **argv) {
             abort();
           }
           if (c->count == FIFO / 2 && c->armed) { /* enough queued: stop reading until it drains */
-            s = sqe();
+            struct io_uring_sqe *s = sqe();
             io_uring_prep_cancel64(s, ((unsigned long long)fd << 8) | RECV, 0);
             io_uring_sqe_set_data64(s, 0);
           }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "listen.h"
+#include "uring.h"
 
 #define MAX_CONNS 65536
 #define BUF 8192
@@ -23,16 +24,7 @@ typedef struct {
 } conn_t;
 
 static conn_t *conns[MAX_CONNS];
-static struct io_uring ring;
 
-static struct io_uring_sqe *sqe(void) {
-  struct io_uring_sqe *s = io_uring_get_sqe(&ring);
-  if (!s) {
-    io_uring_submit(&ring);
-    s = io_uring_get_sqe(&ring);
-  }
-  return s;
-}
 static void post(int op, int fd) {
   struct io_uring_sqe *s = sqe();
   conn_t *c = conns[fd];
@@ -44,14 +36,8 @@ static void post(int op, int fd) {
 int main(int argc, char **argv) {
   int lfd = listen_loopback(argc > 1 ? atoi(argv[1]) : 7000, 0);
   if (lfd < 0) return 1;
-  struct io_uring_params p = {.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_COOP_TASKRUN};
-  if (io_uring_queue_init_params(4096, &ring, &p) < 0) {
-    p.flags = 0;
-    if (io_uring_queue_init_params(4096, &ring, &p) < 0) return 1;
-  }
-  struct io_uring_sqe *s = sqe();
-  io_uring_prep_multishot_accept(s, lfd, NULL, NULL, 0);
-  io_uring_sqe_set_data64(s, ACCEPT);
+  if (open_ring() < 0) return 1;
+  arm_accept(lfd, ACCEPT);
   for (;;) {
     io_uring_submit_and_wait(&ring, 1);
     struct io_uring_cqe *cqe;
@@ -67,11 +53,7 @@ int main(int argc, char **argv) {
         } else if (res >= 0) {
           close(res);
         }
-        if (!(cqe->flags & IORING_CQE_F_MORE)) {
-          s = sqe();
-          io_uring_prep_multishot_accept(s, lfd, NULL, NULL, 0);
-          io_uring_sqe_set_data64(s, ACCEPT);
-        }
+        if (!(cqe->flags & IORING_CQE_F_MORE)) arm_accept(lfd, ACCEPT);
       } else if (res <= 0) {
         close(fd);
       } else if (op == RECV) {

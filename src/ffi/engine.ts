@@ -117,11 +117,12 @@ export interface WorkerQueue {
   /** Make the slot's outstanding operation finish soon (idle, drain). */
   abort(slot: number): void;
   /**
-   * The slot has been silent a while: stop its pending receive from pinning
-   * its buffer. IOCP swaps it for a zero-byte read (the kernel locks the
-   * pages of a pending WSARecv's buffer) and issues the real one when data
-   * is there; io_uring pins nothing while it waits, so there it does
-   * nothing. Invisible to the loop: the receive still completes once.
+   * The slot has been silent a while and a receive is what is pending: stop
+   * its buffer holding memory. IOCP swaps the receive for a zero-byte read
+   * (the kernel locks the pages of a pending WSARecv's buffer) and issues
+   * the real one when data is there; io_uring, whose pending receive pins
+   * nothing, returns the buffer's pages to the OS. Invisible to the loop:
+   * the receive still completes once.
    */
   releaseIdle(slot: number): void;
   /** Release the slot's socket. No operation of the slot may be outstanding. */

@@ -173,6 +173,10 @@ class UringQueue implements WorkerQueue {
 
   readonly inlineCompletions = 0;
 
+  private bufferAddress(slot: number): number {
+    return this.slab.address + slot * this.bufferBytes;
+  }
+
   /**
    * A pending IORING_OP_RECV pins nothing, but the pages an earlier message
    * touched stay resident: 4 KiB or more per idle connection. The loop calls
@@ -183,7 +187,7 @@ class UringQueue implements WorkerQueue {
    */
   releaseIdle(slot: number): void {
     if (this.released[slot] === 1) return;
-    const start = this.slab.address + slot * this.bufferBytes;
+    const start = this.bufferAddress(slot);
     const first = Math.ceil(start / PAGE_BYTES) * PAGE_BYTES;
     const end = Math.floor((start + this.bufferBytes) / PAGE_BYTES) * PAGE_BYTES;
     this.released[slot] = 1;
@@ -232,14 +236,14 @@ class UringQueue implements WorkerQueue {
   recv(slot: number, gen: number): IssueResult {
     this.released[slot] = 0;
     // LIFETIME: the kernel writes into the slot's slab buffer until the CQE.
-    const address = this.slab.address + slot * this.bufferBytes;
+    const address = this.bufferAddress(slot);
     this.ring.prep(IORING_OP.RECV, this.fds[slot]!, address, this.bufferBytes, 0, 0, userLo(slot, OpKind.Recv), gen);
     return "pending";
   }
 
   send(slot: number, gen: number, offset: number, length: number): IssueResult {
     // LIFETIME: the kernel reads the slot's slab buffer until the CQE.
-    const address = this.slab.address + slot * this.bufferBytes + offset;
+    const address = this.bufferAddress(slot) + offset;
     this.ring.prep(IORING_OP.SEND, this.fds[slot]!, address, length, 0, MSG_NOSIGNAL, userLo(slot, OpKind.Send), gen);
     return "pending";
   }

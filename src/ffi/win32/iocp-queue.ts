@@ -14,7 +14,7 @@ import { ERRNO, OsError } from "../os-error.ts";
 import { AcceptPool } from "./accept-pool.ts";
 import { statusToRes, win32Code } from "./errors.ts";
 import { InlineResults } from "./inline-results.ts";
-import { CONTROL_KEY, type IocpShared, SOCKET_KEY, TWO_POW_32 } from "./iocp-shared.ts";
+import { CONTROL_KEY, type IocpShared, SOCKET_KEY } from "./iocp-shared.ts";
 import {
   ERROR_IO_PENDING,
   INFINITE,
@@ -22,7 +22,7 @@ import {
   OVERLAPPED_ENTRY_BYTES,
   WAIT_TIMEOUT,
 } from "./kernel32.ts";
-import { allocate, attach, type NativeBlock, release } from "./native.ts";
+import { allocate, attach, type NativeBlock, readU64, release, writeU64 } from "./native.ts";
 import {
   bufferOffset,
   CTX_DONE,
@@ -54,6 +54,11 @@ const BATCH_ENTRIES = 128;
  */
 const INLINE_TURNS_BEFORE_DEQUEUE = 4;
 const INLINE_RESULTS_BEFORE_DEQUEUE = BATCH_ENTRIES;
+
+/** The receive's or the send's half of a slot's connection context. */
+function opCtxOffset(slot: number, op: number): number {
+  return connCtxOffset(slot) + (op === OpKind.Send ? CTX_SEND_HALF : 0);
+}
 
 class IocpQueue implements WorkerQueue, ReceivePoster {
   readonly threadId = kernel32.GetCurrentThreadId();
@@ -190,7 +195,7 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
    * the context) is handed to the next `wait` from here.
    */
   private completedInline(slot: number, gen: number, op: number): IssueResult {
-    const ctx = connCtxOffset(slot) + (op === OpKind.Send ? CTX_SEND_HALF : 0);
+    const ctx = opCtxOffset(slot, op);
     this.pushInline(slot, gen, op, this.slab.view.getUint32(ctx + CTX_DONE, true));
     return "completed";
   }
@@ -201,13 +206,12 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
 
   /** Zero the OVERLAPPED and fill WSABUF, kind and generation of the slot's context. */
   private prepare(slot: number, gen: number, kind: number, offset: number, length: number): number {
-    const ctx = connCtxOffset(slot) + (kind === OpKind.Send ? CTX_SEND_HALF : 0);
+    const ctx = opCtxOffset(slot, kind);
     const v = this.slab.view;
     this.slab8.fill(0, ctx, ctx + OVERLAPPED_BYTES);
     const buffer = this.slab.address + bufferOffset(this.layout, slot) + offset;
     v.setUint32(ctx + CTX_WSABUF, length, true);
-    v.setUint32(ctx + CTX_WSABUF + 8, buffer >>> 0, true);
-    v.setUint32(ctx + CTX_WSABUF + 12, Math.floor(buffer / TWO_POW_32), true);
+    writeU64(v, ctx + CTX_WSABUF + 8, buffer);
     v.setUint32(ctx + CTX_KIND, kind, true);
     v.setUint32(ctx + CTX_GEN, gen, true);
     return ctx;
@@ -232,7 +236,7 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
   }
 
   cancel(slot: number, receiveOnly: boolean): void {
-    kernel32.CancelIoEx(this.sockets[slot]!, receiveOnly ? this.ptr(connCtxOffset(slot)) : null);
+    kernel32.CancelIoEx(this.sockets[slot]!, receiveOnly ? this.ptr(opCtxOffset(slot, OpKind.Recv)) : null);
   }
 
   close(slot: number): void {
@@ -303,7 +307,7 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
   /** One OVERLAPPED_ENTRY -> one batch record (loop to the count returned, never the array length). */
   private take(batch: CompletionBatch, e: number): void {
     const v = this.entries.view;
-    const overlapped = v.getUint32(e + 8, true) + v.getUint32(e + 12, true) * TWO_POW_32;
+    const overlapped = readU64(v, e + 8);
     const bytes = v.getUint32(e + 24, true);
     if (overlapped === 0) {
       if (v.getUint32(e, true) === CONTROL_KEY) batch.push(OpKind.Control, 0, 0, bytes, 0);

@@ -25,7 +25,6 @@ export const ACCEPT_STATE = 2;
 export const ACCEPT_IDLE = 0;
 export const ACCEPT_BUSY = 1;
 export const CONTROL_BYTES = (ACCEPT_STATE + ACCEPT_POOL) * 4;
-export const TWO_POW_32 = 4294967296;
 
 /** What every worker needs of the shared engine (WorkerParams.extra). */
 export interface IocpShared {

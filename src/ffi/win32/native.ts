@@ -25,6 +25,18 @@ export function attach(address: number, length: number): NativeBlock {
   return { address, bytes, view: new DataView(bytes) };
 }
 
+const TWO_POW_32 = 4294967296;
+
+/** A 64-bit address or handle (exact below 2^53) as two little-endian words. */
+export function writeU64(view: DataView, offset: number, value: number): void {
+  view.setUint32(offset, value >>> 0, true);
+  view.setUint32(offset + 4, Math.floor(value / TWO_POW_32), true);
+}
+
+export function readU64(view: DataView, offset: number): number {
+  return view.getUint32(offset, true) + view.getUint32(offset + 4, true) * TWO_POW_32;
+}
+
 export function release(block: NativeBlock): void {
   kernel32.VirtualFree(block.address as Pointer, 0, MEM_RELEASE);
 }

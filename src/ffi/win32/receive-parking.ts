@@ -29,7 +29,7 @@ export interface ReceivePoster {
 }
 
 /** An OsError from issuing an operation, as the negative errno a completion carries. */
-export function errnoResult(error: OsError): number {
+function errnoResult(error: OsError): number {
   return -((ERRNO as Record<string, number>)[error.code] ?? ERRNO.ECONNRESET);
 }
 

@@ -5,7 +5,7 @@ import { OsError } from "../os-error.ts";
 import { formatAddress, sockaddrPort, writeSockaddr } from "../sockaddr.ts";
 import { win32Code } from "./errors.ts";
 import { FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, FILE_SKIP_SET_EVENT_ON_HANDLE, kernel32 } from "./kernel32.ts";
-import type { NativeBlock } from "./native.ts";
+import { type NativeBlock, writeU64 } from "./native.ts";
 import {
   AF_INET,
   AF_INET6,
@@ -96,8 +96,7 @@ export interface AcceptedSocketOptions {
  */
 export function prepareAccepted(scratch: NativeBlock, socket: number, o: AcceptedSocketOptions): boolean {
   const at = (offset: number) => (scratch.address + offset) as Pointer;
-  scratch.view.setUint32(LISTENER, o.listener >>> 0, true);
-  scratch.view.setUint32(LISTENER + 4, Math.floor(o.listener / 4294967296), true);
+  writeU64(scratch.view, LISTENER, o.listener);
   ws2_32.setsockopt(socket, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, at(LISTENER), 8);
   setIntOption(scratch, socket, IPPROTO_TCP, TCP_NODELAY, 1);
   if (o.keepalive !== null) {
