@@ -61,7 +61,19 @@ async function measure(exe: string, mode: string, size: number, conns: number) {
     const stats = async () => (await (await fetch(`http://127.0.0.1:${ready.admin.port}/stats`)).json()) as Stats;
     const before = await stats();
     const load = Bun.spawnSync(
-      [LOAD, "--port", String(ready.echo.port), "--mode", mode, "--size", String(size), "--conns", String(conns), "--seconds", String(SECONDS)],
+      [
+        LOAD,
+        "--port",
+        String(ready.echo.port),
+        "--mode",
+        mode,
+        "--size",
+        String(size),
+        "--conns",
+        String(conns),
+        "--seconds",
+        String(SECONDS),
+      ],
       { stdout: "pipe", stderr: "pipe", timeout: (SECONDS + 30) * 1000 },
     );
     const r = JSON.parse(load.stdout.toString() || "{}") as Record<string, number>;

@@ -18,7 +18,16 @@ for (const { target, outfile } of TARGETS) {
   if (only !== undefined && !target.includes(only)) continue;
   const started = performance.now();
   const proc = Bun.spawnSync(
-    [process.execPath, "build", "--compile", `--target=${target}`, "src/main.ts", "src/worker.ts", "--outfile", outfile],
+    [
+      process.execPath,
+      "build",
+      "--compile",
+      `--target=${target}`,
+      "src/main.ts",
+      "src/worker.ts",
+      "--outfile",
+      outfile,
+    ],
     { cwd: ROOT, stdout: "inherit", stderr: "inherit" },
   );
   if (proc.exitCode !== 0) {

@@ -24,9 +24,17 @@ const OPTIONS = {
   host: { schema: host, accepts: "an IPv4 or IPv6 address such as 0.0.0.0 or ::1", fallback: "0.0.0.0" },
   adminPort: { schema: port, accepts: "an integer from 0 to 65535 (0: any free port)", fallback: 9000 },
   adminHost: { schema: host, accepts: "an IPv4 or IPv6 address such as 127.0.0.1", fallback: "127.0.0.1" },
-  workers: { schema: z.number().int().min(1).max(256), accepts: "an integer from 1 to 256", fallback: availableParallelism() },
+  workers: {
+    schema: z.number().int().min(1).max(256),
+    accepts: "an integer from 1 to 256",
+    fallback: availableParallelism(),
+  },
   bufferSize: {
-    schema: z.number().int().min(64).max(16 * 1024 * 1024),
+    schema: z
+      .number()
+      .int()
+      .min(64)
+      .max(16 * 1024 * 1024),
     accepts: "a number of bytes from 64 to 16777216",
     fallback: 8192,
   },
@@ -41,7 +49,12 @@ const OPTIONS = {
     fallback: 0,
   },
   keepalive: {
-    schema: z.number().int().min(0).max(MAX_TIMEOUT_MS).refine((ms) => ms === 0 || ms >= 1000),
+    schema: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_TIMEOUT_MS)
+      .refine((ms) => ms === 0 || ms >= 1000),
     accepts: `milliseconds from 1000 to ${MAX_TIMEOUT_MS}, or 0 (off)`,
     fallback: 300_000,
   },
@@ -51,12 +64,20 @@ const OPTIONS = {
     fallback: 5000,
   },
   adminToken: {
-    schema: z.string().min(8).max(512).regex(/^[\x21-\x7e]+$/),
+    schema: z
+      .string()
+      .min(8)
+      .max(512)
+      .regex(/^[\x21-\x7e]+$/),
     accepts: "8 to 512 printable characters without spaces",
     fallback: undefined as string | undefined,
   },
   backend: { schema: z.enum(["auto", "iocp", "io_uring"]), accepts: "one of auto, iocp, io_uring", fallback: "auto" },
-  logLevel: { schema: z.enum(["error", "warn", "info", "debug"]), accepts: "one of error, warn, info, debug", fallback: "info" },
+  logLevel: {
+    schema: z.enum(["error", "warn", "info", "debug"]),
+    accepts: "one of error, warn, info, debug",
+    fallback: "info",
+  },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -76,7 +97,16 @@ export class ConfigError extends Error {
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const flagOf = (name: OptionName) => `--${kebab(name)}`;
 const envOf = (name: OptionName) => `IOCP_ECHO_${kebab(name).replace(/-/g, "_").toUpperCase()}`;
-const NUMERIC = new Set<OptionName>(["port", "adminPort", "workers", "bufferSize", "maxConnections", "idleTimeout", "keepalive", "drainTimeout"]);
+const NUMERIC = new Set<OptionName>([
+  "port",
+  "adminPort",
+  "workers",
+  "bufferSize",
+  "maxConnections",
+  "idleTimeout",
+  "keepalive",
+  "drainTimeout",
+]);
 
 /** Flags and environment give strings; numeric options want whole decimal numbers. */
 function fromText(name: OptionName, text: string): unknown {
@@ -135,17 +165,23 @@ function parseFlags(argv: string[]): FlagValues {
     if (unknown) {
       // "-h=1" is read as the short options h, =, 1: name the whole argument.
       const option = unknown[1]!;
-      const whole = option.startsWith("--") ? undefined : argv.find((a) => /^-[^-]/.test(a) && a.includes(option.slice(1)));
-      throw new ConfigError(`unknown option ${whole !== undefined && whole !== option ? JSON.stringify(whole) : option} (see --help)`);
+      const whole = option.startsWith("--")
+        ? undefined
+        : argv.find((a) => /^-[^-]/.test(a) && a.includes(option.slice(1)));
+      throw new ConfigError(
+        `unknown option ${whole !== undefined && whole !== option ? JSON.stringify(whole) : option} (see --help)`,
+      );
     }
     const missing = /Option '(-\S+?)(?:, -\S+)?(?: <value>)?' argument missing/.exec(text);
     if (missing) throw new ConfigError(`${missing[1]}: needs a value (see --help)`);
     const ambiguous = /Option '(-\S+?)(?:, -\S+)?' argument is ambiguous/.exec(text);
-    if (ambiguous) throw new ConfigError(`${ambiguous[1]}: a value starting with "-" must be written ${ambiguous[1]}=VALUE`);
+    if (ambiguous)
+      throw new ConfigError(`${ambiguous[1]}: a value starting with "-" must be written ${ambiguous[1]}=VALUE`);
     const noValue = /Option '(?:-\w, )?(--[\w-]+)' does not take an argument/.exec(text);
     if (noValue) throw new ConfigError(`${noValue[1]}: takes no value`);
     const positional = /Unexpected argument '([^']*)'/.exec(text);
-    if (positional) throw new ConfigError(`unexpected argument ${JSON.stringify(positional[1])}: options start with -- (see --help)`);
+    if (positional)
+      throw new ConfigError(`unexpected argument ${JSON.stringify(positional[1])}: options start with -- (see --help)`);
     throw new ConfigError(text);
   }
 }

@@ -8,7 +8,7 @@
  * Read once per worker at start; with the variable unset the queue is
  * returned untouched, so the hot path carries no check.
  */
-import { OpKind, type CompletionBatch, type WorkerQueue } from "./ffi/engine.ts";
+import { OpKind, type CompletionBatch, type WorkerQueue } from "./engine.ts";
 
 export const FAULT_VARIABLE = "IOCP_ECHO_INJECT_FAULT";
 const FAULTS = ["worker-throws"] as const;

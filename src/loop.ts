@@ -4,8 +4,8 @@
  * a WorkerQueue only, and allocates nothing per message.
  */
 import { Action, echoStep, SlotState, type ConnTable, type SlotPool } from "./echo.ts";
-import { Command, CompletionBatch, OpKind, type IssueResult, type WorkerQueue } from "./ffi/engine.ts";
-import { ERRNO } from "./ffi/os-error.ts";
+import { Command, CompletionBatch, OpKind, type IssueResult, type WorkerQueue } from "./engine.ts";
+import { ERRNO } from "./os-error.ts";
 import { Field, Phase, ThreadState, type StatsLayout, type StatsWriter } from "./stats.ts";
 
 export interface LoopOptions {
@@ -55,7 +55,8 @@ export class CompletionLoop {
     private readonly pool: SlotPool,
   ) {
     this.c = stats.local;
-    this.tickMs = options.idleTimeoutMs > 0 ? Math.min(MAX_TICK_MS, Math.max(10, options.idleTimeoutMs / 4)) : MAX_TICK_MS;
+    this.tickMs =
+      options.idleTimeoutMs > 0 ? Math.min(MAX_TICK_MS, Math.max(10, options.idleTimeoutMs / 4)) : MAX_TICK_MS;
   }
 
   /** Runs until the exit key has been handled and nothing is outstanding. */

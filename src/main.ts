@@ -42,7 +42,9 @@ async function main(argv: string[]): Promise<number> {
     process.on(signal, () => server.shutdown(signal, true));
   }
   process.stdout.write(`${JSON.stringify(ready)}\n`);
-  log.info(`echo on ${ready.echo.host}:${ready.echo.port}, admin on http://${ready.admin.host}:${ready.admin.port} (${ready.backend}, ${ready.workers} workers)`);
+  log.info(
+    `echo on ${ready.echo.host}:${ready.echo.port}, admin on http://${ready.admin.host}:${ready.admin.port} (${ready.backend}, ${ready.workers} workers)`,
+  );
   return server.done;
 }
 

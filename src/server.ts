@@ -12,7 +12,8 @@ import { createAdminApp } from "./admin/app.ts";
 import { ConnTable, SlotPool } from "./echo.ts";
 import { serveAdmin, type AdminServer } from "./admin/serve.ts";
 import type { EchoConfig } from "./config.ts";
-import { backendAvailable, Command, openHost, resolveBackend, type BoundAddress, type EngineHost } from "./ffi/engine.ts";
+import { Command, type BoundAddress, type EngineHost } from "./engine.ts";
+import { backendAvailable, openHost, resolveBackend } from "./ffi/backends.ts";
 import type { Logger } from "./log.ts";
 import { Phase, snapshot, StatsLayout, threadInfo } from "./stats.ts";
 import type { WorkerReport, WorkerStart } from "./worker-protocol.ts";
@@ -138,9 +139,13 @@ export class EchoServer {
     const files = host.raiseOpenFileLimit();
     if (files !== null) {
       const needed = config.maxConnections + 64;
-      this.log.info(`open-file limit: ${files.after}${files.after !== files.before ? ` (raised from ${files.before})` : ""}`);
+      this.log.info(
+        `open-file limit: ${files.after}${files.after !== files.before ? ` (raised from ${files.before})` : ""}`,
+      );
       if (files.after < needed) {
-        this.log.warn(`open-file limit ${files.after} is below --max-connections ${config.maxConnections} plus headroom; raise the hard limit (ulimit -Hn) or accepts will fail with EMFILE`);
+        this.log.warn(
+          `open-file limit ${files.after} is below --max-connections ${config.maxConnections} plus headroom; raise the hard limit (ulimit -Hn) or accepts will fail with EMFILE`,
+        );
       }
     }
     let echo: BoundAddress;

@@ -5,7 +5,7 @@
  * completions (the exit key), never through messages.
  */
 import { ConnTable, SlotPool } from "./echo.ts";
-import { openWorkerQueue } from "./ffi/engine.ts";
+import { openWorkerQueue } from "./ffi/backends.ts";
 import { FAULT_VARIABLE, withInjectedFault } from "./fault.ts";
 import { CompletionLoop } from "./loop.ts";
 import { StatsLayout, StatsWriter } from "./stats.ts";

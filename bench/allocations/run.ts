@@ -16,7 +16,8 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Command, openHost } from "../../src/ffi/engine.ts";
+import { Command } from "../../src/engine.ts";
+import { openHost } from "../../src/ffi/backends.ts";
 import { Phase, StatsLayout } from "../../src/stats.ts";
 import type { AllocationReport, AllocationStart, Sample } from "./worker.ts";
 
@@ -73,7 +74,19 @@ async function measure(mode: "pingpong" | "stream", size: number, conns: number,
   worker.postMessage(start);
   await ready;
   const client = Bun.spawn(
-    [LOAD, "--port", String(bound.port), "--mode", mode, "--size", String(size), "--conns", String(conns), "--seconds", "20"],
+    [
+      LOAD,
+      "--port",
+      String(bound.port),
+      "--mode",
+      mode,
+      "--size",
+      String(size),
+      "--conns",
+      String(conns),
+      "--seconds",
+      "20",
+    ],
     { stdout: "ignore", stderr: "ignore" },
   );
   const result = await Promise.race([done, Bun.sleep(30_000).then(() => null)]);

@@ -8,7 +8,8 @@
  */
 import { heapStats } from "bun:jsc";
 import { ConnTable, SlotPool } from "../../src/echo.ts";
-import { OpKind, openWorkerQueue, type CompletionBatch } from "../../src/ffi/engine.ts";
+import { OpKind, type CompletionBatch } from "../../src/engine.ts";
+import { openWorkerQueue } from "../../src/ffi/backends.ts";
 import { CompletionLoop } from "../../src/loop.ts";
 import { StatsLayout, StatsWriter } from "../../src/stats.ts";
 import type { WorkerStart } from "../../src/worker-protocol.ts";

@@ -1,6 +1,6 @@
 /** The one place the admin app meets a socket. */
 import type { Hono } from "hono";
-import type { BoundAddress } from "../ffi/engine.ts";
+import type { BoundAddress } from "../engine.ts";
 
 export interface AdminServer {
   address: BoundAddress;

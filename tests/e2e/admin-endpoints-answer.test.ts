@@ -13,7 +13,11 @@ describeTargets("the admin API answers every endpoint, and errors as JSON", (t) 
   test("GET /stats", async () => {
     const res = await server.admin("/stats");
     expect(res.status).toBe(200);
-    const s = (await res.json()) as Record<string, unknown> & { connections: object; uptimeSeconds: number; operations: number };
+    const s = (await res.json()) as Record<string, unknown> & {
+      connections: object;
+      uptimeSeconds: number;
+      operations: number;
+    };
     expect(s.backend).toBe(server.ready.backend);
     expect(s.workers).toBe(2);
     expect(s.uptimeSeconds).toBeGreaterThan(0);
@@ -24,7 +28,12 @@ describeTargets("the admin API answers every endpoint, and errors as JSON", (t) 
   });
 
   test("GET /threads", async () => {
-    const threads = (await (await server.admin("/threads")).json()) as Array<{ id: number; threadId: number; state: string; completions: number }>;
+    const threads = (await (await server.admin("/threads")).json()) as Array<{
+      id: number;
+      threadId: number;
+      state: string;
+      completions: number;
+    }>;
     expect(threads.map((w) => w.id)).toEqual([0, 1]);
     const tids = threads.map((w) => w.threadId);
     expect(new Set(tids).size).toBe(2);

@@ -10,7 +10,10 @@ describeTargets("with --admin-token, POST /shutdown needs the bearer token", (t)
     const none = await server.admin("/shutdown", { method: "POST" });
     expect(none.status).toBe(401);
     expect(none.headers.get("www-authenticate")).toContain("Bearer");
-    const wrong = await server.admin("/shutdown", { method: "POST", headers: { authorization: "Bearer nope-nope-nope" } });
+    const wrong = await server.admin("/shutdown", {
+      method: "POST",
+      headers: { authorization: "Bearer nope-nope-nope" },
+    });
     expect(wrong.status).toBe(401);
     // Nothing changed: still healthy and echoing.
     expect((await server.admin("/healthz")).status).toBe(200);

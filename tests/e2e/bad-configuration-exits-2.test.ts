@@ -19,7 +19,12 @@ const CASES: [string, string[], Record<string, string>, RegExp][] = [
   ["malformed config file", ["--config", badJson], {}, /is not valid JSON/],
   ["wrong type in the config file", ["--config", wrongType], {}, /wrong-type\.json: workers: must be an integer/],
   ["bad environment value", [], { IOCP_ECHO_BUFFER_SIZE: "lots" }, /IOCP_ECHO_BUFFER_SIZE: must be a number of bytes/],
-  ["public admin host without a token", ["--admin-host", "0.0.0.0"], {}, /--admin-host 0\.0\.0\.0 is not a loopback address: set --admin-token/],
+  [
+    "public admin host without a token",
+    ["--admin-host", "0.0.0.0"],
+    {},
+    /--admin-host 0\.0\.0\.0 is not a loopback address: set --admin-token/,
+  ],
 ];
 
 describeTargets("a refused configuration exits 2 naming the option", (t) => {

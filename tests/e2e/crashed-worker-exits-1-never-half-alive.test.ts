@@ -9,7 +9,9 @@ import { describeTargets, ServerProcess } from "./harness.ts";
  */
 describeTargets("a worker that throws is logged with its stack and the process exits 1", (t) => {
   test("stack logged, /healthz 503 until exit, exit 1", async () => {
-    const server = await ServerProcess.start(t, ["--drain-timeout", "3000"], { IOCP_ECHO_INJECT_FAULT: "worker-throws" });
+    const server = await ServerProcess.start(t, ["--drain-timeout", "3000"], {
+      IOCP_ECHO_INJECT_FAULT: "worker-throws",
+    });
     expect((await server.admin("/healthz")).status).toBe(200);
     const client = await connect(server.echoPort);
     client.on("error", () => {});

@@ -52,7 +52,8 @@ export const TARGETS: Target[] = (process.env.IOCP_ECHO_TARGETS ?? "source")
 
 for (const t of TARGETS) {
   const file = t.argv[t.name === "wine" ? 1 : 0]!;
-  if (t.name !== "source" && !existsSync(file)) throw new Error(`target ${t.name}: ${file} is missing; run bun run build`);
+  if (t.name !== "source" && !existsSync(file))
+    throw new Error(`target ${t.name}: ${file} is missing; run bun run build`);
 }
 
 /** One describe block per target, the way h3's describeMatrix does it. */
@@ -98,7 +99,8 @@ export class ServerProcess {
   ): Promise<ServerProcess> {
     let argv = [...t.argv, ...BASE_ARGS, ...args];
     // The shell lowers the limit, then execs the server itself (same pid).
-    if (options.softFileLimit) argv = ["bash", "-c", `ulimit -Sn ${options.softFileLimit} && exec "$@"`, "bash", ...argv];
+    if (options.softFileLimit)
+      argv = ["bash", "-c", `ulimit -Sn ${options.softFileLimit} && exec "$@"`, "bash", ...argv];
     const proc = Bun.spawn(argv, {
       cwd: ROOT,
       env: { ...process.env, ...t.env, ...env },
@@ -110,10 +112,7 @@ export class ServerProcess {
     const stderrDone = (async () => {
       for await (const chunk of proc.stderr) stderr += new TextDecoder().decode(chunk);
     })();
-    const line = await Promise.race([
-      firstLine(proc.stdout),
-      Bun.sleep(READY_TIMEOUT_MS).then(() => null),
-    ]);
+    const line = await Promise.race([firstLine(proc.stdout), Bun.sleep(READY_TIMEOUT_MS).then(() => null)]);
     if (line === null) {
       proc.kill("SIGKILL");
       await stderrDone;

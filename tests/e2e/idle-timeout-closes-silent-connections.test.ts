@@ -17,7 +17,9 @@ describeTargets("--idle-timeout closes connections that stay silent, not busy on
     const after = await silentClosed;
     expect(after).toBeGreaterThanOrEqual(350);
     expect(chatty.destroyed).toBe(false);
-    const stats = (await (await server.admin("/stats")).json()) as { connections: { idleClosed: number; active: number } };
+    const stats = (await (await server.admin("/stats")).json()) as {
+      connections: { idleClosed: number; active: number };
+    };
     expect(stats.connections.idleClosed).toBe(1);
     expect(stats.connections.active).toBe(1);
     chatty.end();

@@ -17,7 +17,9 @@ describeTargets("--max-connections closes connections over the limit at once and
       await closedByPeer(extra, 5000);
       extra.destroy();
     }
-    const stats = (await (await server.admin("/stats")).json()) as { connections: { active: number; rejected: number } };
+    const stats = (await (await server.admin("/stats")).json()) as {
+      connections: { active: number; rejected: number };
+    };
     expect(stats.connections.rejected).toBe(2);
     expect(stats.connections.active).toBe(3);
     // The three still echo.

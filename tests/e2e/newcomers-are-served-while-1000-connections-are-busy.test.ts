@@ -26,10 +26,25 @@ describeTargets("newcomers are accepted and echoed while 1000 connections are bu
   test("a client arriving mid-load gets its echo; the load loses nothing", async () => {
     // One worker: every result of every connection goes through one queue.
     const server = await ServerProcess.start(t, ["--max-connections", "2000", "--workers", "1"]);
-    const load = Bun.spawn([loadClient(), "--port", String(server.echoPort), "--mode", "pingpong", "--size", "64", "--conns", "1000", "--seconds", "12"], {
-      stdout: "pipe",
-      stderr: "pipe",
-    });
+    const load = Bun.spawn(
+      [
+        loadClient(),
+        "--port",
+        String(server.echoPort),
+        "--mode",
+        "pingpong",
+        "--size",
+        "64",
+        "--conns",
+        "1000",
+        "--seconds",
+        "12",
+      ],
+      {
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
     await Bun.sleep(2500);
     const late = await connect(server.echoPort);
     late.write("newcomer");

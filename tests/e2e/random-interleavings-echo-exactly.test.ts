@@ -49,29 +49,32 @@ async function play(port: number, p: Plan): Promise<[Buffer, Buffer | null]> {
   return [Buffer.concat(sent), Buffer.concat(chunks)];
 }
 
-describeTargets("random interleavings of writes, pauses, half-closes and resets: every connection gets back exactly what it sent", (t) => {
-  let server: ServerProcess;
-  beforeAll(async () => (server = await ServerProcess.start(t)));
-  afterAll(async () => expect(await server.stop()).toBe(0));
+describeTargets(
+  "random interleavings of writes, pauses, half-closes and resets: every connection gets back exactly what it sent",
+  (t) => {
+    let server: ServerProcess;
+    beforeAll(async () => (server = await ServerProcess.start(t)));
+    afterAll(async () => expect(await server.stop()).toBe(0));
 
-  test("model: echo(sent) === received, in order, per connection", { timeout: 300_000 }, async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(plan, { minLength: 1, maxLength: 24 }), async (plans) => {
-        const outcomes = await Promise.all(plans.map((p) => play(server.echoPort, p)));
-        for (const [sent, received] of outcomes) {
-          if (received !== null) expect(sha256(received)).toBe(sha256(sent));
-        }
-      }),
-      { numRuns: t.name === "wine" ? 8 : 25 },
-    );
-    // Nothing is left open or miscounted once every client has gone.
-    const deadline = Date.now() + 10_000;
-    let stats: { connections: { active: number; accepted: number; closed: number } };
-    do {
-      await Bun.sleep(50);
-      stats = (await (await server.admin("/stats")).json()) as typeof stats;
-    } while (stats.connections.active > 0 && Date.now() < deadline);
-    expect(stats.connections.active).toBe(0);
-    expect(stats.connections.closed).toBe(stats.connections.accepted);
-  });
-});
+    test("model: echo(sent) === received, in order, per connection", { timeout: 300_000 }, async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(plan, { minLength: 1, maxLength: 24 }), async (plans) => {
+          const outcomes = await Promise.all(plans.map((p) => play(server.echoPort, p)));
+          for (const [sent, received] of outcomes) {
+            if (received !== null) expect(sha256(received)).toBe(sha256(sent));
+          }
+        }),
+        { numRuns: t.name === "wine" ? 8 : 25 },
+      );
+      // Nothing is left open or miscounted once every client has gone.
+      const deadline = Date.now() + 10_000;
+      let stats: { connections: { active: number; accepted: number; closed: number } };
+      do {
+        await Bun.sleep(50);
+        stats = (await (await server.admin("/stats")).json()) as typeof stats;
+      } while (stats.connections.active > 0 && Date.now() < deadline);
+      expect(stats.connections.active).toBe(0);
+      expect(stats.connections.closed).toBe(stats.connections.accepted);
+    });
+  },
+);

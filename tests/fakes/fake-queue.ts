@@ -3,7 +3,7 @@
  * loop asked for: the third implementation of the engine contract, for
  * testing the loop without sockets.
  */
-import { type CompletionBatch, type IssueResult, OpKind, type WorkerQueue } from "../../src/ffi/engine.ts";
+import { type CompletionBatch, type IssueResult, OpKind, type WorkerQueue } from "../../src/engine.ts";
 
 export type Completion = [op: number, slot: number, gen: number, res: number, more?: number];
 
@@ -23,7 +23,10 @@ export class FakeQueue implements WorkerQueue {
   private cancelledTimer = false;
   private readonly script: Completion[][];
 
-  constructor(script: Completion[][], private readonly onWait: () => void = () => {}) {
+  constructor(
+    script: Completion[][],
+    private readonly onWait: () => void = () => {},
+  ) {
     this.script = [...script];
   }
 

@@ -33,7 +33,10 @@ const { values: args } = parseArgs({
 });
 const SOAK_S = Number(args["soak-seconds"]);
 const WARMUP_S = Math.min(10, Math.floor(SOAK_S / 4));
-const TARGETS = args.targets.split(",").map((t) => t.trim()).filter(Boolean);
+const TARGETS = args.targets
+  .split(",")
+  .map((t) => t.trim())
+  .filter(Boolean);
 
 mkdirSync(OUT, { recursive: true });
 const gcc = Bun.spawnSync(["gcc", "-O2", "-o", join(OUT, "load"), join(ROOT, "bench/c/load.c")], { stderr: "pipe" });
@@ -88,12 +91,15 @@ interface Server {
 }
 
 async function startServer(l: Launch, extra: string[] = []): Promise<Server> {
-  const proc = Bun.spawn([...l.argv, "--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--workers", "2", ...extra], {
-    env: { ...process.env, ...l.env },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+  const proc = Bun.spawn(
+    [...l.argv, "--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--workers", "2", ...extra],
+    {
+      env: { ...process.env, ...l.env },
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
   const reader = proc.stdout.getReader();
   let text = "";
   const deadline = Date.now() + 60_000;
@@ -122,7 +128,8 @@ async function stopServer(s: Server): Promise<number> {
   return code;
 }
 
-const rss = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+const rss = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
 const fds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 
 /**
@@ -172,14 +179,27 @@ interface Row {
 const rows: Row[] = [];
 const report = (row: Row) => {
   rows.push(row);
-  console.error(`${row.ok ? "pass" : "FAIL"} [${row.target}] ${row.scenario}: ${row.load}; ${row.faults}; lost ${row.lost}`);
+  console.error(
+    `${row.ok ? "pass" : "FAIL"} [${row.target}] ${row.scenario}: ${row.load}; ${row.faults}; lost ${row.lost}`,
+  );
 };
 
 async function soak(target: string, l: Launch): Promise<void> {
   const server = await startServer(l);
   const conns = 100;
   const { result, samples } = await loadWhileSampling(
-    ["--port", String(server.echoPort), "--mode", "pingpong", "--size", "512", "--conns", String(conns), "--seconds", String(SOAK_S)],
+    [
+      "--port",
+      String(server.echoPort),
+      "--mode",
+      "pingpong",
+      "--size",
+      "512",
+      "--conns",
+      String(conns),
+      "--seconds",
+      String(SOAK_S),
+    ],
     server.proc.pid,
     l.fdHolder(server.proc.pid),
     1000,
@@ -198,7 +218,8 @@ async function soak(target: string, l: Launch): Promise<void> {
     faults: `RSS ${after[0]?.rss.toFixed(1)} -> ${after.at(-1)?.rss.toFixed(1)} MiB over ${after.length} samples after ${WARMUP_S} s warm-up (growth ${rssGrowth.toFixed(1)} MiB); fds ${fdRange[0]}..${fdRange[1]}; exit ${code}`,
     inputs: `${result.bytes ?? 0} bytes verified; ${stats.errors} server errors`,
     lost: String(lost),
-    ok: lost === 0 && code === 0 && (result.msgs ?? 0) > 0 && rssGrowth < 16 && fdRange[1] - fdRange[0] <= 2 + l.fdSlack,
+    ok:
+      lost === 0 && code === 0 && (result.msgs ?? 0) > 0 && rssGrowth < 16 && fdRange[1] - fdRange[0] <= 2 + l.fdSlack,
   });
 }
 
@@ -239,13 +260,21 @@ async function many(target: string, l: Launch, conns: number): Promise<void> {
     faults: `RSS ${rssBefore.toFixed(1)} -> peak ${peakRss.toFixed(1)} MiB; fds ${fdsBefore} -> peak ${peakFds} -> ${fdsAfter} after the clients left (${samples.length} samples); exit ${code}`,
     inputs: `2 verified 64 B echoes per connection (${r.msgs ?? 0} messages), ${stats.loop.idleReleases} receive buffers released while silent`,
     lost: String(lost),
-    ok: lost === 0 && r.alive === conns && stats.connections.peak >= conns && fdsAfter <= fdsBefore + l.fdSlack && code === 0,
+    ok:
+      lost === 0 &&
+      r.alive === conns &&
+      stats.connections.peak >= conns &&
+      fdsAfter <= fdsBefore + l.fdSlack &&
+      code === 0,
   });
 }
 
 for (const target of TARGETS) {
   const l = launch(target);
-  for (const scenario of [() => soak(target, l), () => many(target, l, Number(target === "wine" ? args["wine-conns"] : args.conns))]) {
+  for (const scenario of [
+    () => soak(target, l),
+    () => many(target, l, Number(target === "wine" ? args["wine-conns"] : args.conns)),
+  ]) {
     try {
       await scenario();
     } catch (error) {
@@ -257,7 +286,10 @@ for (const target of TARGETS) {
 const table = [
   "| target | scenario | load held | resources and exit | inputs tried | lost | verdict |",
   "| --- | --- | --- | --- | --- | --- | --- |",
-  ...rows.map((r) => `| ${r.target} | ${r.scenario} | ${r.load} | ${r.faults} | ${r.inputs} | ${r.lost} | ${r.ok ? "ok" : "**FAILED**"} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.target} | ${r.scenario} | ${r.load} | ${r.faults} | ${r.inputs} | ${r.lost} | ${r.ok ? "ok" : "**FAILED**"} |`,
+  ),
 ].join("\n");
 writeFileSync(
   args.out,

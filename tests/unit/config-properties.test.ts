@@ -6,18 +6,71 @@ import fc from "fast-check";
 import { ConfigError, parseCli } from "../../src/config.ts";
 
 const FLAGS = [
-  "--port", "--host", "--admin-port", "--admin-host", "--workers", "--buffer-size", "--max-connections",
-  "--idle-timeout", "--drain-timeout", "--admin-token", "--config", "--backend", "--log-level", "--help", "--version",
+  "--port",
+  "--host",
+  "--admin-port",
+  "--admin-host",
+  "--workers",
+  "--buffer-size",
+  "--max-connections",
+  "--idle-timeout",
+  "--drain-timeout",
+  "--admin-token",
+  "--config",
+  "--backend",
+  "--log-level",
+  "--help",
+  "--version",
 ];
-const ENV = FLAGS.filter((f) => !["--help", "--version"].includes(f)).map((f) => `IOCP_ECHO_${f.slice(2).replace(/-/g, "_").toUpperCase()}`);
-const KEYS = ["port", "host", "adminPort", "adminHost", "workers", "bufferSize", "maxConnections", "idleTimeout", "drainTimeout", "adminToken", "backend", "logLevel"];
+const ENV = FLAGS.filter((f) => !["--help", "--version"].includes(f)).map(
+  (f) => `IOCP_ECHO_${f.slice(2).replace(/-/g, "_").toUpperCase()}`,
+);
+const KEYS = [
+  "port",
+  "host",
+  "adminPort",
+  "adminHost",
+  "workers",
+  "bufferSize",
+  "maxConnections",
+  "idleTimeout",
+  "drainTimeout",
+  "adminToken",
+  "backend",
+  "logLevel",
+];
 
 const value = fc.oneof(
   fc.string(),
   fc.integer({ min: -100_000, max: 100_000_000 }).map(String),
-  fc.constantFrom("0", "6000", "65535", "65536", "-1", "1.5", "0x10", " 7 ", "", "127.0.0.1", "::1", "0.0.0.0", "auto", "io_uring", "iocp", "debug", "a-long-enough-token"),
+  fc.constantFrom(
+    "0",
+    "6000",
+    "65535",
+    "65536",
+    "-1",
+    "1.5",
+    "0x10",
+    " 7 ",
+    "",
+    "127.0.0.1",
+    "::1",
+    "0.0.0.0",
+    "auto",
+    "io_uring",
+    "iocp",
+    "debug",
+    "a-long-enough-token",
+  ),
 );
-const argv = fc.array(fc.oneof(fc.constantFrom(...FLAGS), value, fc.tuple(fc.constantFrom(...FLAGS), value).map(([f, v]) => `${f}=${v}`)), { maxLength: 8 });
+const argv = fc.array(
+  fc.oneof(
+    fc.constantFrom(...FLAGS),
+    value,
+    fc.tuple(fc.constantFrom(...FLAGS), value).map(([f, v]) => `${f}=${v}`),
+  ),
+  { maxLength: 8 },
+);
 const env = fc.dictionary(fc.constantFrom(...ENV), value, { maxKeys: 4 });
 
 const dir = mkdtempSync(join(tmpdir(), "iocp-echo-props-"));
@@ -44,13 +97,18 @@ function judge(run: () => ReturnType<typeof parseCli>): void {
 }
 
 test("any argv and environment gives a valid config or an error naming its source", () => {
-  fc.assert(fc.property(argv, env, (a, e) => judge(() => parseCli(a, e))), { numRuns: 2000 });
+  fc.assert(
+    fc.property(argv, env, (a, e) => judge(() => parseCli(a, e))),
+    { numRuns: 2000 },
+  );
 });
 
 test("any JSON config file gives a valid config or an error naming the file or option", () => {
   let n = 0;
   const fileContent = fc.oneof(
-    fc.dictionary(fc.oneof(fc.constantFrom(...KEYS), fc.string()), fc.jsonValue(), { maxKeys: 5 }).map((o) => JSON.stringify(o)),
+    fc
+      .dictionary(fc.oneof(fc.constantFrom(...KEYS), fc.string()), fc.jsonValue(), { maxKeys: 5 })
+      .map((o) => JSON.stringify(o)),
     fc.jsonValue().map((v) => JSON.stringify(v)),
     fc.string(),
   );

@@ -80,7 +80,12 @@ describe("configuration refusals name the option and what it accepts", () => {
     ["tiny buffer", ["--buffer-size", "10"], {}, /^--buffer-size: must be a number of bytes from 64 to 16777216/],
     ["zero max connections", ["--max-connections", "0"], {}, /^--max-connections: must be an integer from 1/],
     ["negative idle timeout", ["--idle-timeout=-5"], {}, /^--idle-timeout: must be milliseconds from 0/],
-    ["keepalive under a second", ["--keepalive", "500"], {}, /^--keepalive: must be milliseconds from 1000 to 86400000, or 0 \(off\); got 500/],
+    [
+      "keepalive under a second",
+      ["--keepalive", "500"],
+      {},
+      /^--keepalive: must be milliseconds from 1000 to 86400000, or 0 \(off\); got 500/,
+    ],
     ["host name instead of address", ["--host", "example.com"], {}, /^--host: must be an IPv4 or IPv6 address/],
     ["unknown backend", ["--backend", "kqueue"], {}, /^--backend: must be one of auto, iocp, io_uring/],
     ["unknown log level", ["--log-level", "loud"], {}, /^--log-level: must be one of error, warn, info, debug/],
@@ -88,8 +93,18 @@ describe("configuration refusals name the option and what it accepts", () => {
     ["unknown flag", ["--bogus"], {}, /^unknown option --bogus/],
     ["flag without a value", ["--port"], {}, /^--port: needs a value/],
     ["stray positional argument", ["6000"], {}, /^unexpected argument "6000"/],
-    ["bad environment value", [], { IOCP_ECHO_ADMIN_PORT: "ninety" }, /^IOCP_ECHO_ADMIN_PORT: must be an integer from 0 to 65535/],
-    ["public admin host without a token", ["--admin-host", "0.0.0.0"], {}, /^--admin-host 0\.0\.0\.0 is not a loopback address/],
+    [
+      "bad environment value",
+      [],
+      { IOCP_ECHO_ADMIN_PORT: "ninety" },
+      /^IOCP_ECHO_ADMIN_PORT: must be an integer from 0 to 65535/,
+    ],
+    [
+      "public admin host without a token",
+      ["--admin-host", "0.0.0.0"],
+      {},
+      /^--admin-host 0\.0\.0\.0 is not a loopback address/,
+    ],
   ];
   for (const [name, argv, env, message] of cases) {
     test(name, () => expect(refusal(argv, env)).toMatch(message));
@@ -104,13 +119,19 @@ describe("configuration refusals name the option and what it accepts", () => {
 });
 
 describe("config file problems", () => {
-  test("missing file", () => expect(refusal(["--config", join(dir, "nope.json")])).toMatch(/^--config: cannot read .*ENOENT/));
+  test("missing file", () =>
+    expect(refusal(["--config", join(dir, "nope.json")])).toMatch(/^--config: cannot read .*ENOENT/));
   test("malformed JSON", () => expect(refusal(["--config", file("bad.json", "{")])).toMatch(/is not valid JSON/));
-  test("not an object", () => expect(refusal(["--config", file("arr.json", "[1]")])).toMatch(/must hold a JSON object/));
+  test("not an object", () =>
+    expect(refusal(["--config", file("arr.json", "[1]")])).toMatch(/must hold a JSON object/));
   test("unknown key", () =>
-    expect(refusal(["--config", file("key.json", '{"prot": 1}')])).toMatch(/unknown option "prot" \(accepted: port, host/));
+    expect(refusal(["--config", file("key.json", '{"prot": 1}')])).toMatch(
+      /unknown option "prot" \(accepted: port, host/,
+    ));
   test("wrong type names the file and key", () =>
-    expect(refusal(["--config", file("type.json", '{"port": "6000"}')])).toMatch(/type\.json: port: must be an integer.*got "6000"/));
+    expect(refusal(["--config", file("type.json", '{"port": "6000"}')])).toMatch(
+      /type\.json: port: must be an integer.*got "6000"/,
+    ));
 });
 
 describe("--help and --version", () => {

@@ -15,7 +15,11 @@ function sources(dir: string): string[] {
 test("bun:ffi is imported only under src/ffi/", () => {
   const offenders = sources(join(ROOT, "src"))
     .filter((f) => !relative(ROOT, f).startsWith("src/ffi/"))
-    .filter((f) => /from\s+["']bun:ffi["']|import\(\s*["']bun:ffi["']\s*\)|require\(\s*["']bun:ffi["']\s*\)/.test(readFileSync(f, "utf8")))
+    .filter((f) =>
+      /from\s+["']bun:ffi["']|import\(\s*["']bun:ffi["']\s*\)|require\(\s*["']bun:ffi["']\s*\)/.test(
+        readFileSync(f, "utf8"),
+      ),
+    )
     .map((f) => relative(ROOT, f));
   expect(offenders).toEqual([]);
 });

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { keepaliveTiming } from "../../src/ffi/engine.ts";
+import { keepaliveTiming } from "../../src/engine.ts";
 
 test("keepalive: whole seconds of silence, probes 1 to 10 s apart, 10 of them", () => {
   expect(keepaliveTiming(1000)).toEqual({ idleMs: 1000, intervalMs: 1000, probes: 10 });

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { ConnTable, SlotPool } from "../../src/echo.ts";
-import { Command, OpKind } from "../../src/ffi/engine.ts";
+import { Command, OpKind } from "../../src/engine.ts";
 import { CompletionLoop } from "../../src/loop.ts";
 import { Field, StatsLayout, StatsWriter } from "../../src/stats.ts";
 import { type Completion, FakeQueue } from "../fakes/fake-queue.ts";
@@ -77,7 +77,17 @@ test("a stale completion for a closed slot is ignored", () => {
 });
 
 test("over --max-connections an accepted connection is refused and counted", () => {
-  const { calls, stats, layout } = runLoop([[[Accept, 0, 0, 7, 1], [Accept, 0, 0, 8, 1]], [EXIT], [[Recv, 0, 1, 0]]], { max: 1 });
+  const { calls, stats, layout } = runLoop(
+    [
+      [
+        [Accept, 0, 0, 7, 1],
+        [Accept, 0, 0, 8, 1],
+      ],
+      [EXIT],
+      [[Recv, 0, 1, 0]],
+    ],
+    { max: 1 },
+  );
   expect(calls).toContain("refuse 8");
   expect(stats[Field.Rejected]).toBe(1);
   expect(layout.active()).toBe(0);
@@ -98,7 +108,15 @@ test("a connection silent for over a second has its receive released, and is not
   // 600 ms pass inside each of the first waits: silent for over a second at the second tick.
   let waits = 0;
   const { calls, stats } = runLoop(
-    [[[Accept, 0, 0, 7, 1]], [[Timer, 0, 0, -62]], [[Timer, 0, 0, -62]], [[Recv, 0, 1, 2]], [[Send, 0, 1, 2]], [EXIT], [[Recv, 0, 1, 0]]],
+    [
+      [[Accept, 0, 0, 7, 1]],
+      [[Timer, 0, 0, -62]],
+      [[Timer, 0, 0, -62]],
+      [[Recv, 0, 1, 2]],
+      [[Send, 0, 1, 2]],
+      [EXIT],
+      [[Recv, 0, 1, 0]],
+    ],
     { onWait: () => waits++ < 3 && Bun.sleepSync(600) },
   );
   expect(calls.filter((c) => c === "release 0")).toHaveLength(1);
@@ -110,7 +128,15 @@ test("a connection silent for over a second has its receive released, and is not
 test("a connection whose send waits over a second keeps its buffer: the send still reads it", () => {
   let waits = 0;
   const { calls } = runLoop(
-    [[[Accept, 0, 0, 7, 1]], [[Recv, 0, 1, 2]], [[Timer, 0, 0, -62]], [[Timer, 0, 0, -62]], [[Send, 0, 1, 2]], [EXIT], [[Recv, 0, 1, 0]]],
+    [
+      [[Accept, 0, 0, 7, 1]],
+      [[Recv, 0, 1, 2]],
+      [[Timer, 0, 0, -62]],
+      [[Timer, 0, 0, -62]],
+      [[Send, 0, 1, 2]],
+      [EXIT],
+      [[Recv, 0, 1, 0]],
+    ],
     { onWait: () => waits++ < 4 && Bun.sleepSync(600) },
   );
   expect(calls).toContain("send 0 [0, +2]");
@@ -118,9 +144,12 @@ test("a connection whose send waits over a second keeps its buffer: the send sti
 });
 
 test("a busy connection is not idle", () => {
-  const { calls, stats } = runLoop([[[Accept, 0, 0, 7, 1]], [[Recv, 0, 1, 3]], [[Timer, 0, 0, -62]], [[Send, 0, 1, 3]], [EXIT], [[Recv, 0, 1, 0]]], {
-    idleMs: 60_000,
-  });
+  const { calls, stats } = runLoop(
+    [[[Accept, 0, 0, 7, 1]], [[Recv, 0, 1, 3]], [[Timer, 0, 0, -62]], [[Send, 0, 1, 3]], [EXIT], [[Recv, 0, 1, 0]]],
+    {
+      idleMs: 60_000,
+    },
+  );
   expect(stats[Field.IdleClosed]).toBe(0);
   // Echoed normally, and only the exit key aborted it afterwards.
   expect(calls.slice(2, 5)).toEqual(["recv 0", "send 0 [0, +3]", "recv 0"]);

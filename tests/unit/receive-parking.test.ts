@@ -4,9 +4,9 @@
  * the test says WSARecv would.
  */
 import { expect, test } from "bun:test";
-import type { IssueResult } from "../../src/ffi/engine.ts";
-import { OpKind } from "../../src/ffi/engine.ts";
-import { ERRNO, OsError } from "../../src/ffi/os-error.ts";
+import type { IssueResult } from "../../src/engine.ts";
+import { OpKind } from "../../src/engine.ts";
+import { ERRNO, OsError } from "../../src/os-error.ts";
 import { ReceiveParking, type ReceivePoster } from "../../src/ffi/win32/receive-parking.ts";
 
 const STATUS_CANCELLED = 0xc0000120;

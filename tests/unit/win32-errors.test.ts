@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { ERRNO } from "../../src/ffi/os-error.ts";
+import { ERRNO } from "../../src/os-error.ts";
 import { statusToRes, win32Code, win32ToRes } from "../../src/ffi/win32/errors.ts";
 
 test("a completion's NTSTATUS becomes the shared -errno", () => {

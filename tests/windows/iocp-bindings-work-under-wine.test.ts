@@ -7,27 +7,30 @@ const EXE = join(ROOT, "dist/iocp-smoke.exe");
 const lane = (process.env.IOCP_ECHO_TARGETS ?? "").split(",").includes("wine");
 
 // Runs only in the Windows lane (tests/run.ts compiles the .exe and turns the lane on).
-test.skipIf(!lane)("kernel32 and ws2_32 through bun:ffi in a compiled .exe: post/dequeue on a port, WSA error codes", async () => {
-  expect(existsSync(EXE)).toBe(true);
-  const proc = Bun.spawn([process.env.WINE ?? "wine", EXE], {
-    env: { ...process.env, WINEPREFIX: process.env.WINEPREFIX ?? join(ROOT, ".wine"), WINEDEBUG: "-all" },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const timer = setTimeout(() => proc.kill("SIGKILL"), 60_000);
-  const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
-  clearTimeout(timer);
-  expect(code).toBe(0);
-  const r = JSON.parse(out);
-  expect(r.portValid).toBe(true);
-  expect(r.posted).toBe(1);
-  expect(r.ok).toBe(1);
-  expect(r.removed).toBe(1);
-  expect(r.entry).toEqual({ key: 0x1234, overlapped: 0, bytes: 77 });
-  expect(r.timedOut).toBe(0);
-  expect(r.timeoutError).toBe(258); // WAIT_TIMEOUT
-  expect(r.startup).toBe(0);
-  expect(r.recvFailed).toBe(true);
-  expect(r.recvError).toBe(10038); // WSAENOTSOCK: the code survived the FFI boundary
-  expect(r.threadId).toBeGreaterThan(0);
-});
+test.skipIf(!lane)(
+  "kernel32 and ws2_32 through bun:ffi in a compiled .exe: post/dequeue on a port, WSA error codes",
+  async () => {
+    expect(existsSync(EXE)).toBe(true);
+    const proc = Bun.spawn([process.env.WINE ?? "wine", EXE], {
+      env: { ...process.env, WINEPREFIX: process.env.WINEPREFIX ?? join(ROOT, ".wine"), WINEDEBUG: "-all" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 60_000);
+    const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    clearTimeout(timer);
+    expect(code).toBe(0);
+    const r = JSON.parse(out);
+    expect(r.portValid).toBe(true);
+    expect(r.posted).toBe(1);
+    expect(r.ok).toBe(1);
+    expect(r.removed).toBe(1);
+    expect(r.entry).toEqual({ key: 0x1234, overlapped: 0, bytes: 77 });
+    expect(r.timedOut).toBe(0);
+    expect(r.timeoutError).toBe(258); // WAIT_TIMEOUT
+    expect(r.startup).toBe(0);
+    expect(r.recvFailed).toBe(true);
+    expect(r.recvError).toBe(10038); // WSAENOTSOCK: the code survived the FFI boundary
+    expect(r.threadId).toBeGreaterThan(0);
+  },
+);

@@ -28,7 +28,15 @@ if (2048 + WSADATA_BYTES > 4096) throw new Error("WSADATA would overlap the WSAB
 // A WSABUF at base+4096 pointing at base+8192; socket 12345 does not exist.
 mem.setUint32(4096, 16, true);
 mem.setBigUint64(4104, BigInt(base + 8192), true);
-const recv = ws2_32.WSARecv(12345, (base + 4096) as Pointer, 1, null, (base + 4200) as Pointer, (base + 4300) as Pointer, null);
+const recv = ws2_32.WSARecv(
+  12345,
+  (base + 4096) as Pointer,
+  1,
+  null,
+  (base + 4200) as Pointer,
+  (base + 4300) as Pointer,
+  null,
+);
 const recvError = ws2_32.WSAGetLastError();
 console.log(
   JSON.stringify({

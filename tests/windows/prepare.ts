@@ -21,7 +21,8 @@ export function prepareWindowsLane(): string | null {
   if (!existsSync(join(DIST, "iocp-echo.exe"))) return "dist/iocp-echo.exe is missing (bun run build)";
   const shim = join(DIST, "bcryptprimitives.dll");
   if (!existsSync(shim)) {
-    if (Bun.which("x86_64-w64-mingw32-gcc") === null) return "mingw is not installed (bash tests/windows/setup.sh installs it)";
+    if (Bun.which("x86_64-w64-mingw32-gcc") === null)
+      return "mingw is not installed (bash tests/windows/setup.sh installs it)";
     const c = join(import.meta.dir, "process-prng-shim.c");
     const built = run(["x86_64-w64-mingw32-gcc", "-shared", "-O2", "-o", shim, c, "-ladvapi32"]);
     if (!built.ok) return `building the ProcessPrng shim failed: ${built.output}`;

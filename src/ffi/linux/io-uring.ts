@@ -4,7 +4,7 @@
  * Layouts follow include/uapi/linux/io_uring.h; tests/unit/io-uring-abi
  * compares the numbers with the installed header when there is one.
  */
-import { OsError } from "../os-error.ts";
+import { OsError } from "../../os-error.ts";
 import {
   allocateNative,
   libc,
@@ -19,9 +19,10 @@ import {
   type NativeMemory,
 } from "./libc.ts";
 
-const SYS = process.arch === "arm64"
-  ? { io_uring_setup: 425, io_uring_enter: 426, io_uring_register: 427, gettid: 178 }
-  : { io_uring_setup: 425, io_uring_enter: 426, io_uring_register: 427, gettid: 186 };
+const SYS =
+  process.arch === "arm64"
+    ? { io_uring_setup: 425, io_uring_enter: 426, io_uring_register: 427, gettid: 178 }
+    : { io_uring_setup: 425, io_uring_enter: 426, io_uring_register: 427, gettid: 186 };
 
 export const IORING_OP = {
   NOP: 0,
@@ -265,7 +266,7 @@ export class Ring {
   /** Word index of the i-th waiting CQE: [user lo, user hi, res, flags]. */
   cqeWord(i: number): number {
     const head = this.ringU32[this.cqHead]!;
-    return this.cqesWord + (((head + i) & this.cqMask) * (CQE_BYTES / 4));
+    return this.cqesWord + ((head + i) & this.cqMask) * (CQE_BYTES / 4);
   }
 
   cqeUserLo(word: number): number {

@@ -9,7 +9,7 @@
  * overwrite it.
  */
 import { dlopen, FFIType, read, toArrayBuffer, type Pointer } from "bun:ffi";
-import { OsError } from "../os-error.ts";
+import { OsError } from "../../os-error.ts";
 
 const int = FFIType.i32;
 const long = FFIType.i64_fast;

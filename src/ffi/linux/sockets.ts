@@ -5,8 +5,8 @@
  * typed array that the collector could move.
  */
 import type { Pointer } from "bun:ffi";
-import { keepaliveTiming, type BoundAddress } from "../engine.ts";
-import { OsError } from "../os-error.ts";
+import { keepaliveTiming, type BoundAddress } from "../../engine.ts";
+import { OsError } from "../../os-error.ts";
 import { formatAddress, sockaddrPort, writeSockaddr } from "../sockaddr.ts";
 import { allocateNative, check, lastErrno, libc } from "./libc.ts";
 
@@ -43,7 +43,12 @@ function setIntOption(fd: number, level: number, name: number, value: number, la
  * rebind over TIME_WAIT; a second live listener on the port still gets
  * EADDRINUSE, which is what "port already taken" must report.
  */
-export function listenTcp(host: string, port: number, backlog: number, keepaliveMs: number): { fd: number; bound: BoundAddress } {
+export function listenTcp(
+  host: string,
+  port: number,
+  backlog: number,
+  keepaliveMs: number,
+): { fd: number; bound: BoundAddress } {
   const where = formatAddress(host, port);
   const { v6, length } = writeSockaddr(view, SOCKADDR, host, port, AF_INET6);
   const family = v6 ? AF_INET6 : AF_INET;

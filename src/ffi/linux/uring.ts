@@ -14,8 +14,8 @@ import {
   type IssueResult,
   type WorkerParams,
   type WorkerQueue,
-} from "../engine.ts";
-import { OsError } from "../os-error.ts";
+} from "../../engine.ts";
+import { OsError } from "../../os-error.ts";
 import type { Pointer } from "bun:ffi";
 import { allocateNative, lastErrno, libc, MADV_DONTNEED, PAGE_BYTES, unmapMemory, type NativeMemory } from "./libc.ts";
 import {
@@ -105,10 +105,12 @@ class UringHost implements EngineHost {
     const limits = allocateNative(16);
     try {
       const v = new DataView(limits.bytes);
-      if (libc.getrlimit(RLIMIT_NOFILE, limits.address as Pointer) !== 0) throw OsError.fromErrno("getrlimit", lastErrno());
+      if (libc.getrlimit(RLIMIT_NOFILE, limits.address as Pointer) !== 0)
+        throw OsError.fromErrno("getrlimit", lastErrno());
       const before = Number(v.getBigUint64(0, true));
       v.setBigUint64(0, v.getBigUint64(8, true), true); // soft = hard
-      if (libc.setrlimit(RLIMIT_NOFILE, limits.address as Pointer) !== 0) throw OsError.fromErrno("setrlimit", lastErrno());
+      if (libc.setrlimit(RLIMIT_NOFILE, limits.address as Pointer) !== 0)
+        throw OsError.fromErrno("setrlimit", lastErrno());
       return { before, after: Number(v.getBigUint64(0, true)) };
     } finally {
       unmapMemory(limits);

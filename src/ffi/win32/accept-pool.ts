@@ -5,14 +5,21 @@
  * whichever worker dequeues a completion posts that context again.
  */
 import type { Pointer } from "bun:ffi";
-import { type CompletionBatch, type IssueResult, OpKind } from "../engine.ts";
-import { OsError } from "../os-error.ts";
+import { type CompletionBatch, type IssueResult, OpKind } from "../../engine.ts";
+import { OsError } from "../../os-error.ts";
 import { statusToRes, win32Code } from "./errors.ts";
 import { ACCEPT_BUSY, ACCEPT_IDLE, ACCEPT_STATE, type IocpShared, LISTENING, OUTSTANDING } from "./iocp-shared.ts";
 import { ERROR_IO_PENDING } from "./kernel32.ts";
 import { bindExtensions } from "./mswsock.ts";
 import type { NativeBlock } from "./native.ts";
-import { ACCEPT_ADDRESS_BYTES, ACCEPT_OUTPUT, ACCEPT_RECEIVED, acceptCtxOffset, OVERLAPPED_BYTES, type SlabLayout } from "./op-context.ts";
+import {
+  ACCEPT_ADDRESS_BYTES,
+  ACCEPT_OUTPUT,
+  ACCEPT_RECEIVED,
+  acceptCtxOffset,
+  OVERLAPPED_BYTES,
+  type SlabLayout,
+} from "./op-context.ts";
 import { overlappedSocket, wsaError } from "./sockets.ts";
 import { ws2_32 } from "./ws2_32.ts";
 

@@ -8,7 +8,7 @@
  * ERROR_NETNAME_DELETED (64) / STATUS_NETWORK_NAME_DELETED: both map to
  * ECONNRESET, and the loop's per-slot closing state tells them apart.
  */
-import { ERRNO, type ErrorCode } from "../os-error.ts";
+import { ERRNO, type ErrorCode } from "../../os-error.ts";
 
 const NTSTATUS = new Map<number, ErrorCode>([
   [0xc0000008, "EBADF"], // STATUS_INVALID_HANDLE

@@ -5,7 +5,7 @@
  * most one entry per slot (one operation outstanding per connection), in
  * typed arrays so that a result allocates nothing.
  */
-import type { CompletionBatch } from "../engine.ts";
+import type { CompletionBatch } from "../../engine.ts";
 
 export class InlineResults {
   private readonly slot: Uint32Array;

@@ -6,8 +6,8 @@
  * listener is bound here, AcceptEx fetched once, and the exit key posted.
  */
 import type { Pointer } from "bun:ffi";
-import type { BoundAddress, EngineHost, WorkerParams } from "../engine.ts";
-import { OsError } from "../os-error.ts";
+import type { BoundAddress, EngineHost, WorkerParams } from "../../engine.ts";
+import { OsError } from "../../os-error.ts";
 import { win32Code } from "./errors.ts";
 import { ACCEPT_POOL, CONTROL_BYTES, CONTROL_KEY, type IocpShared, LISTENING, SOCKET_KEY } from "./iocp-shared.ts";
 import { kernel32 } from "./kernel32.ts";
@@ -16,7 +16,15 @@ import { allocate, release, type NativeBlock } from "./native.ts";
 import { slabBytes, type SlabLayout } from "./op-context.ts";
 import { listenTcp } from "./sockets.ts";
 import { ALL_ONES, isValidHandle } from "./types.ts";
-import { SO_PROTOCOL_INFOW, SOCKET_ERROR, SOL_SOCKET, WSADATA_BYTES, WSAPROTOCOL_INFOW_BYTES, ws2_32, XP1_IFS_HANDLES } from "./ws2_32.ts";
+import {
+  SO_PROTOCOL_INFOW,
+  SOCKET_ERROR,
+  SOL_SOCKET,
+  WSADATA_BYTES,
+  WSAPROTOCOL_INFOW_BYTES,
+  ws2_32,
+  XP1_IFS_HANDLES,
+} from "./ws2_32.ts";
 
 class IocpHost implements EngineHost {
   readonly backend = "iocp" as const;

@@ -8,20 +8,14 @@
  * shared-port rules are in iocp-shared.ts.
  */
 import type { Pointer } from "bun:ffi";
-import type { CompletionBatch, IssueResult, WorkerParams, WorkerQueue } from "../engine.ts";
-import { keepaliveTiming, OpKind } from "../engine.ts";
-import { ERRNO, OsError } from "../os-error.ts";
+import type { CompletionBatch, IssueResult, WorkerParams, WorkerQueue } from "../../engine.ts";
+import { keepaliveTiming, OpKind } from "../../engine.ts";
+import { ERRNO, OsError } from "../../os-error.ts";
 import { AcceptPool } from "./accept-pool.ts";
 import { statusToRes, win32Code } from "./errors.ts";
 import { InlineResults } from "./inline-results.ts";
 import { CONTROL_KEY, type IocpShared, SOCKET_KEY } from "./iocp-shared.ts";
-import {
-  ERROR_IO_PENDING,
-  INFINITE,
-  kernel32,
-  OVERLAPPED_ENTRY_BYTES,
-  WAIT_TIMEOUT,
-} from "./kernel32.ts";
+import { ERROR_IO_PENDING, INFINITE, kernel32, OVERLAPPED_ENTRY_BYTES, WAIT_TIMEOUT } from "./kernel32.ts";
 import { allocate, attach, type NativeBlock, readU64, release, writeU64 } from "./native.ts";
 import {
   bufferOffset,
@@ -39,11 +33,7 @@ import {
 } from "./op-context.ts";
 import { ReceiveParking, type ReceivePoster } from "./receive-parking.ts";
 import { type AcceptedSocketOptions, prepareAccepted } from "./sockets.ts";
-import {
-  SD_BOTH,
-  SOCKET_ERROR,
-  ws2_32,
-} from "./ws2_32.ts";
+import { SD_BOTH, SOCKET_ERROR, ws2_32 } from "./ws2_32.ts";
 
 const BATCH_ENTRIES = 128;
 /**
@@ -184,7 +174,15 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
   send(slot: number, gen: number, offset: number, length: number): IssueResult {
     const ctx = this.prepare(slot, gen, OpKind.Send, offset, length);
     // LIFETIME: context and buffer belong to the kernel until the completion.
-    const r = ws2_32.WSASend(this.sockets[slot]!, this.ptr(ctx + CTX_WSABUF), 1, this.ptr(ctx + CTX_DONE), 0, this.ptr(ctx), null);
+    const r = ws2_32.WSASend(
+      this.sockets[slot]!,
+      this.ptr(ctx + CTX_WSABUF),
+      1,
+      this.ptr(ctx + CTX_DONE),
+      0,
+      this.ptr(ctx),
+      null,
+    );
     if (r === SOCKET_ERROR) return this.pendingOr("WSASend");
     return this.skips[slot] === 1 ? this.completedInline(slot, gen, OpKind.Send) : "pending";
   }
@@ -273,7 +271,10 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
       this.inline.count === 0 ||
       this.inlineStreak >= INLINE_TURNS_BEFORE_DEQUEUE ||
       this.inlineSinceDequeue >= INLINE_RESULTS_BEFORE_DEQUEUE;
-    this.inlineSinceDequeue += this.inline.moveInto(batch, batch.capacity - batch.count - (portTurn ? BATCH_ENTRIES : 0));
+    this.inlineSinceDequeue += this.inline.moveInto(
+      batch,
+      batch.capacity - batch.count - (portTurn ? BATCH_ENTRIES : 0),
+    );
     if (portTurn) {
       this.inlineStreak = 0;
       this.inlineSinceDequeue = 0;
@@ -291,10 +292,22 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
   private dequeue(batch: CompletionBatch): void {
     const room = Math.min(BATCH_ENTRIES, batch.capacity - batch.count);
     if (room === 0) return;
-    const timeout = batch.count > 0 ? 0 : this.timerDeadline === 0 ? INFINITE : Math.max(0, Math.ceil(this.timerDeadline - performance.now()));
+    const timeout =
+      batch.count > 0
+        ? 0
+        : this.timerDeadline === 0
+          ? INFINITE
+          : Math.max(0, Math.ceil(this.timerDeadline - performance.now()));
     const removedAt = (this.entries.address + BATCH_ENTRIES * OVERLAPPED_ENTRY_BYTES + 8) as Pointer;
     this.kernelWaits++;
-    const ok = kernel32.GetQueuedCompletionStatusEx(this.port, this.entries.address as Pointer, room, removedAt, timeout, 0);
+    const ok = kernel32.GetQueuedCompletionStatusEx(
+      this.port,
+      this.entries.address as Pointer,
+      room,
+      removedAt,
+      timeout,
+      0,
+    );
     if (ok === 0) {
       const error = kernel32.GetLastError();
       if (error !== WAIT_TIMEOUT) throw new OsError("GetQueuedCompletionStatusEx", win32Code(error), error);

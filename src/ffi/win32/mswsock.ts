@@ -6,7 +6,7 @@
  * then call it through CFunction.
  */
 import { CFunction, type Pointer } from "bun:ffi";
-import { OsError } from "../os-error.ts";
+import { OsError } from "../../os-error.ts";
 import { win32Code } from "./errors.ts";
 import { BOOL, DWORD, LPVOID, SOCKET } from "./types.ts";
 import { SIO_GET_EXTENSION_FUNCTION_POINTER, SOCKET_ERROR, ws2_32 } from "./ws2_32.ts";

@@ -1,6 +1,6 @@
 /** VirtualAlloc'd memory: never moved or freed by the collector. */
 import { toArrayBuffer, type Pointer } from "bun:ffi";
-import { OsError } from "../os-error.ts";
+import { OsError } from "../../os-error.ts";
 import { win32Code } from "./errors.ts";
 import { kernel32, MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, PAGE_READWRITE } from "./kernel32.ts";
 

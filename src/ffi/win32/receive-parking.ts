@@ -10,9 +10,9 @@
  * parked (the pending receive is a zero-byte read) and aborted (abort() ran,
  * so a cancelled receive closes instead of parking).
  */
-import type { IssueResult } from "../engine.ts";
-import { OpKind } from "../engine.ts";
-import { ERRNO, OsError } from "../os-error.ts";
+import type { IssueResult } from "../../engine.ts";
+import { OpKind } from "../../engine.ts";
+import { ERRNO, OsError } from "../../os-error.ts";
 
 const STATUS_CANCELLED = 0xc0000120;
 

@@ -1,7 +1,7 @@
 /** The listening socket (overlapped, exclusive) and the set-up of each accepted one. */
 import type { Pointer } from "bun:ffi";
-import type { BoundAddress } from "../engine.ts";
-import { OsError } from "../os-error.ts";
+import type { BoundAddress } from "../../engine.ts";
+import { OsError } from "../../os-error.ts";
 import { formatAddress, sockaddrPort, writeSockaddr } from "../sockaddr.ts";
 import { win32Code } from "./errors.ts";
 import { FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, FILE_SKIP_SET_EVENT_ON_HANDLE, kernel32 } from "./kernel32.ts";
@@ -39,11 +39,24 @@ export function wsaError(call: string, detail?: string): OsError {
 
 /** An overlapped TCP socket, not inherited by child processes; null on failure. */
 export function overlappedSocket(family: number): number | null {
-  const s = ws2_32.WSASocketW(family, SOCK_STREAM, IPPROTO_TCP, null, 0, WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+  const s = ws2_32.WSASocketW(
+    family,
+    SOCK_STREAM,
+    IPPROTO_TCP,
+    null,
+    0,
+    WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT,
+  );
   return typeof s === "number" ? s : null; // INVALID_SOCKET comes back as a bigint
 }
 
-export function setIntOption(scratch: NativeBlock, socket: number, level: number, name: number, value: number): boolean {
+export function setIntOption(
+  scratch: NativeBlock,
+  socket: number,
+  level: number,
+  name: number,
+  value: number,
+): boolean {
   scratch.view.setInt32(OPTVAL, value, true);
   return ws2_32.setsockopt(socket, level, name, (scratch.address + OPTVAL) as Pointer, 4) !== SOCKET_ERROR;
 }

@@ -26,6 +26,7 @@
  * token (accept) or a command (control). `res < 0` is a negative Linux errno;
  * the IOCP backend translates its NTSTATUS/WSA codes into the same numbers.
  */
+import type { OsError } from "./os-error.ts";
 
 export type BackendName = "io_uring" | "iocp";
 export const BACKENDS: readonly BackendName[] = ["io_uring", "iocp"];
@@ -76,7 +77,7 @@ export class CompletionBatch {
 }
 
 /** What issuing an operation did; an error means no completion will come. */
-export type IssueResult = "pending" | "completed" | import("./os-error.ts").OsError;
+export type IssueResult = "pending" | "completed" | OsError;
 
 export interface BoundAddress {
   host: string;
@@ -204,26 +205,4 @@ export interface WorkerParams {
   bufferBytes: number;
   /** Backend-specific shared memory (the IOCP slab and its bookkeeping). */
   extra?: object;
-}
-
-/** `auto` resolves here, and only here, from the platform. */
-export function resolveBackend(requested: BackendName | "auto"): BackendName {
-  if (requested !== "auto") return requested;
-  return process.platform === "win32" ? "iocp" : "io_uring";
-}
-
-/** Whether this OS can run `backend` at all. */
-export function backendAvailable(backend: BackendName): boolean {
-  return backend === "iocp" ? process.platform === "win32" : process.platform === "linux";
-}
-
-export async function openHost(backend: BackendName): Promise<EngineHost> {
-  if (backend === "iocp") return (await import("./win32/iocp-host.ts")).openIocpHost();
-  return (await import("./linux/uring.ts")).openUringHost();
-}
-
-/** Worker `index` of `workers` opens its view of the engine. */
-export async function openWorkerQueue(params: WorkerParams, index: number, workers: number): Promise<WorkerQueue> {
-  if (params.backend === "iocp") return (await import("./win32/iocp-queue.ts")).openIocpQueue(params, index, workers);
-  return (await import("./linux/uring.ts")).openUringQueue(params);
 }
