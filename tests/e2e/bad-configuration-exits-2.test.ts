@@ -38,7 +38,7 @@ describeTargets("a refused configuration exits 2 naming the option", (t) => {
   }
 
   test("--help and --version exit 0", async () => {
-    const help = await runCli(t, ["--help"]);
+    const help = await runCli(t, ["serve", "--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("--max-connections");
     const version = await runCli(t, ["--version"]);

@@ -95,9 +95,10 @@ export class ServerProcess {
     t: Target,
     args: string[] = [],
     env: Record<string, string> = {},
-    options: { softFileLimit?: number } = {},
+    options: { softFileLimit?: number; command?: string } = {},
   ): Promise<ServerProcess> {
-    let argv = [...t.argv, ...BASE_ARGS, ...args];
+    // A command word (`serve`) must come before the options.
+    let argv = [...t.argv, ...(options.command ? [options.command] : []), ...BASE_ARGS, ...args];
     // The shell lowers the limit, then execs the server itself (same pid).
     if (options.softFileLimit)
       argv = ["bash", "-c", `ulimit -Sn ${options.softFileLimit} && exec "$@"`, "bash", ...argv];

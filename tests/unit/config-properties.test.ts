@@ -3,7 +3,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { ConfigError, parseCli } from "../../src/config.ts";
+import { ConfigError, parseServeArgs, SERVE_SOURCES } from "../../src/config.ts";
+
+const parseCli = (argv: string[], env: Record<string, string>) => parseServeArgs(argv, SERVE_SOURCES(env));
 
 const FLAGS = [
   "--port",
@@ -87,7 +89,7 @@ function judge(run: () => ReturnType<typeof parseCli>): void {
     return;
   }
   if (result.kind !== "run") return;
-  const c = result.config;
+  const c = result.values;
   for (const p of [c.port, c.adminPort]) expect(Number.isInteger(p) && p >= 0 && p <= 65535).toBe(true);
   expect(c.workers >= 1 && c.workers <= 256).toBe(true);
   expect(c.bufferSize >= 64 && c.bufferSize <= 16 * 1024 * 1024).toBe(true);

@@ -2,7 +2,10 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, parseCli, type EchoConfig } from "../../src/config.ts";
+import { ConfigError, type EchoConfig, parseServeArgs, SERVE_SOURCES } from "../../src/config.ts";
+
+/** serve's arguments read the way `iocp-echo serve` reads them: file, environment and flags. */
+const parseCli = (argv: string[], env: Record<string, string>) => parseServeArgs(argv, SERVE_SOURCES(env));
 
 const dir = mkdtempSync(join(tmpdir(), "iocp-echo-unit-"));
 function file(name: string, content: string): string {
@@ -14,7 +17,7 @@ function file(name: string, content: string): string {
 function run(argv: string[], env: Record<string, string> = {}): EchoConfig {
   const r = parseCli(argv, env);
   if (r.kind !== "run") throw new Error(`expected a run, got ${r.kind}`);
-  return r.config;
+  return r.values;
 }
 
 function refusal(argv: string[], env: Record<string, string> = {}): string {
@@ -147,6 +150,9 @@ describe("odd arguments found by the property tests", () => {
   });
   test("a short-option cluster is named whole", () => {
     expect(refusal(["-h=1"])).toBe('unknown option "-h=1" (see --help)');
+  });
+  test("a short option with a quote is named whole", () => {
+    expect(refusal(["-' "])).toBe(`unknown option "-' " (see --help)`);
   });
 });
 
