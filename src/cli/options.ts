@@ -22,9 +22,12 @@ export interface OptionSpec {
   schema: z.ZodType;
   /** What the schema accepts, in words: "an integer from 0 to 65535". */
   accepts: string;
-  /** The default; `undefined` makes the option optional in the parsed values. */
+  /** The default; `undefined` makes the option optional in the parsed values (unless `required`). */
   fallback: unknown;
-  /** How text from a flag or the environment is read before the schema sees it (default "text"). */
+  /** Refuse the command line when no source gives it (`bench --target`). */
+  required?: boolean;
+  /** How text from a flag or the environment is read before the schema sees it (default "text"): "number"
+   * turns decimal text into a number (the schema decides whether fractions pass), "boolean" 1/true/0/false. */
   kind?: "text" | "number" | "boolean";
   /** One letter: `-c 10` as well as `--connections 10`. */
   short?: string;
@@ -36,9 +39,11 @@ export interface OptionSpec {
 
 export type OptionTable = Record<string, OptionSpec>;
 
-/** The parsed values of a table: each schema's output, `undefined` allowed where the default is. */
+/** The parsed values of a table: each schema's output, `undefined` allowed where the default is (and not required). */
 export type ValuesOf<T extends OptionTable> = {
-  -readonly [K in keyof T]: z.infer<T[K]["schema"]> | (undefined extends T[K]["fallback"] ? undefined : never);
+  -readonly [K in keyof T]:
+    | z.infer<T[K]["schema"]>
+    | (T[K] extends { required: true } ? never : undefined extends T[K]["fallback"] ? undefined : never);
 };
 
 /** Where values may come from besides flags. Flags alone when empty (`bench`, `service install`). */
@@ -61,9 +66,9 @@ export const envOf = (name: string) => `IOCP_ECHO_${kebab(name).replace(/-/g, "_
 
 const BOOLEAN_TEXT: Record<string, boolean> = { "1": true, true: true, "0": false, false: false };
 
-/** Flags and environment give strings; numbers want whole decimals, booleans 1/true/0/false. */
+/** Flags and environment give strings; numbers want plain decimals (no 0x, no exponent), booleans 1/true/0/false. */
 function fromText(spec: OptionSpec, text: string): unknown {
-  if (spec.kind === "number") return /^-?\d+$/.test(text.trim()) ? Number(text.trim()) : text;
+  if (spec.kind === "number") return /^-?\d+(\.\d+)?$/.test(text.trim()) ? Number(text.trim()) : text;
   if (spec.kind === "boolean") return BOOLEAN_TEXT[text.trim().toLowerCase()] ?? text;
   return text;
 }
@@ -183,6 +188,10 @@ export function parseOptions<T extends OptionTable>(table: T, argv: string[], so
     const flag = flags[kebab(name)];
     if (typeof flag === "string") given[name] = validate(spec, fromText(spec, flag), flagOf(name));
     if (typeof flag === "boolean") given[name] = validate(spec, flag, flagOf(name));
+  }
+  for (const [name, spec] of Object.entries(table)) {
+    if (spec.required && given[name] === undefined)
+      throw new ConfigError(`${flagOf(name)}: required; must be ${spec.accepts}`);
   }
   const defaults = Object.fromEntries(Object.entries(table).map(([name, spec]) => [name, spec.fallback]));
   return { kind: "run", values: { ...defaults, ...given } as ValuesOf<T>, given: given as Partial<ValuesOf<T>> };

@@ -34,6 +34,15 @@ const TABLE = {
   },
   udp: { schema: z.boolean(), accepts: "true or false", fallback: false, kind: "boolean", help: "use UDP" },
   json: { schema: z.boolean(), accepts: "true or false", fallback: true, kind: "boolean", help: "JSON output" },
+  duration: {
+    schema: z.number().positive(),
+    accepts: "a positive number of seconds",
+    fallback: 10,
+    kind: "number",
+    short: "d",
+    value: "S",
+    help: "how long",
+  },
   target: {
     schema: z.string().min(1),
     accepts: "HOST:PORT",
@@ -42,6 +51,8 @@ const TABLE = {
     help: "where to connect",
   },
 } as const satisfies OptionTable;
+
+const REQUIRED = { target: { ...TABLE.target, required: true } } as const satisfies OptionTable;
 
 const dir = mkdtempSync(join(tmpdir(), "iocp-echo-options-"));
 function file(content: object): string {
@@ -69,7 +80,7 @@ function refusal(argv: string[], sources: Sources = {}): string {
 describe("one declaration gives flags, short aliases, environment and file keys", () => {
   test("defaults fill what no source gives, and `given` holds only what a source set", () => {
     const parsed = values(["-c", "5"]);
-    const defaults = { size: 64, mode: "pingpong", udp: false, json: true, target: undefined } as const;
+    const defaults = { size: 64, mode: "pingpong", udp: false, json: true, duration: 10, target: undefined } as const;
     expect(parsed.values).toEqual({ connections: 5, ...defaults });
     expect(parsed.given).toEqual({ connections: 5 });
   });
@@ -88,6 +99,22 @@ describe("one declaration gives flags, short aliases, environment and file keys"
   test("without sources only flags count: the environment is ignored and --config is unknown", () => {
     expect(values([], {}).values.connections).toBe(10);
     expect(refusal(["--config", "x.json"])).toBe("unknown option --config (see --help)");
+  });
+});
+
+describe("numbers and required options", () => {
+  test("a number may have a fraction when its schema allows one", () => {
+    expect(values(["-d", "0.5"]).values.duration).toBe(0.5);
+    expect(refusal(["-c", "1.5"])).toBe("--connections: must be an integer from 1 to 1000; got 1.5");
+  });
+  test("hexadecimal and exponent text stay text and are refused as such", () => {
+    expect(refusal(["-c", "0x10"])).toBe('--connections: must be an integer from 1 to 1000; got "0x10"');
+    expect(refusal(["-d", "1e3"])).toBe('--duration: must be a positive number of seconds; got "1e3"');
+  });
+  test("a required option missing from every source is refused by name", () => {
+    expect(() => parseOptions(REQUIRED, [])).toThrow("--target: required; must be HOST:PORT");
+    const parsed = parseOptions(REQUIRED, ["--target", "127.0.0.1:6000"]);
+    expect(parsed.kind === "run" && parsed.values.target.length).toBe(14);
   });
 });
 

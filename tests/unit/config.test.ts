@@ -160,3 +160,22 @@ test("a value given to --help or --version is refused by name", () => {
   expect(refusal(["--version=0"])).toBe("--version: takes no value");
   expect(refusal(["--help=yes"])).toBe("--help: takes no value");
 });
+
+test("serve options given as flags alone, written as a config file, read back as the same configuration", () => {
+  const argv = ["--port", "7100", "--workers", "3", "--admin-token", "long-enough-token", "--backend", "io_uring"];
+  const flagsOnly = parseServeArgs(argv, {});
+  if (flagsOnly.kind !== "run") throw new Error("expected a run");
+  expect(flagsOnly.given).toEqual({ port: 7100, workers: 3, adminToken: "long-enough-token", backend: "io_uring" });
+  const path = file("written.json", JSON.stringify(flagsOnly.given));
+  expect(run(["--config", path])).toEqual(flagsOnly.values);
+});
+
+test("flags alone ignore the process environment", () => {
+  process.env.IOCP_ECHO_PORT = "7200";
+  try {
+    const parsed = parseServeArgs([], {});
+    expect(parsed.kind === "run" && parsed.values.port).toBe(6000);
+  } finally {
+    delete process.env.IOCP_ECHO_PORT;
+  }
+});
