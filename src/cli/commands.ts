@@ -9,18 +9,21 @@
  *    which the table turns into `iocp-echo: <message>` on stderr and exit 2.
  * 2. Declare its options once, as an OptionTable (src/cli/options.ts): per
  *    option a zod `schema`, `accepts` (words for the error message), a
- *    `fallback` (default; `undefined` for optional), `kind` ("number" and
- *    "boolean" read text from flags and environment), an optional one-letter
- *    `short` alias, a `value` placeholder and a `help` line. Then
- *    `parseOptions(TABLE, argv)` gives `{ kind: "run", values, given }` or
- *    `{ kind: "help" | "version" }` (answer those with `answerHelpOrVersion`).
+ *    `fallback` (default; `undefined` for optional) or `required: true`,
+ *    `kind` ("number" and "boolean" read text from flags and environment), an
+ *    optional one-letter `short` alias, a `value` placeholder and a `help`
+ *    line. `parseOptions(TABLE, argv)` gives `{ kind: "run", values, given }`
+ *    or `{ kind: "help" | "version" }` (answer with `answerHelpOrVersion`).
  *    Flags alone by default; pass `{ env: io.env, configFile: true }` to also
  *    read IOCP_ECHO_<NAME> and `--config FILE` (defaults < file < env < flags).
  *    `optionHelp(TABLE)` writes the option lines of the command's --help.
  * 3. Add it to COMMANDS below: one line. `iocp-echo --help` lists it.
- * Serve's own options, for a command that takes them too (`service install`):
- * `parseServeArgs(argv, {})` in src/config.ts validates flags alone with
- * serve's schemas; spread SERVE_OPTIONS into a table to add options of your own.
+ * A command with words of its own (`service install`) reads them from the
+ * front of argv and hands the rest to parseOptions. Serve's options in
+ * another command: `parseServeArgs(argv, {})` (src/config.ts) validates
+ * flags alone with serve's schemas and its `given` is a config file's content
+ * (JSON.stringify); or spread SERVE_OPTIONS into a table with options of
+ * your own and call checkServeConfig on the values.
  */
 import { type Command, type CommandIo, answerHelpOrVersion } from "./command.ts";
 import { ConfigError, VERSION } from "./options.ts";
