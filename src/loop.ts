@@ -1,11 +1,14 @@
 /**
- * The completion loop one worker runs: wait for a batch, apply the echo step
- * to each completion, issue what it asks for. Backend-agnostic: it talks to
+ * The completion loop one worker runs: wait for a batch, ask the echo step
+ * what follows each completion, record it in the connection table and issue
+ * it. Backend-agnostic: it talks to
  * a WorkerQueue only, and allocates nothing per message.
  */
-import { Action, echoStep, SlotState, type ConnTable, type SlotPool } from "./echo.ts";
+import { SlotState, type ConnTable } from "./conn-table.ts";
+import { Action, EchoDecision, echoStep } from "./echo.ts";
 import { Command, CompletionBatch, OpKind, type IssueResult, type WorkerQueue } from "./engine.ts";
 import { ERRNO } from "./os-error.ts";
+import type { SlotPool } from "./slot-pool.ts";
 import { Field, Phase, ThreadState, type StatsLayout, type StatsWriter } from "./stats.ts";
 
 export interface LoopOptions {
@@ -37,6 +40,7 @@ const RELEASE_IDLE_AFTER_MS = 1000;
 
 export class CompletionLoop {
   private readonly batch = new CompletionBatch(BATCH_CAPACITY);
+  private readonly decision = new EchoDecision();
   private readonly c: Float64Array;
   private readonly tickMs: number;
   private now = Date.now();
@@ -113,17 +117,18 @@ export class CompletionLoop {
 
   private onIo(slot: number, gen: number, op: number, res: number): void {
     const t = this.table;
-    const closing = t.settle(slot) === SlotState.Closing;
-    const action = echoStep(t, slot, gen, op, res);
-    if (action === Action.Ignore) return;
+    const state = t.stateFor(slot, gen);
+    const d = this.decision;
+    if (echoStep(op, res, state, t.length[slot]!, t.sent[slot]!, d) === Action.Ignore) return;
     const c = this.c;
     t.lastActive[slot] = this.now;
     if (res > 0) c[op === OpKind.Recv ? Field.BytesReceived : Field.BytesSent]! += res;
-    else if (res < 0 && !closing) c[Field.Errors]!++;
-    if (action === Action.Send) {
-      const sent = t.sent[slot]!;
-      this.issued(slot, this.queue.send(slot, gen, sent, t.length[slot]! - sent));
-    } else if (action === Action.Recv) {
+    else if (res < 0 && state !== SlotState.Closing) c[Field.Errors]!++;
+    if (d.action === Action.Send) {
+      t.sending(slot, d.offset, d.offset + d.count);
+      this.issued(slot, this.queue.send(slot, gen, d.offset, d.count));
+    } else if (d.action === Action.Recv) {
+      t.receiving(slot);
       this.issued(slot, this.queue.recv(slot, gen));
     } else {
       this.closeSlot(slot);
@@ -213,7 +218,7 @@ export class CompletionLoop {
       const last = t.lastActive[slot]!;
       if (last < closeBefore) {
         if (this.abortSlot(slot)) this.c[Field.IdleClosed]!++;
-      } else if (last < releaseBefore && t.sent[slot] === t.length[slot]) {
+      } else if (last < releaseBefore && t.receivePending(slot)) {
         // Only a pending receive: a send still reads the buffer.
         this.queue.releaseIdle(slot);
       }

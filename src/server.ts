@@ -9,12 +9,13 @@
  */
 import { readdirSync, readlinkSync } from "node:fs";
 import { createAdminApp } from "./admin/app.ts";
-import { ConnTable, SlotPool } from "./echo.ts";
+import { ConnTable } from "./conn-table.ts";
 import { serveAdmin, type AdminServer } from "./admin/serve.ts";
 import type { EchoConfig } from "./config.ts";
 import { Command, type BoundAddress, type EngineHost } from "./engine.ts";
 import { backendAvailable, openHost, resolveBackend } from "./ffi/backends.ts";
 import type { Logger } from "./log.ts";
+import { SlotPool } from "./slot-pool.ts";
 import { Phase, snapshot, StatsLayout, threadInfo } from "./stats.ts";
 import type { WorkerReport, WorkerStart } from "./worker-protocol.ts";
 

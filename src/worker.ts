@@ -4,10 +4,11 @@
  * this thread in the kernel; the main thread reaches it only through
  * completions (the exit key), never through messages.
  */
-import { ConnTable, SlotPool } from "./echo.ts";
+import { ConnTable } from "./conn-table.ts";
 import { openWorkerQueue } from "./ffi/backends.ts";
 import { FAULT_VARIABLE, withInjectedFault } from "./fault.ts";
 import { CompletionLoop } from "./loop.ts";
+import { SlotPool } from "./slot-pool.ts";
 import { StatsLayout, StatsWriter } from "./stats.ts";
 import type { WorkerReport, WorkerStart } from "./worker-protocol.ts";
 

@@ -7,10 +7,11 @@
  * window can see allocations at all.
  */
 import { heapStats } from "bun:jsc";
-import { ConnTable, SlotPool } from "../../src/echo.ts";
+import { ConnTable } from "../../src/conn-table.ts";
 import { OpKind, type CompletionBatch } from "../../src/engine.ts";
 import { openWorkerQueue } from "../../src/ffi/backends.ts";
 import { CompletionLoop } from "../../src/loop.ts";
+import { SlotPool } from "../../src/slot-pool.ts";
 import { StatsLayout, StatsWriter } from "../../src/stats.ts";
 import type { WorkerStart } from "../../src/worker-protocol.ts";
 

@@ -1,7 +1,8 @@
 import { expect, test } from "bun:test";
-import { ConnTable, SlotPool } from "../../src/echo.ts";
+import { ConnTable } from "../../src/conn-table.ts";
 import { Command, OpKind } from "../../src/engine.ts";
 import { CompletionLoop } from "../../src/loop.ts";
+import { SlotPool } from "../../src/slot-pool.ts";
 import { Field, StatsLayout, StatsWriter } from "../../src/stats.ts";
 import { type Completion, FakeQueue } from "../fakes/fake-queue.ts";
 
