@@ -12,12 +12,13 @@ import { createAdminApp } from "./admin/app.ts";
 import { ConnTable } from "./conn-table.ts";
 import { serveAdmin, type AdminServer } from "./admin/serve.ts";
 import type { EchoConfig } from "./config.ts";
-import { Command, type BoundAddress, type EngineHost } from "./engine.ts";
+import type { BoundAddress, EngineHost } from "./engine.ts";
 import { backendAvailable, openHost, resolveBackend } from "./ffi/backends.ts";
 import type { Logger } from "./log.ts";
 import { SlotPool } from "./slot-pool.ts";
 import { Phase, snapshot, StatsLayout, threadInfo } from "./stats.ts";
-import type { WorkerReport, WorkerStart } from "./worker-protocol.ts";
+import { WorkerPool } from "./worker-pool.ts";
+import type { WorkerStart } from "./worker-protocol.ts";
 
 /** The server could not start (port taken, engine unavailable): exit 1. */
 export class StartupError extends Error {
@@ -33,7 +34,6 @@ export interface ReadyLine {
   pid: number;
 }
 
-const WORKER_READY_TIMEOUT_MS = 10_000;
 const WORKER_EXIT_TIMEOUT_MS = 10_000;
 /**
  * After a worker failed, the join is short: the process exits 1 whatever
@@ -41,6 +41,8 @@ const WORKER_EXIT_TIMEOUT_MS = 10_000;
  * that another worker now waits for in vain.
  */
 const WORKER_EXIT_AFTER_FAILURE_MS = 2_000;
+/** Joining the workers of a start that failed half-way. */
+const WORKER_EXIT_AFTER_ABANDON_MS = 2_000;
 const DRAIN_POLL_MS = 20;
 const LISTEN_BACKLOG = 4096;
 
@@ -75,15 +77,10 @@ function openSocketsAndRings(): number | null {
   }
 }
 
-interface WorkerSlot {
-  worker: Worker;
-  exited: Promise<void>;
-}
-
 export class EchoServer {
   private readonly layout: StatsLayout;
   private readonly shared: WorkerStart["shared"];
-  private readonly workers: WorkerSlot[] = [];
+  private readonly workers: WorkerPool;
   private admin: AdminServer | null = null;
   private readonly startedAt = Date.now();
   private stopping: Promise<number> | null = null;
@@ -101,6 +98,7 @@ export class EchoServer {
   ) {
     this.layout = StatsLayout.create(config.workers);
     this.shared = host.sharesConnections ? EchoServer.sharedTables(config.maxConnections) : null;
+    this.workers = new WorkerPool(host, log, (index, stack) => this.workerFailed(index, stack));
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
@@ -157,7 +155,7 @@ export class EchoServer {
     }
     this.admin = serveAdmin(this.adminApp(), config.adminHost, config.adminPort);
     // One at a time: each worker opens its queue and reports before the next starts.
-    for (let index = 0; index < config.workers; index++) await this.spawn(index);
+    for (let index = 0; index < config.workers; index++) await this.workers.spawn(this.workerStart(index));
     return {
       event: "ready",
       backend: host.backend,
@@ -178,56 +176,23 @@ export class EchoServer {
     });
   }
 
-  private spawn(index: number): Promise<void> {
-    const { config } = this;
-    const worker = new Worker(new URL("./worker.ts", import.meta.url).href);
-    let onExited: () => void = () => {};
-    const exited = new Promise<void>((resolve) => (onExited = resolve));
-    this.workers.push({ worker, exited });
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new StartupError(`worker ${index} did not start within ${WORKER_READY_TIMEOUT_MS} ms`)),
-        WORKER_READY_TIMEOUT_MS,
-      );
-      worker.onmessage = (event: MessageEvent<WorkerReport>) => {
-        const report = event.data;
-        if (report.type === "ready") {
-          clearTimeout(timer);
-          this.host.attach(index, report.handle);
-          this.log.debug(`worker ${index} ready on thread ${report.threadId}`);
-          resolve();
-        } else if (report.type === "exited") {
-          onExited();
-        } else {
-          clearTimeout(timer);
-          onExited();
-          reject(new StartupError(`worker ${index} failed: ${report.message}`));
-          this.workerFailed(index, report.stack);
-        }
-      };
-      worker.onerror = (event) => {
-        clearTimeout(timer);
-        onExited();
-        reject(new StartupError(`worker ${index} failed: ${event.message}`));
-        this.workerFailed(index, event.message);
-      };
-      const start: WorkerStart = {
-        type: "start",
-        index,
-        workers: config.workers,
-        params: this.host.workerParams(config.maxConnections, config.bufferSize),
-        stats: this.layout.buffer,
-        shared: this.shared,
-        loop: {
-          slots: config.maxConnections,
-          maxConnections: config.maxConnections,
-          idleTimeoutMs: config.idleTimeout,
-          scanOffset: this.shared ? index : 0,
-          scanStride: this.shared ? config.workers : 1,
-        },
-      };
-      worker.postMessage(start);
-    });
+  private workerStart(index: number): WorkerStart {
+    const { config, shared } = this;
+    return {
+      type: "start",
+      index,
+      workers: config.workers,
+      params: this.host.workerParams(config.maxConnections, config.bufferSize),
+      stats: this.layout.buffer,
+      shared,
+      loop: {
+        slots: config.maxConnections,
+        maxConnections: config.maxConnections,
+        idleTimeoutMs: config.idleTimeout,
+        scanOffset: shared ? index : 0,
+        scanStride: shared ? config.workers : 1,
+      },
+    };
   }
 
   /** A worker died: never a half-dead server; stop everything and exit 1. */
@@ -283,13 +248,9 @@ export class EchoServer {
 
   /** Posts one exit key per worker and joins them. */
   private async stopWorkers(): Promise<boolean> {
-    for (let index = 0; index < this.workers.length; index++) this.host.post(index, Command.Exit);
-    const all = Promise.all(this.workers.map((w) => w.exited)).then(() => true);
     const limit = this.failure === null ? WORKER_EXIT_TIMEOUT_MS : WORKER_EXIT_AFTER_FAILURE_MS;
-    const late = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), limit));
-    const joined = await Promise.race([all, late]);
+    const joined = await this.workers.stop(limit);
     if (!joined) this.log.error(`workers did not exit within ${limit} ms`);
-    for (const w of this.workers) w.worker.terminate();
     return joined;
   }
 
@@ -315,15 +276,7 @@ export class EchoServer {
   /** Undo a half-finished start so that nothing is left running. */
   private async abandon(): Promise<void> {
     this.layout.setPhase(Phase.Exiting);
-    for (let index = 0; index < this.workers.length; index++) {
-      try {
-        this.host.post(index, Command.Exit);
-      } catch {
-        // A worker that never reported has no queue to post to.
-      }
-    }
-    await Promise.race([Promise.all(this.workers.map((w) => w.exited)), Bun.sleep(2000)]);
-    for (const w of this.workers) w.worker.terminate();
+    await this.workers.stop(WORKER_EXIT_AFTER_ABANDON_MS);
     await this.admin?.stop();
     this.host.dispose();
   }
