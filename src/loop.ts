@@ -76,7 +76,7 @@ export class CompletionLoop {
       this.queue.wait(this.batch);
       this.now = Date.now();
       this.stats.setState(ThreadState.Running);
-      c[Field.WaitMs]! += performance.now() - started;
+      c[Field.WaitSeconds]! += (performance.now() - started) / 1000;
       c[Field.Dequeues]!++;
       c[Field.Completions]! += this.batch.count;
       c[Field.LastActivity] = this.now;

@@ -8,41 +8,27 @@
  *   Int32 words 16..    one sequence word per worker (a seqlock), then one
  *                       state word per worker (waiting/running/exited),
  *                       stored on its own so a state change costs one store
- *   Float64 rows        one row of FIELD counters per worker, written only by
+ *   Float64 rows        one row of counters per worker (its cells: Field, from
+ *                       the declarations in stats-fields.ts), written only by
  *                       that worker, inside its seqlock
  *
  * A worker counts in a private Float64Array and publishes the row once per
- * loop turn, after handling a batch: the sequence goes odd, the row is copied, the sequence goes even.
+ * loop turn, after handling a batch: the sequence goes odd, the row is
+ * copied, the sequence goes even.
  * A reader retries while the sequence is odd or moved, so it never sees half
  * a row. Float64 holds exact integers up to 2^53 (8 PiB of bytes).
  */
+
+import { buildSnapshot, FIELD_COUNT, Field, type StatsSnapshot } from "./stats-fields.ts";
+
+export { Field, type StatsSnapshot } from "./stats-fields.ts";
 
 export const Global = { Active: 0, Peak: 1, Phase: 2 } as const;
 const GLOBAL_WORDS = 16;
 
 /** Lifecycle phase in Global.Phase. */
-export const Phase = { Running: 0, Draining: 1, Closing: 2, Exiting: 3 } as const;
+export const Phase = { Running: 0, Draining: 1, Exiting: 2 } as const;
 
-export const Field = {
-  ThreadId: 1,
-  Completions: 2,
-  Accepted: 3,
-  Closed: 4,
-  Rejected: 5,
-  Active: 6,
-  BytesReceived: 7,
-  BytesSent: 8,
-  Operations: 9,
-  Errors: 10,
-  LastActivity: 11,
-  Dequeues: 12,
-  WaitMs: 13,
-  IdleClosed: 14,
-  KernelWaits: 15,
-  InlineCompletions: 16,
-  IdleReleases: 17,
-} as const;
-const FIELDS = 18;
 /** How long a reader waits for a writer stuck mid-publish before giving up. */
 const READ_SETTLE_MS = 1000;
 
@@ -65,11 +51,11 @@ export class StatsLayout {
     this.global = new Int32Array(buffer, 0, GLOBAL_WORDS + 2 * workers);
     this.seq = this.global.subarray(GLOBAL_WORDS, GLOBAL_WORDS + workers);
     this.states = this.global.subarray(GLOBAL_WORDS + workers);
-    this.rows = new Float64Array(buffer, rowsOffset(workers), workers * FIELDS);
+    this.rows = new Float64Array(buffer, rowsOffset(workers), workers * FIELD_COUNT);
   }
 
   static create(workers: number): StatsLayout {
-    return new StatsLayout(new SharedArrayBuffer(rowsOffset(workers) + workers * FIELDS * 8), workers);
+    return new StatsLayout(new SharedArrayBuffer(rowsOffset(workers) + workers * FIELD_COUNT * 8), workers);
   }
 
   /**
@@ -77,13 +63,13 @@ export class StatsLayout {
    * preempted mid-publish holds readers up until it runs again, so the bound
    * is in time, not attempts.
    */
-  readRow(index: number, out = new Float64Array(FIELDS)): Float64Array {
-    const base = index * FIELDS;
+  readRow(index: number, out = new Float64Array(FIELD_COUNT)): Float64Array {
+    const base = index * FIELD_COUNT;
     let deadline = 0;
     for (let attempt = 1; ; attempt++) {
       const before = Atomics.load(this.seq, index);
       if ((before & 1) === 0) {
-        for (let f = 0; f < FIELDS; f++) out[f] = this.rows[base + f]!;
+        for (let f = 0; f < FIELD_COUNT; f++) out[f] = this.rows[base + f]!;
         if (Atomics.load(this.seq, index) === before) return out;
       }
       if ((attempt & 0xfff) === 0) {
@@ -109,14 +95,14 @@ export class StatsLayout {
 
 /** The worker side: count privately, publish once per loop turn. */
 export class StatsWriter {
-  readonly local = new Float64Array(FIELDS);
+  readonly local = new Float64Array(FIELD_COUNT);
   private readonly base: number;
 
   constructor(
     private readonly layout: StatsLayout,
     private readonly index: number,
   ) {
-    this.base = index * FIELDS;
+    this.base = index * FIELD_COUNT;
   }
 
   /** Waiting, running or exited: visible to /threads at once. */
@@ -127,7 +113,7 @@ export class StatsWriter {
   publish(): void {
     const { seq, rows } = this.layout;
     Atomics.add(seq, this.index, 1);
-    for (let f = 0; f < FIELDS; f++) rows[this.base + f] = this.local[f]!;
+    for (let f = 0; f < FIELD_COUNT; f++) rows[this.base + f] = this.local[f]!;
     Atomics.add(seq, this.index, 1);
   }
 
@@ -158,27 +144,8 @@ export interface ThreadInfo {
   lastActivity: string | null;
 }
 
-export interface StatsSnapshot {
-  uptimeSeconds: number;
-  backend: string;
-  workers: number;
-  connections: { active: number; accepted: number; closed: number; rejected: number; peak: number; idleClosed: number };
-  bytes: { received: number; sent: number };
-  operations: number;
-  completions: number;
-  errors: number;
-  loop: {
-    dequeues: number;
-    completionsPerDequeue: number;
-    waitSeconds: number;
-    kernelWaits: number;
-    inlineCompletions: number;
-    idleReleases: number;
-  };
-}
-
 export function threadInfo(layout: StatsLayout): ThreadInfo[] {
-  const row = new Float64Array(FIELDS);
+  const row = new Float64Array(FIELD_COUNT);
   return Array.from({ length: layout.workers }, (_, id) => {
     layout.readRow(id, row);
     const last = row[Field.LastActivity]!;
@@ -193,36 +160,21 @@ export function threadInfo(layout: StatsLayout): ThreadInfo[] {
 }
 
 export function snapshot(layout: StatsLayout, backend: string, startedAt: number, now: number): StatsSnapshot {
-  const sum = new Float64Array(FIELDS);
-  const row = new Float64Array(FIELDS);
+  const sum = new Float64Array(FIELD_COUNT);
+  const row = new Float64Array(FIELD_COUNT);
   for (let w = 0; w < layout.workers; w++) {
     layout.readRow(w, row);
-    for (let f = 0; f < FIELDS; f++) sum[f] = sum[f]! + row[f]!;
+    for (let f = 0; f < FIELD_COUNT; f++) sum[f] = sum[f]! + row[f]!;
   }
-  const dequeues = sum[Field.Dequeues]!;
-  return {
-    uptimeSeconds: Math.max(0, (now - startedAt) / 1000),
-    backend,
-    workers: layout.workers,
-    connections: {
+  const fields: Readonly<Record<string, number>> = Field;
+  return buildSnapshot(
+    {
+      uptimeSeconds: Math.max(0, (now - startedAt) / 1000),
+      workers: layout.workers,
       active: layout.active(),
-      accepted: sum[Field.Accepted]!,
-      closed: sum[Field.Closed]!,
-      rejected: sum[Field.Rejected]!,
       peak: Atomics.load(layout.global, Global.Peak),
-      idleClosed: sum[Field.IdleClosed]!,
+      sum: (field) => sum[fields[field]!]!,
     },
-    bytes: { received: sum[Field.BytesReceived]!, sent: sum[Field.BytesSent]! },
-    operations: sum[Field.Operations]!,
-    completions: sum[Field.Completions]!,
-    errors: sum[Field.Errors]!,
-    loop: {
-      dequeues,
-      completionsPerDequeue: dequeues > 0 ? sum[Field.Completions]! / dequeues : 0,
-      waitSeconds: sum[Field.WaitMs]! / 1000,
-      kernelWaits: sum[Field.KernelWaits]!,
-      inlineCompletions: sum[Field.InlineCompletions]!,
-      idleReleases: sum[Field.IdleReleases]!,
-    },
-  };
+    backend,
+  );
 }
