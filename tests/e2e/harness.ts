@@ -9,6 +9,7 @@
 import { describe } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { ReadyLine } from "../../src/server.ts";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 
@@ -63,15 +64,6 @@ export function describeTargets(title: string, body: (t: Target) => void): void 
 
 /** Loopback, ephemeral ports, two workers: what every scenario starts from. */
 export const BASE_ARGS = ["--host", "127.0.0.1", "--port", "0", "--admin-port", "0", "--workers", "2"];
-
-export interface ReadyLine {
-  event: "ready";
-  backend: string;
-  workers: number;
-  echo: { host: string; port: number };
-  admin: { host: string; port: number };
-  pid: number;
-}
 
 const READY_TIMEOUT_MS = 30_000;
 
