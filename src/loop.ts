@@ -1,8 +1,8 @@
 /**
  * The completion loop one worker runs: wait for a batch, ask the echo step
  * what follows each completion, record it in the connection table and issue
- * it. Backend-agnostic: it talks to
- * a WorkerQueue only, and allocates nothing per message.
+ * it. Backend-agnostic: it talks to a WorkerQueue only, and allocates
+ * nothing per message.
  */
 import { SlotState, type ConnTable } from "./conn-table.ts";
 import { Action, EchoDecision, echoStep } from "./echo.ts";
@@ -115,6 +115,7 @@ export class CompletionLoop {
     }
   }
 
+  /** A recv or send completed: count it, then apply what the echo step decided. */
   private onIo(slot: number, gen: number, op: number, res: number): void {
     const t = this.table;
     const state = t.stateFor(slot, gen);

@@ -143,7 +143,8 @@ export class EchoServer {
       );
       if (files.after < needed) {
         this.log.warn(
-          `open-file limit ${files.after} is below --max-connections ${config.maxConnections} plus headroom; raise the hard limit (ulimit -Hn) or accepts will fail with EMFILE`,
+          `open-file limit ${files.after} is below --max-connections ${config.maxConnections} plus headroom; ` +
+            "raise the hard limit (ulimit -Hn) or accepts will fail with EMFILE",
         );
       }
     }

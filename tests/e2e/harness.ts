@@ -143,7 +143,10 @@ export class ServerProcess {
     return this.exit();
   }
 
-  /** Resident memory in KiB, from /proc. Under Wine the loader execs into the .exe, so the pid is still the server's. */
+  /**
+   * Resident memory in KiB, from /proc. Under Wine the loader execs into the
+   * .exe, so the pid is still the server's.
+   */
   rssKiB(): number {
     const status = readFileSync(`/proc/${this.proc.pid}/status`, "utf8");
     return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);

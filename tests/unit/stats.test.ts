@@ -68,8 +68,9 @@ describe("stats", () => {
 
   test("a reader never sees half a row while a writer publishes in another thread", async () => {
     const layout = StatsLayout.create(1);
+    const stats = JSON.stringify(new URL("../../src/stats.ts", import.meta.url).href);
     const code = `
-      const { StatsLayout, StatsWriter, Field } = await import(${JSON.stringify(new URL("../../src/stats.ts", import.meta.url).href)});
+      const { StatsLayout, StatsWriter, Field } = await import(${stats});
       self.onmessage = (e) => {
         const w = new StatsWriter(new StatsLayout(e.data, 1), 0);
         const until = performance.now() + 300;
