@@ -84,9 +84,11 @@ describe("the connection table's state machine", () => {
     const t = new ConnTable(1, buffer);
     const gen = t.open(0, 0);
     expect(t.beginAbort(0)).toBe(true);
+    // The handler is installed before any await: a message that arrives
+    // before it would be dropped, and the test would wait for ever.
     const code = `
-      const { ConnTable } = await import(${JSON.stringify(new URL("../../src/conn-table.ts", import.meta.url).href)});
-      self.onmessage = (e) => {
+      self.onmessage = async (e) => {
+        const { ConnTable } = await import(${JSON.stringify(new URL("../../src/conn-table.ts", import.meta.url).href)});
         const t = new ConnTable(1, e.data.buffer);
         postMessage(t.stateFor(0, e.data.gen));
       };`;
