@@ -17,10 +17,12 @@
  *   generation no longer matches the slot's belongs to an earlier connection
  *   and is ignored by the loop.
  *
- * Lifetimes: the queue owns every byte the kernel may touch (buffers,
- * OVERLAPPEDs, timespecs) in one native slab. A slot's buffer is reused only
- * after its last operation has completed; `dispose` may run only when no
- * operation is outstanding (the loop counts them).
+ * Lifetimes: every byte the kernel may touch (buffers, OVERLAPPEDs,
+ * timespecs) lives in one native slab with one owner: each worker's queue on
+ * io_uring; the host on IOCP, whose one slab every worker maps and which the
+ * host frees after they have all exited. A slot's buffer is reused only after
+ * its last operation has completed; `dispose` may run only when no operation
+ * is outstanding (the loop counts them).
  *
  * Results: `res >= 0` is a byte count (recv, send), an accepted-connection
  * token (accept) or a command (control). `res < 0` is a negative Linux errno;
@@ -29,7 +31,6 @@
 import type { OsError } from "./os-error.ts";
 
 export type BackendName = "io_uring" | "iocp";
-export const BACKENDS: readonly BackendName[] = ["io_uring", "iocp"];
 
 /** What a completion was for. */
 export const OpKind = {
@@ -107,7 +108,13 @@ export interface WorkerQueue {
    * swallow it. Per-worker rings never deliver another worker's key.
    */
   passOn(command: number): void;
-  /** Give an accepted connection (an Accept result) a slot and generation. */
+  /**
+   * Give an accepted connection (an Accept result) a slot and generation.
+   * When the OS refuses to set the socket up (IOCP: associating it with the
+   * port, SO_UPDATE_ACCEPT_CONTEXT), the slot's first operation fails at
+   * once with that error, so the loop closes the connection and counts an
+   * error through its ordinary path: nothing is left hanging.
+   */
   adopt(token: number, slot: number, gen: number): void;
   /** Close an accepted connection that gets no slot (over the limit). */
   refuse(token: number): void;
@@ -179,6 +186,12 @@ export interface EngineHost {
    * no such limit.
    */
   raiseOpenFileLimit(): { before: number; after: number } | null;
+  /**
+   * This process's open sockets and io_uring instances, where the OS shows
+   * them (Linux's /proc/self/fd); null where it does not (Windows). Counted
+   * at start and at exit to find leaked descriptors.
+   */
+  countOwnDescriptors(): number | null;
 }
 
 /**
@@ -195,14 +208,53 @@ export function keepaliveTiming(keepaliveMs: number): { idleMs: number; interval
   return { idleMs, intervalMs, probes: 10 };
 }
 
-export interface WorkerParams {
-  backend: BackendName;
-  /** Listening socket: a file descriptor, or a SOCKET handle as a string. */
-  listener: string;
-  /** Shared port handle on Windows as a string; unused on Linux. */
-  port: string;
+/** What every backend's worker needs, whichever backend it is. */
+interface CommonWorkerParams {
   slots: number;
   bufferBytes: number;
-  /** Backend-specific shared memory (the IOCP slab and its bookkeeping). */
-  extra?: object;
 }
+
+/** An io_uring worker opens its own ring and slab; it shares only the listener. */
+export interface UringWorkerParams extends CommonWorkerParams {
+  backend: "io_uring";
+  /** The listening socket's file descriptor. */
+  listener: number;
+}
+
+/**
+ * An IOCP worker maps what the host made: the one completion port, the slab
+ * of every operation context and buffer, and the shared bookkeeping. Handles
+ * and addresses are numbers (exact below 2^53) so that they cross to the
+ * worker by structured clone.
+ */
+export interface IocpWorkerParams extends CommonWorkerParams {
+  backend: "iocp";
+  /** The listening SOCKET. */
+  listener: number;
+  /** The completion port HANDLE every worker dequeues. */
+  port: number;
+  /** Address of the shared slab (see src/ffi/win32/op-context.ts for its layout). */
+  slab: number;
+  /** AcceptEx contexts in the slab. */
+  acceptPool: number;
+  /** AF_INET or AF_INET6 (Windows numbering): accept sockets are made to match the listener. */
+  family: number;
+  /** AcceptEx's address, fetched once through WSAIoctl. */
+  acceptEx: number;
+  /** Int32 words: AcceptEx outstanding, listener open, one state per accept context. */
+  control: SharedArrayBuffer;
+  /** One SOCKET (as a float64) per connection slot. */
+  sockets: SharedArrayBuffer;
+  /** One SOCKET per accept context, waiting for its client. */
+  acceptSockets: SharedArrayBuffer;
+  keepaliveMs: number;
+  /** Whether accepted sockets may use FILE_SKIP_COMPLETION_PORT_ON_SUCCESS. */
+  skipOnSuccess: boolean;
+  /** One byte per slot: 1 when that socket is in skip mode (any worker may issue on it). */
+  skips: SharedArrayBuffer;
+  /** Two bytes per slot: parked (a zero-byte read is pending), then aborted. */
+  slotFlags: SharedArrayBuffer;
+}
+
+/** Structured-cloneable data a worker needs to open its queue, one shape per backend. */
+export type WorkerParams = UringWorkerParams | IocpWorkerParams;

@@ -51,17 +51,16 @@ const NAME_BY_NUMBER = new Map<number, ErrorCode>(
   (Object.entries(ERRNO) as [ErrorCode, number][]).map(([name, n]) => [n, name]),
 );
 
-/** `104` -> `ECONNRESET`; an unknown number keeps its value visible. */
-export function errnoName(errno: number): string {
-  const n = Math.abs(errno);
-  return NAME_BY_NUMBER.get(n) ?? `E#${n}`;
+/** `104` (or `-104`) -> `ECONNRESET`; a number outside the vocabulary is `EIO` (OsError.raw keeps it). */
+export function errnoCode(errno: number): ErrorCode {
+  return NAME_BY_NUMBER.get(Math.abs(errno)) ?? "EIO";
 }
 
 /** A failed OS call: which call, the portable code, the raw OS number. */
 export class OsError extends Error {
   constructor(
     readonly call: string,
-    readonly code: string,
+    readonly code: ErrorCode,
     readonly raw: number,
     detail?: string,
   ) {
@@ -71,6 +70,11 @@ export class OsError extends Error {
 
   /** From a Linux errno (positive or negative, as `cqe.res` carries it). */
   static fromErrno(call: string, errno: number, detail?: string): OsError {
-    return new OsError(call, errnoName(errno), Math.abs(errno), detail);
+    return new OsError(call, errnoCode(errno), Math.abs(errno), detail);
+  }
+
+  /** The result a completion of the failed operation would carry: the code's negative errno. */
+  get res(): number {
+    return -ERRNO[this.code];
   }
 }

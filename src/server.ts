@@ -7,7 +7,6 @@
  * closes what is still open and waits for its outstanding operations); join
  * the workers; close the listener, the engine and the admin API.
  */
-import { readdirSync, readlinkSync } from "node:fs";
 import { createAdminApp } from "./admin/app.ts";
 import { ConnTable } from "./conn-table.ts";
 import { serveAdmin, type AdminServer } from "./admin/serve.ts";
@@ -45,37 +44,6 @@ const WORKER_EXIT_AFTER_FAILURE_MS = 2_000;
 const WORKER_EXIT_AFTER_ABANDON_MS = 2_000;
 const DRAIN_POLL_MS = 20;
 const LISTEN_BACKLOG = 4096;
-
-/**
- * This process's open sockets and io_uring instances, where the OS shows
- * them (Linux); else null. Only those kinds: Bun keeps a few descriptors of
- * its own (a terminated worker's event loop, pipes, copies of stdio) that
- * are not ours.
- */
-function openSocketsAndRings(): number | null {
-  if (process.platform !== "linux") return null;
-  const link = (fd: string) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`);
-    } catch {
-      return null; // closed meanwhile (the directory handle readdir held)
-    }
-  };
-  try {
-    // stdout and stderr may be sockets (a parent's socketpair), which Bun
-    // duplicates as it writes from several threads: those are not ours.
-    const stdio = new Set(["0", "1", "2"].map(link));
-    let n = 0;
-    for (const fd of readdirSync("/proc/self/fd")) {
-      const target = link(fd);
-      if (target === null || stdio.has(target)) continue;
-      if (target.startsWith("socket:") || target === "anon_inode:[io_uring]") n++;
-    }
-    return n;
-  } catch {
-    return null;
-  }
-}
 
 export class EchoServer {
   private readonly layout: StatsLayout;
@@ -132,7 +100,7 @@ export class EchoServer {
 
   private async open(): Promise<ReadyLine> {
     const { config, host } = this;
-    this.descriptorsAtStart = openSocketsAndRings();
+    this.descriptorsAtStart = host.countOwnDescriptors();
     // Bun raises the soft limit itself on start-up today; doing it here too
     // keeps the server's capacity from depending on that, and logs the figure.
     const files = host.raiseOpenFileLimit();
@@ -240,7 +208,7 @@ export class EchoServer {
    */
   private reportDescriptors(): void {
     const before = this.descriptorsAtStart;
-    const after = openSocketsAndRings();
+    const after = this.host.countOwnDescriptors();
     if (before === null || after === null) return;
     const line = `sockets and io_uring rings: ${after} open at exit, ${before} before start`;
     if (after > before) this.log.warn(`${line}: ${after - before} leaked`);

@@ -18,11 +18,11 @@ export function backendAvailable(backend: BackendName): boolean {
 
 export async function openHost(backend: BackendName): Promise<EngineHost> {
   if (backend === "iocp") return (await import("./win32/iocp-host.ts")).openIocpHost();
-  return (await import("./linux/uring.ts")).openUringHost();
+  return (await import("./linux/uring-host.ts")).openUringHost();
 }
 
 /** Worker `index` of `workers` opens its view of the engine. */
 export async function openWorkerQueue(params: WorkerParams, index: number, workers: number): Promise<WorkerQueue> {
   if (params.backend === "iocp") return (await import("./win32/iocp-queue.ts")).openIocpQueue(params, index, workers);
-  return (await import("./linux/uring.ts")).openUringQueue(params);
+  return (await import("./linux/uring-queue.ts")).openUringQueue(params);
 }

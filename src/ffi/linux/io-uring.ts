@@ -1,81 +1,51 @@
 /**
- * io_uring through raw syscalls: the ABI numbers and one `Ring` type whose
- * methods each do one thing (prepare an SQE, submit and wait, read CQEs).
- * Layouts follow include/uapi/linux/io_uring.h; tests/unit/io-uring-abi
- * compares the numbers with the installed header when there is one.
+ * io_uring through raw syscalls: one `Ring` type whose methods each do one
+ * thing (hand out an SQE, submit and wait, read CQEs), and one prep function
+ * per operation, named for it as liburing names its io_uring_prep_*. The ABI
+ * numbers and layouts are in io-uring-abi.ts.
  */
-import { OsError } from "../../os-error.ts";
+import { ERRNO, OsError } from "../../os-error.ts";
+import {
+  CQE_BYTES,
+  IO_URING_OP_SUPPORTED,
+  IORING_ENTER_GETEVENTS,
+  IORING_FEAT_SINGLE_MMAP,
+  IORING_OFF_SQ_RING,
+  IORING_OFF_SQES,
+  IORING_REGISTER_PROBE,
+  IORING_SETUP,
+  PARAMS,
+  PARAMS_BYTES,
+  SQE_BYTES,
+  SQE_WORD,
+  SYS,
+} from "./io-uring-abi.ts";
 import {
   allocateNative,
-  libc,
   lastErrno,
-  syscall,
-  mapMemory,
+  libc,
   MAP_POPULATE,
   MAP_SHARED,
+  mapMemory,
+  type NativeMemory,
   PROT_READ,
   PROT_WRITE,
+  syscall,
   unmapMemory,
-  type NativeMemory,
 } from "./libc.ts";
 
-const SYS =
-  process.arch === "arm64"
-    ? { io_uring_setup: 425, io_uring_enter: 426, io_uring_register: 427, gettid: 178 }
-    : { io_uring_setup: 425, io_uring_enter: 426, io_uring_register: 427, gettid: 186 };
-
-export const IORING_OP = {
-  NOP: 0,
-  TIMEOUT: 11,
-  ACCEPT: 13,
-  ASYNC_CANCEL: 14,
-  CLOSE: 19,
-  SEND: 26,
-  RECV: 27,
-  SHUTDOWN: 34,
-  MSG_RING: 40,
-} as const;
-
-export const IORING_SETUP = {
-  CQSIZE: 1 << 3,
-  CLAMP: 1 << 4,
-  SUBMIT_ALL: 1 << 7,
-  COOP_TASKRUN: 1 << 8,
-  SINGLE_ISSUER: 1 << 12,
-  DEFER_TASKRUN: 1 << 13,
-} as const;
-
-export const IOSQE_CQE_SKIP_SUCCESS = 1 << 6;
-export const IORING_ENTER_GETEVENTS = 1 << 0;
-export const IORING_FEAT_SINGLE_MMAP = 1 << 0;
-export const IORING_FEAT_NODROP = 1 << 1;
-export const IORING_CQE_F_MORE = 1 << 1;
-export const IORING_ACCEPT_MULTISHOT = 1 << 0;
-export const IORING_ASYNC_CANCEL_ALL = 1 << 0;
-export const IORING_REGISTER_PROBE = 8;
-const IO_URING_OP_SUPPORTED = 1;
-const IORING_OFF_SQ_RING = 0;
-const IORING_OFF_SQES = 0x10000000;
-
-const SQE_BYTES = 64;
-const CQE_BYTES = 16;
-const PARAMS_BYTES = 120;
 const PROBE_OPS = 256;
 const PROBE_BYTES = 16 + PROBE_OPS * 8;
-const TWO_POW_32 = 4294967296;
-
-/** Byte offsets inside `struct io_uring_params`. */
-const P = { sqEntries: 0, cqEntries: 4, flags: 8, features: 20, sqOff: 40, cqOff: 80 } as const;
 
 /** The calling thread's kernel thread id (what `ps -L` and /threads show). */
 export function gettid(): number {
   return syscall(SYS.gettid);
 }
 
-export interface RingOptions {
-  entries: number;
-  cqEntries?: number;
-  flags: number;
+/** What a prep function writes into: the SQE words and a fresh, zeroed SQE (Ring, or a test's array). */
+export interface SqeSink {
+  readonly sqeWords: Uint32Array;
+  nextSqe(): number;
 }
 
 /**
@@ -83,7 +53,7 @@ export interface RingOptions {
  * process. Not thread-safe; with SINGLE_ISSUER only the creating thread may
  * submit.
  */
-export class Ring {
+export class Ring implements SqeSink {
   readonly fd: number;
   readonly flags: number;
   readonly features: number;
@@ -91,9 +61,8 @@ export class Ring {
   private readonly sqes: NativeMemory;
   private readonly ringU32: Uint32Array;
   private readonly cqeI32: Int32Array;
-  private readonly sqe8: Uint8Array;
-  private readonly sqe16: Uint16Array;
-  private readonly sqe32: Uint32Array;
+  /** The SQE array as words, written by the prep functions through nextSqe(). */
+  readonly sqeWords: Uint32Array;
   private readonly sqTail: number;
   private readonly sqMask: number;
   private readonly sqEntries: number;
@@ -114,11 +83,11 @@ export class Ring {
   private constructor(fd: number, params: DataView, flags: number) {
     this.fd = fd;
     this.flags = flags;
-    this.features = params.getUint32(P.features, true);
-    const sqEntries = params.getUint32(P.sqEntries, true);
-    const cqEntries = params.getUint32(P.cqEntries, true);
-    const sq = (field: number) => params.getUint32(P.sqOff + field * 4, true);
-    const cq = (field: number) => params.getUint32(P.cqOff + field * 4, true);
+    this.features = params.getUint32(PARAMS.features, true);
+    const sqEntries = params.getUint32(PARAMS.sqEntries, true);
+    const cqEntries = params.getUint32(PARAMS.cqEntries, true);
+    const sq = (field: number) => params.getUint32(PARAMS.sqOff + field * 4, true);
+    const cq = (field: number) => params.getUint32(PARAMS.cqOff + field * 4, true);
     // sq_off: head, tail, ring_mask, ring_entries, flags, dropped, array
     // cq_off: head, tail, ring_mask, ring_entries, overflow, cqes, flags
     const ringBytes = Math.max(sq(6) + sqEntries * 4, cq(5) + cqEntries * CQE_BYTES);
@@ -128,9 +97,7 @@ export class Ring {
     this.sqes = mapMemory(sqEntries * SQE_BYTES, shared, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
     this.ringU32 = new Uint32Array(this.ring.bytes);
     this.cqeI32 = new Int32Array(this.ring.bytes);
-    this.sqe8 = new Uint8Array(this.sqes.bytes);
-    this.sqe16 = new Uint16Array(this.sqes.bytes);
-    this.sqe32 = new Uint32Array(this.sqes.bytes);
+    this.sqeWords = new Uint32Array(this.sqes.bytes);
     this.sqTail = sq(1) / 4;
     this.sqMask = this.ringU32[sq(2) / 4]!;
     this.sqEntries = sqEntries;
@@ -156,18 +123,19 @@ export class Ring {
       for (const flags of flagSets) {
         new Uint8Array(scratch.bytes).fill(0);
         const wanted = cqEntries > 0 ? flags | IORING_SETUP.CQSIZE | IORING_SETUP.CLAMP : flags;
-        view.setUint32(P.flags, wanted, true);
-        view.setUint32(P.cqEntries, cqEntries, true);
+        view.setUint32(PARAMS.flags, wanted, true);
+        view.setUint32(PARAMS.cqEntries, cqEntries, true);
         const fd = syscall(SYS.io_uring_setup, entries, scratch.address);
         if (fd >= 0) {
-          if ((view.getUint32(P.features, true) & IORING_FEAT_SINGLE_MMAP) === 0) {
+          if ((view.getUint32(PARAMS.features, true) & IORING_FEAT_SINGLE_MMAP) === 0) {
             libc.close(fd);
-            throw new OsError("io_uring_setup", "ENOSYS", 38, "kernel lacks IORING_FEAT_SINGLE_MMAP (needs 5.4+)");
+            const detail = "kernel lacks IORING_FEAT_SINGLE_MMAP (needs 5.4+)";
+            throw new OsError("io_uring_setup", "ENOSYS", ERRNO.ENOSYS, detail);
           }
           return new Ring(fd, view, wanted);
         }
         lastError = lastErrno();
-        if (lastError !== 22) break; // only EINVAL means "try fewer flags"
+        if (lastError !== ERRNO.EINVAL) break; // only EINVAL means "try fewer flags"
       }
       throw OsError.fromErrno("io_uring_setup", lastError, ioUringHint(lastError));
     } finally {
@@ -194,40 +162,16 @@ export class Ring {
   }
 
   /**
-   * Fill the next SQE. Every field is written, so no stale bytes from an
-   * earlier request survive. `address` is a native address (never a pointer
-   * into a JS typed array); `userLo`/`userHi` are the two halves of user_data.
+   * The next SQE, zeroed, as the index of its first word in `sqeWords`: no
+   * stale bytes from an earlier request survive. Submits first when the SQ
+   * is full. The prep functions below fill it.
    */
-  prep(
-    opcode: number,
-    fd: number,
-    address: number,
-    length: number,
-    offset: number,
-    opFlags: number,
-    userLo: number,
-    userHi: number,
-    ioprio = 0,
-    sqeFlags = 0,
-  ): void {
+  nextSqe(): number {
     if (this.tail - this.submitted >= this.sqEntries) this.submit(0);
-    const index = this.tail & this.sqMask;
-    const w = index * (SQE_BYTES / 4);
-    const b = index * SQE_BYTES;
-    this.sqe8[b] = opcode;
-    this.sqe8[b + 1] = sqeFlags;
-    this.sqe16[(b >> 1) + 1] = ioprio;
-    this.sqe32[w + 1] = fd;
-    this.sqe32[w + 2] = offset >>> 0;
-    this.sqe32[w + 3] = Math.floor(offset / TWO_POW_32);
-    this.sqe32[w + 4] = address >>> 0;
-    this.sqe32[w + 5] = Math.floor(address / TWO_POW_32);
-    this.sqe32[w + 6] = length;
-    this.sqe32[w + 7] = opFlags;
-    this.sqe32[w + 8] = userLo;
-    this.sqe32[w + 9] = userHi;
-    for (let i = 10; i < 16; i++) this.sqe32[w + i] = 0;
+    const w = (this.tail & this.sqMask) * SQE_WORD.WORDS;
+    this.sqeWords.fill(0, w, w + SQE_WORD.WORDS);
     this.tail = (this.tail + 1) >>> 0;
+    return w;
   }
 
   /** SQEs prepared but not yet handed to the kernel. */
@@ -246,14 +190,15 @@ export class Ring {
     Atomics.store(this.ringU32, this.sqTail, this.tail);
     const toSubmit = this.unsubmitted;
     const flags = waitFor > 0 || (this.flags & IORING_SETUP.DEFER_TASKRUN) !== 0 ? IORING_ENTER_GETEVENTS : 0;
-    const r = syscall(SYS.io_uring_enter, this.fd, toSubmit, waitFor, flags);
+    // The binding itself, not libc.ts's syscall(): one file fewer on the hot path.
+    const r = Number(libc.syscall(SYS.io_uring_enter, this.fd, toSubmit, waitFor, flags, 0, 0));
     if (r >= 0) {
       this.submitted = (this.submitted + r) >>> 0;
       return true;
     }
     const errno = lastErrno();
-    if (errno === 4) return false; // EINTR
-    if (errno === 11 || errno === 16) return false; // EAGAIN/EBUSY: reap CQEs, try again
+    if (errno === ERRNO.EINTR) return false;
+    if (errno === ERRNO.EAGAIN || errno === ERRNO.EBUSY) return false; // reap CQEs, try again
     throw OsError.fromErrno("io_uring_enter", errno);
   }
 
@@ -296,10 +241,11 @@ export class Ring {
 }
 
 function ioUringHint(errno: number): string {
-  if (errno === 1 || errno === 13) {
+  if (errno === ERRNO.EPERM || errno === ERRNO.EACCES) {
     return "io_uring is disabled here (kernel.io_uring_disabled sysctl or a seccomp profile, common in containers)";
   }
-  if (errno === 38) return "this kernel has no io_uring (needs Linux 5.19 or newer)";
-  if (errno === 12) return "not enough locked memory for the rings (raise RLIMIT_MEMLOCK)";
+  // MSG_RING (5.18) is the newest opcode the server requires (see REQUIRED_OPS).
+  if (errno === ERRNO.ENOSYS) return "this kernel has no io_uring (needs Linux 5.18 or newer)";
+  if (errno === ERRNO.ENOMEM) return "not enough locked memory for the rings (raise RLIMIT_MEMLOCK)";
   return "";
 }

@@ -8,12 +8,13 @@ import type { Pointer } from "bun:ffi";
 import { keepaliveTiming, type BoundAddress } from "../../engine.ts";
 import { OsError } from "../../os-error.ts";
 import { formatAddress, sockaddrPort, writeSockaddr } from "../sockaddr.ts";
+import { SOCK_CLOEXEC } from "./io-uring-abi.ts";
 import { allocateNative, check, lastErrno, libc } from "./libc.ts";
 
 const AF_INET = 2;
 const AF_INET6 = 10;
 const SOCK_STREAM = 1;
-const SOCK_CLOEXEC = 0o2000000;
+
 const SOL_SOCKET = 1;
 const SO_REUSEADDR = 2;
 const IPPROTO_TCP = 6;

@@ -5,13 +5,20 @@
  * whichever worker dequeues a completion posts that context again.
  */
 import type { Pointer } from "bun:ffi";
-import { type CompletionBatch, type IssueResult, OpKind } from "../../engine.ts";
+import {
+  type CompletionBatch,
+  type IocpWorkerParams,
+  type IssueResult,
+  keepaliveTiming,
+  OpKind,
+} from "../../engine.ts";
 import { OsError } from "../../os-error.ts";
 import { statusToRes, win32Code } from "./errors.ts";
-import { ACCEPT_BUSY, ACCEPT_IDLE, ACCEPT_STATE, type IocpShared, LISTENING, OUTSTANDING } from "./iocp-shared.ts";
 import { ERROR_IO_PENDING } from "./kernel32.ts";
-import { bindExtensions } from "./mswsock.ts";
-import type { NativeBlock } from "./native.ts";
+import { bindAcceptEx } from "./mswsock.ts";
+import type { CompletionPort } from "./completion-port.ts";
+import { ACCEPT_BUSY, ACCEPT_IDLE, ACCEPT_STATE, LISTENING, OUTSTANDING, SOCKET_KEY } from "./iocp-shared.ts";
+import { allocate, type NativeBlock, release } from "./native.ts";
 import {
   ACCEPT_ADDRESS_BYTES,
   ACCEPT_OUTPUT,
@@ -20,7 +27,7 @@ import {
   OVERLAPPED_BYTES,
   type SlabLayout,
 } from "./op-context.ts";
-import { overlappedSocket, wsaError } from "./sockets.ts";
+import { type AcceptedSocketOptions, overlappedSocket, prepareAccepted, wsaError } from "./sockets.ts";
 import { ws2_32 } from "./ws2_32.ts";
 
 /** A client that reset before its accept finished is skipped this many times in a row at most. */
@@ -30,11 +37,18 @@ export class AcceptPool {
   private readonly control: Int32Array;
   /** The socket waiting in each context, shared (any worker may adopt it). */
   private readonly sockets: Float64Array;
-  private readonly ext: ReturnType<typeof bindExtensions>;
+  private readonly acceptEx: ReturnType<typeof bindAcceptEx>;
   private readonly family: number;
+  /** Connection slots' sockets and skip-mode flags, shared by every worker. */
+  private readonly slotSockets: Float64Array;
+  private readonly skips: Uint8Array;
+  private readonly accepted: AcceptedSocketOptions;
+  /** Arguments of the set-up calls (setsockopt values); freed by dispose(). */
+  private readonly scratch: NativeBlock;
 
   constructor(
-    shared: IocpShared,
+    shared: IocpWorkerParams,
+    port: CompletionPort,
     private readonly layout: SlabLayout,
     private readonly slab: NativeBlock,
     private readonly slab8: Uint8Array,
@@ -44,8 +58,18 @@ export class AcceptPool {
   ) {
     this.control = new Int32Array(shared.control);
     this.sockets = new Float64Array(shared.acceptSockets);
-    this.ext = bindExtensions({ acceptEx: shared.acceptEx, getAcceptExSockaddrs: shared.getAcceptExSockaddrs });
+    this.acceptEx = bindAcceptEx(shared.acceptEx);
     this.family = shared.family;
+    this.slotSockets = new Float64Array(shared.sockets);
+    this.skips = new Uint8Array(shared.skips);
+    this.accepted = {
+      listener,
+      port,
+      completionKey: SOCKET_KEY,
+      keepalive: shared.keepaliveMs > 0 ? keepaliveTiming(shared.keepaliveMs) : null,
+      skipOnSuccess: shared.skipOnSuccess,
+    };
+    this.scratch = allocate(4096, "accept set-up scratch");
   }
 
   /** Whether any AcceptEx, any worker's, is still outstanding. */
@@ -64,14 +88,19 @@ export class AcceptPool {
     return result;
   }
 
-  /** The connected socket of context `a`, before `a` is posted again. */
-  socketOf(a: number): number {
-    return this.sockets[a]!;
-  }
-
-  /** Context `a`'s socket was adopted or closed: wait for the next client. */
-  repost(a: number): void {
+  /**
+   * Context `a`'s connected socket becomes connection slot `slot`'s, set up
+   * for its first receive, and `a` waits for the next client. The socket is
+   * the slot's even when its set-up failed (returned), so that closing the
+   * slot closes it.
+   */
+  adopt(a: number, slot: number): OsError | null {
+    const socket = this.sockets[a]!;
+    const prepared = prepareAccepted(this.scratch, socket, this.accepted);
+    this.skips[slot] = prepared === true ? 1 : 0;
+    this.slotSockets[slot] = socket;
     this.post(a);
+    return prepared instanceof OsError ? prepared : null;
   }
 
   refuse(a: number): void {
@@ -106,7 +135,7 @@ export class AcceptPool {
       Atomics.add(this.control, OUTSTANDING, 1);
       // LIFETIME: the context's OVERLAPPED and address buffer belong to the
       // kernel until this AcceptEx's completion is dequeued.
-      const ok = this.ext.AcceptEx(
+      const ok = this.acceptEx(
         this.listener,
         socket,
         at(ctx + ACCEPT_OUTPUT),
@@ -125,6 +154,10 @@ export class AcceptPool {
       if (win32Code(error) === "ECONNRESET" && attempt < RESET_RETRIES) continue;
       return this.idle(a, new OsError("AcceptEx", win32Code(error), error));
     }
+  }
+
+  dispose(): void {
+    release(this.scratch);
   }
 
   private idle(a: number, error: OsError): OsError {

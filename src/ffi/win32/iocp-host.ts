@@ -6,19 +6,17 @@
  * listener is bound here, AcceptEx fetched once, and the exit key posted.
  */
 import type { Pointer } from "bun:ffi";
-import type { BoundAddress, EngineHost, WorkerParams } from "../../engine.ts";
+import type { BoundAddress, EngineHost, IocpWorkerParams } from "../../engine.ts";
 import { OsError } from "../../os-error.ts";
+import { CompletionPort } from "./completion-port.ts";
 import { win32Code } from "./errors.ts";
-import { ACCEPT_POOL, CONTROL_BYTES, CONTROL_KEY, type IocpShared, LISTENING, SOCKET_KEY } from "./iocp-shared.ts";
-import { kernel32 } from "./kernel32.ts";
-import { loadExtensions, type ExtensionPointers } from "./mswsock.ts";
+import { ACCEPT_POOL, CONTROL_BYTES, CONTROL_KEY, LISTENING, SOCKET_KEY } from "./iocp-shared.ts";
+import { loadAcceptEx } from "./mswsock.ts";
 import { allocate, release, type NativeBlock } from "./native.ts";
 import { slabBytes, type SlabLayout } from "./op-context.ts";
-import { listenTcp } from "./sockets.ts";
-import { ALL_ONES, isValidHandle } from "./types.ts";
+import { listenTcp, wsaCheck } from "./sockets.ts";
 import {
   SO_PROTOCOL_INFOW,
-  SOCKET_ERROR,
   SOL_SOCKET,
   WSADATA_BYTES,
   WSAPROTOCOL_INFOW_BYTES,
@@ -33,13 +31,13 @@ class IocpHost implements EngineHost {
   private family = 2;
   private keepaliveMs = 0;
   private skipOnSuccess = false;
-  private extensions: ExtensionPointers | null = null;
+  private acceptEx: number | null = null;
   private slab: NativeBlock | null = null;
-  private params: WorkerParams | null = null;
+  private params: IocpWorkerParams | null = null;
   private readonly control = new SharedArrayBuffer(CONTROL_BYTES);
 
   constructor(
-    private readonly port: number,
+    private readonly port: CompletionPort,
     private readonly scratch: NativeBlock,
   ) {}
 
@@ -48,42 +46,38 @@ class IocpHost implements EngineHost {
     this.listener = socket;
     this.family = family;
     this.keepaliveMs = keepaliveMs;
-    if (!isValidHandle(kernel32.CreateIoCompletionPort(socket, this.port, SOCKET_KEY, 0))) {
-      throw new OsError("CreateIoCompletionPort", win32Code(kernel32.GetLastError()), 0, "listening socket");
-    }
-    this.extensions = loadExtensions(socket, this.scratch);
+    const associated = this.port.associate(socket, SOCKET_KEY);
+    if (associated !== null) throw associated;
+    this.acceptEx = loadAcceptEx(socket, this.scratch);
     this.skipOnSuccess = ifsProvider(socket, this.scratch);
     Atomics.store(new Int32Array(this.control), LISTENING, 1);
     return bound;
   }
 
   /** Every worker gets the same shared slab and tables. */
-  workerParams(slots: number, bufferBytes: number): WorkerParams {
+  workerParams(slots: number, bufferBytes: number): IocpWorkerParams {
     if (this.params) return this.params;
-    if (this.listener === null || this.extensions === null) throw new Error("listen() before workerParams()");
+    if (this.listener === null || this.acceptEx === null) throw new Error("listen() before workerParams()");
     const layout: SlabLayout = { slots, acceptPool: ACCEPT_POOL, bufferBytes };
     // LIFETIME: the slab outlives every worker; dispose() frees it after they exit.
     this.slab = allocate(slabBytes(layout), "the I/O slab");
     this.params = {
       backend: "iocp",
-      listener: String(this.listener),
-      port: String(this.port),
+      listener: this.listener,
+      port: this.port.handle,
       slots,
       bufferBytes,
-      extra: {
-        slab: this.slab.address,
-        acceptPool: ACCEPT_POOL,
-        family: this.family,
-        acceptEx: this.extensions.acceptEx,
-        getAcceptExSockaddrs: this.extensions.getAcceptExSockaddrs,
-        control: this.control,
-        sockets: new SharedArrayBuffer(slots * 8),
-        acceptSockets: new SharedArrayBuffer(ACCEPT_POOL * 8),
-        keepaliveMs: this.keepaliveMs,
-        skipOnSuccess: this.skipOnSuccess,
-        skips: new SharedArrayBuffer(slots),
-        slotFlags: new SharedArrayBuffer(slots * 2),
-      } satisfies IocpShared,
+      slab: this.slab.address,
+      acceptPool: ACCEPT_POOL,
+      family: this.family,
+      acceptEx: this.acceptEx,
+      control: this.control,
+      sockets: new SharedArrayBuffer(slots * 8),
+      acceptSockets: new SharedArrayBuffer(ACCEPT_POOL * 8),
+      keepaliveMs: this.keepaliveMs,
+      skipOnSuccess: this.skipOnSuccess,
+      skips: new SharedArrayBuffer(slots),
+      slotFlags: new SharedArrayBuffer(slots * 2),
     };
     return this.params;
   }
@@ -93,16 +87,14 @@ class IocpHost implements EngineHost {
   }
 
   post(_index: number, command: number): void {
-    if (kernel32.PostQueuedCompletionStatus(this.port, command, CONTROL_KEY, null) === 0) {
-      const error = kernel32.GetLastError();
-      throw new OsError("PostQueuedCompletionStatus", win32Code(error), error);
-    }
+    this.port.post(command, CONTROL_KEY);
   }
 
   stopAccepting(): void {
     // Workers stop re-posting, and closing the listener aborts every
     // AcceptEx still pending; those completions arrive with errors.
     Atomics.store(new Int32Array(this.control), LISTENING, 0);
+    // A failed close leaves nothing to retry: the process is stopping.
     if (this.listener !== null) ws2_32.closesocket(this.listener);
     this.listener = null;
   }
@@ -111,9 +103,13 @@ class IocpHost implements EngineHost {
     return null; // Windows has no per-process socket-count limit to raise.
   }
 
+  countOwnDescriptors(): null {
+    return null; // Windows shows no list of this process's sockets to count.
+  }
+
   dispose(): void {
     this.stopAccepting();
-    kernel32.CloseHandle(this.port);
+    this.port.close();
     if (this.slab) release(this.slab);
     this.slab = null;
     release(this.scratch);
@@ -129,7 +125,9 @@ function ifsProvider(socket: number, scratch: NativeBlock): boolean {
   const at = (o: number) => (scratch.address + o) as Pointer;
   const LENGTH = 1024;
   scratch.view.setInt32(LENGTH, WSAPROTOCOL_INFOW_BYTES, true);
-  if (ws2_32.getsockopt(socket, SOL_SOCKET, SO_PROTOCOL_INFOW, at(0), at(LENGTH)) === SOCKET_ERROR) return false;
+  // Unknown provider: the mode stays off, which is always correct.
+  const r = ws2_32.getsockopt(socket, SOL_SOCKET, SO_PROTOCOL_INFOW, at(0), at(LENGTH));
+  if (wsaCheck("getsockopt(SO_PROTOCOL_INFOW)", r) !== null) return false;
   return (scratch.view.getUint32(0, true) & XP1_IFS_HANDLES) !== 0;
 }
 
@@ -138,10 +136,5 @@ export function openIocpHost(): EngineHost {
   const scratch = allocate(Math.max(4096, WSADATA_BYTES), "start-up scratch");
   const started = ws2_32.WSAStartup(0x0202, scratch.address as Pointer);
   if (started !== 0) throw new OsError("WSAStartup", win32Code(started), started);
-  const port = kernel32.CreateIoCompletionPort(ALL_ONES, 0, 0, 0);
-  if (!isValidHandle(port)) {
-    const error = kernel32.GetLastError();
-    throw new OsError("CreateIoCompletionPort", win32Code(error), error);
-  }
-  return new IocpHost(port, scratch);
+  return new IocpHost(CompletionPort.create(), scratch);
 }

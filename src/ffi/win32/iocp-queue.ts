@@ -4,106 +4,79 @@
  * hands results to the loop. Two refinements sit between the port and the
  * loop, invisible to it: results of calls that completed at once on a
  * skip-on-success socket (InlineResults), and idle connections whose
- * receive is swapped for a zero-byte read so that it pins no buffer. The
- * shared-port rules are in iocp-shared.ts.
+ * receive is swapped for a zero-byte read (receive-parking.ts). Shared-port rules: iocp-shared.ts.
  */
 import type { Pointer } from "bun:ffi";
-import type { CompletionBatch, IssueResult, WorkerParams, WorkerQueue } from "../../engine.ts";
-import { keepaliveTiming, OpKind } from "../../engine.ts";
+import type { CompletionBatch, IocpWorkerParams, IssueResult, WorkerQueue } from "../../engine.ts";
+import { OpKind } from "../../engine.ts";
 import { ERRNO, OsError } from "../../os-error.ts";
+import { high32 } from "../u64.ts";
 import { AcceptPool } from "./accept-pool.ts";
+import { CompletionEntries, CompletionPort } from "./completion-port.ts";
 import { statusToRes, win32Code } from "./errors.ts";
 import { InlineResults } from "./inline-results.ts";
-import { CONTROL_KEY, type IocpShared, SOCKET_KEY } from "./iocp-shared.ts";
-import { ERROR_IO_PENDING, INFINITE, kernel32, OVERLAPPED_ENTRY_BYTES, WAIT_TIMEOUT } from "./kernel32.ts";
-import { allocate, attach, type NativeBlock, readU64, release, writeU64 } from "./native.ts";
+import { CONTROL_KEY } from "./iocp-shared.ts";
+import { ERROR_IO_PENDING, INFINITE, kernel32 } from "./kernel32.ts";
+import { attach, type NativeBlock } from "./native.ts";
 import {
   bufferOffset,
+  CONN_CTX_BYTES,
   CTX_DONE,
   CTX_FLAGS,
   CTX_GEN,
   CTX_KIND,
   CTX_SEND_HALF,
   CTX_WSABUF,
-  connCtxOffset,
   contextAt,
   OVERLAPPED_BYTES,
   type SlabLayout,
   slabBytes,
 } from "./op-context.ts";
 import { ReceiveParking, type ReceivePoster } from "./receive-parking.ts";
-import { type AcceptedSocketOptions, prepareAccepted } from "./sockets.ts";
 import { SD_BOTH, SOCKET_ERROR, ws2_32 } from "./ws2_32.ts";
 
 const BATCH_ENTRIES = 128;
-/**
- * The port is asked again after this many waits served from inline results
- * alone, or after this many inline results, whichever comes first. Small
- * turns save the dequeue call; big ones hardly notice it, and under load the
- * port must be read often, because accepts arrive only through it.
- */
-const INLINE_TURNS_BEFORE_DEQUEUE = 4;
-const INLINE_RESULTS_BEFORE_DEQUEUE = BATCH_ENTRIES;
 
-/** The receive's or the send's half of a slot's connection context. */
+/** The receive's or the send's half of a slot's connection context (connCtxOffset, inlined for the hot path). */
 function opCtxOffset(slot: number, op: number): number {
-  return connCtxOffset(slot) + (op === OpKind.Send ? CTX_SEND_HALF : 0);
+  return slot * CONN_CTX_BYTES + (op === OpKind.Send ? CTX_SEND_HALF : 0);
 }
 
 class IocpQueue implements WorkerQueue, ReceivePoster {
   readonly threadId = kernel32.GetCurrentThreadId();
   readonly handle = 0;
   readonly bufferBytes: number;
-  private readonly port: number;
-  private readonly listener: number;
+  private readonly port: CompletionPort;
   private readonly layout: SlabLayout;
   private readonly slab: NativeBlock;
-  /**
-   * The slab as bytes, made once: a view made per operation is an object
-   * per operation, and the soak under Wine showed this worker's heap never
-   * being collected (one Uint8Array per op, +66 bytes each, RSS rising).
-   */
+  /** The slab as bytes, made once: a view per op grew this worker's heap for ever under Wine (+66 B/op). */
   private readonly slab8: Uint8Array;
   private readonly sockets: Float64Array;
   private readonly accepts: AcceptPool;
-  private readonly entries: NativeBlock;
-  /** Arguments of this worker's synchronous calls (setsockopt values). */
-  private readonly scratch: NativeBlock;
-  private readonly accepted: AcceptedSocketOptions;
+  private readonly entries: CompletionEntries;
+  private readonly buffers: number; // slot 0's buffer
+  /** Slots whose socket's set-up failed (adopt): their first receive returns the error, and the loop closes them. */
+  private readonly setupFailures = new Map<number, OsError>();
   private readonly skips: Uint8Array;
   private readonly inline: InlineResults;
-  /** Waits in a row served from `inline` alone, and the results they moved; bounded so the port is never starved. */
-  private inlineStreak = 0;
-  private inlineSinceDequeue = 0;
   kernelWaits = 0;
   private readonly parking: ReceiveParking;
   private timerDeadline = 0;
   private timerCancelled = false;
 
-  constructor(params: WorkerParams, index: number, workers: number) {
-    const x = params.extra as unknown as IocpShared;
-    this.bufferBytes = params.bufferBytes;
-    this.port = Number(params.port);
-    this.listener = Number(params.listener);
-    this.layout = { slots: params.slots, acceptPool: x.acceptPool, bufferBytes: params.bufferBytes };
+  constructor(x: IocpWorkerParams, index: number, workers: number) {
+    this.bufferBytes = x.bufferBytes;
+    this.port = CompletionPort.of(x.port);
+    this.layout = { slots: x.slots, acceptPool: x.acceptPool, bufferBytes: x.bufferBytes };
     this.slab = attach(x.slab, slabBytes(this.layout));
+    this.buffers = this.slab.address + bufferOffset(this.layout, 0);
     this.slab8 = new Uint8Array(this.slab.bytes);
     this.sockets = new Float64Array(x.sockets);
-    this.accepts = new AcceptPool(x, this.layout, this.slab, this.slab8, this.listener, index, workers);
-    // LIFETIME: this worker's OVERLAPPED_ENTRY array, written by the kernel
-    // only during GetQueuedCompletionStatusEx; freed in dispose().
-    this.entries = allocate(BATCH_ENTRIES * OVERLAPPED_ENTRY_BYTES + 16, "completion entries");
-    this.scratch = allocate(4096, "worker scratch");
-    this.accepted = {
-      listener: this.listener,
-      port: this.port,
-      completionKey: SOCKET_KEY,
-      keepalive: x.keepaliveMs > 0 ? keepaliveTiming(x.keepaliveMs) : null,
-      skipOnSuccess: x.skipOnSuccess,
-    };
+    this.accepts = new AcceptPool(x, this.port, this.layout, this.slab, this.slab8, x.listener, index, workers);
+    this.entries = new CompletionEntries(BATCH_ENTRIES);
     this.skips = new Uint8Array(x.skips);
-    this.inline = new InlineResults(params.slots);
-    this.parking = new ReceiveParking(x.slotFlags, params.slots, this);
+    this.inline = new InlineResults(x.slots, BATCH_ENTRIES);
+    this.parking = new ReceiveParking(x.slotFlags, x.slots, this);
   }
 
   private ptr(offset: number): Pointer {
@@ -122,7 +95,6 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
     return this.parking.count;
   }
 
-  /** Posts the idle accept contexts of this worker's share of the pool. */
   startAccepting(): IssueResult {
     return this.accepts.start();
   }
@@ -131,13 +103,11 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
     // The host closed the listener; every pending AcceptEx completes aborted.
   }
 
-  /** The accepted socket of context `a` becomes slot `slot`'s; `a` is posted again. */
+  /** Accept context `a`'s socket becomes slot `slot`'s; a failed set-up fails the slot's first receive. */
   adopt(a: number, slot: number): void {
-    const socket = this.accepts.socketOf(a);
-    this.skips[slot] = prepareAccepted(this.scratch, socket, this.accepted) ? 1 : 0;
+    const error = this.accepts.adopt(a, slot);
+    if (error !== null) this.setupFailures.set(slot, error);
     this.parking.reset(slot);
-    this.sockets[slot] = socket;
-    this.accepts.repost(a);
   }
 
   refuse(a: number): void {
@@ -145,6 +115,11 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
   }
 
   recv(slot: number, gen: number): IssueResult {
+    const failed = this.setupFailures.size > 0 ? this.setupFailures.get(slot) : undefined;
+    if (failed !== undefined) {
+      this.setupFailures.delete(slot);
+      return failed;
+    }
     const r = this.postReceive(slot, gen, this.bufferBytes);
     return r === "completed" ? this.completedInline(slot, gen, OpKind.Recv) : r;
   }
@@ -207,9 +182,10 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
     const ctx = opCtxOffset(slot, kind);
     const v = this.slab.view;
     this.slab8.fill(0, ctx, ctx + OVERLAPPED_BYTES);
-    const buffer = this.slab.address + bufferOffset(this.layout, slot) + offset;
+    const buffer = this.buffers + slot * this.bufferBytes + offset;
     v.setUint32(ctx + CTX_WSABUF, length, true);
-    writeU64(v, ctx + CTX_WSABUF + 8, buffer);
+    v.setUint32(ctx + CTX_WSABUF + 8, buffer >>> 0, true); // WSABUF.buf, two words
+    v.setUint32(ctx + CTX_WSABUF + 12, high32(buffer), true);
     v.setUint32(ctx + CTX_KIND, kind, true);
     v.setUint32(ctx + CTX_GEN, gen, true);
     return ctx;
@@ -254,7 +230,7 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
   }
 
   passOn(command: number): void {
-    kernel32.PostQueuedCompletionStatus(this.port, command, CONTROL_KEY, null);
+    this.port.post(command, CONTROL_KEY);
   }
 
   wait(batch: CompletionBatch): void {
@@ -263,25 +239,8 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
       this.timerCancelled = false;
       batch.push(OpKind.Timer, 0, 0, -ERRNO.ECANCELED, 0);
     }
-    // Inline results alone may serve a few turns in a row, which saves the
-    // dequeue call; then the port gets its turn, with room kept for it in
-    // the batch: a backlog of inline results must never crowd out accepts
-    // and exit keys (it did, with 1000 busy connections under Wine).
-    const portTurn =
-      this.inline.count === 0 ||
-      this.inlineStreak >= INLINE_TURNS_BEFORE_DEQUEUE ||
-      this.inlineSinceDequeue >= INLINE_RESULTS_BEFORE_DEQUEUE;
-    this.inlineSinceDequeue += this.inline.moveInto(
-      batch,
-      batch.capacity - batch.count - (portTurn ? BATCH_ENTRIES : 0),
-    );
-    if (portTurn) {
-      this.inlineStreak = 0;
-      this.inlineSinceDequeue = 0;
-      this.dequeue(batch);
-    } else {
-      this.inlineStreak++;
-    }
+    // A port turn keeps room in the batch for the port (see InlineResults.serve).
+    if (this.inline.serve(batch, BATCH_ENTRIES)) this.dequeue(batch);
     if (this.timerDeadline !== 0 && batch.count < batch.capacity && performance.now() >= this.timerDeadline) {
       this.timerDeadline = 0;
       batch.push(OpKind.Timer, 0, 0, 0, 0);
@@ -298,32 +257,18 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
         : this.timerDeadline === 0
           ? INFINITE
           : Math.max(0, Math.ceil(this.timerDeadline - performance.now()));
-    const removedAt = (this.entries.address + BATCH_ENTRIES * OVERLAPPED_ENTRY_BYTES + 8) as Pointer;
     this.kernelWaits++;
-    const ok = kernel32.GetQueuedCompletionStatusEx(
-      this.port,
-      this.entries.address as Pointer,
-      room,
-      removedAt,
-      timeout,
-      0,
-    );
-    if (ok === 0) {
-      const error = kernel32.GetLastError();
-      if (error !== WAIT_TIMEOUT) throw new OsError("GetQueuedCompletionStatusEx", win32Code(error), error);
-      return;
-    }
-    const n = this.entries.view.getUint32(BATCH_ENTRIES * OVERLAPPED_ENTRY_BYTES + 8, true);
-    for (let i = 0; i < n; i++) this.take(batch, i * OVERLAPPED_ENTRY_BYTES);
+    const n = this.port.getMany(this.entries, room, timeout);
+    for (let i = 0; i < n; i++) this.take(batch, i);
   }
 
-  /** One OVERLAPPED_ENTRY -> one batch record (loop to the count returned, never the array length). */
-  private take(batch: CompletionBatch, e: number): void {
-    const v = this.entries.view;
-    const overlapped = readU64(v, e + 8);
-    const bytes = v.getUint32(e + 24, true);
+  /** Entry `i` -> one batch record (loop to the count returned, never the array length). */
+  private take(batch: CompletionBatch, i: number): void {
+    const e = this.entries;
+    const overlapped = e.overlapped(i);
+    const bytes = e.bytes(i);
     if (overlapped === 0) {
-      if (v.getUint32(e, true) === CONTROL_KEY) batch.push(OpKind.Control, 0, 0, bytes, 0);
+      if (e.key(i) === CONTROL_KEY) batch.push(OpKind.Control, 0, 0, bytes, 0);
       return;
     }
     const ctxNumber = contextAt(this.layout, this.slab.address, overlapped);
@@ -335,7 +280,9 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
       const status = s.getUint32(ctx, true);
       const kind = s.getUint32(ctx + CTX_KIND, true);
       const gen = s.getUint32(ctx + CTX_GEN, true);
-      if (kind === OpKind.Recv && this.parking.settle(ctxNumber, gen, status)) return;
+      // An ordinary receive (succeeded, not parked) never enters parking.
+      const parkingMayTakeIt = status !== 0 || Atomics.load(this.parking.parked, ctxNumber) === 1;
+      if (kind === OpKind.Recv && parkingMayTakeIt && this.parking.settle(ctxNumber, gen, status)) return;
       batch.push(kind, ctxNumber, gen, status === 0 ? bytes : statusToRes(status), 0);
       return;
     }
@@ -343,11 +290,11 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
   }
 
   dispose(): void {
-    release(this.entries);
-    release(this.scratch);
+    this.entries.dispose();
+    this.accepts.dispose();
   }
 }
 
-export function openIocpQueue(params: WorkerParams, index: number, workers: number): WorkerQueue {
+export function openIocpQueue(params: IocpWorkerParams, index: number, workers: number): WorkerQueue {
   return new IocpQueue(params, index, workers);
 }

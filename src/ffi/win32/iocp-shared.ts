@@ -1,6 +1,7 @@
 /**
- * What the IOCP host and its workers share: completion keys, the words of
- * the shared control block, and what each worker is handed at start.
+ * What the IOCP host and its workers share: completion keys and the words of
+ * the shared control block. What each worker is handed at start is
+ * IocpWorkerParams in src/engine.ts.
  *
  * Rules a shared port imposes (any worker may take any completion):
  * - After WSARecv/WSASend/AcceptEx is issued, its context belongs to the
@@ -25,22 +26,3 @@ export const ACCEPT_STATE = 2;
 export const ACCEPT_IDLE = 0;
 export const ACCEPT_BUSY = 1;
 export const CONTROL_BYTES = (ACCEPT_STATE + ACCEPT_POOL) * 4;
-
-/** What every worker needs of the shared engine (WorkerParams.extra). */
-export interface IocpShared {
-  slab: number;
-  acceptPool: number;
-  family: number;
-  acceptEx: number;
-  getAcceptExSockaddrs: number;
-  control: SharedArrayBuffer;
-  sockets: SharedArrayBuffer;
-  acceptSockets: SharedArrayBuffer;
-  keepaliveMs: number;
-  /** Whether accepted sockets may use FILE_SKIP_COMPLETION_PORT_ON_SUCCESS. */
-  skipOnSuccess: boolean;
-  /** One byte per slot: 1 when that socket is in skip mode (any worker may issue on it). */
-  skips: SharedArrayBuffer;
-  /** Two bytes per slot: parked (a zero-byte read is pending), then aborted. */
-  slotFlags: SharedArrayBuffer;
-}

@@ -1,7 +1,8 @@
 /**
  * kernel32 entry points, hand-written from the Microsoft docs (linked per
- * entry). Each call's last-error is read by the wrapper that made the call,
- * straight after it returns (see lastError()).
+ * entry). Code outside the table calls them through a safe wrapper
+ * (CompletionPort in completion-port.ts, allocate/release in native.ts) that
+ * reads GetLastError straight after the call, inside the same method.
  */
 import { dlopen } from "bun:ffi";
 import { BOOL, DWORD, HANDLE, HANDLE_RESULT, LPVOID, LPVOID_RESULT, SIZE_T, UCHAR, ULONG, ULONG_PTR } from "./types.ts";
@@ -38,8 +39,8 @@ export const MEM_COMMIT = 0x1000;
 export const MEM_RESERVE = 0x2000;
 export const MEM_RELEASE = 0x8000;
 export const PAGE_READWRITE = 0x04;
-/** sizeof(OVERLAPPED_ENTRY) on x64: key, lpOverlapped, Internal, bytes + padding. */
-export const OVERLAPPED_ENTRY_BYTES = 32;
+/** CancelIoEx found nothing to cancel: the operation had already completed. */
+export const ERROR_NOT_FOUND = 1168;
 /** SetFileCompletionNotificationModes: a success at once queues no packet, and sets no event. */
 export const FILE_SKIP_COMPLETION_PORT_ON_SUCCESS = 0x1;
 export const FILE_SKIP_SET_EVENT_ON_HANDLE = 0x2;

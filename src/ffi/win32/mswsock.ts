@@ -13,8 +13,6 @@ import { SIO_GET_EXTENSION_FUNCTION_POINTER, SOCKET_ERROR, ws2_32 } from "./ws2_
 
 // https://learn.microsoft.com/en-us/windows/win32/api/mswsock/nf-mswsock-acceptex
 const WSAID_ACCEPTEX = guid(0xb5367df1, 0xcbac, 0x11cf, [0x95, 0xca, 0x00, 0x80, 0x5f, 0x48, 0xa1, 0x92]);
-// https://learn.microsoft.com/en-us/windows/win32/api/mswsock/nf-mswsock-getacceptexsockaddrs
-const WSAID_GETACCEPTEXSOCKADDRS = guid(0xb5367df2, 0xcbac, 0x11cf, [0x95, 0xca, 0x00, 0x80, 0x5f, 0x48, 0xa1, 0x92]);
 
 function guid(a: number, b: number, c: number, d: number[]): number[] {
   const bytes = new Uint8Array(16);
@@ -26,50 +24,29 @@ function guid(a: number, b: number, c: number, d: number[]): number[] {
   return [...bytes];
 }
 
-/** Function pointers as numbers: they cross to workers by structured clone. */
-export interface ExtensionPointers {
-  acceptEx: number;
-  getAcceptExSockaddrs: number;
-}
-
 /**
- * Looks both pointers up on `socket`. `scratch` is native memory of at least
- * 64 bytes (the GUID in, the pointer out, the byte count).
+ * AcceptEx's address, looked up on `socket`, as a number: it crosses to the
+ * workers by structured clone. `scratch` is native memory of at least 32
+ * bytes (the GUID in, the pointer out, the byte count).
  */
-export function loadExtensions(socket: number, scratch: { address: number; view: DataView }): ExtensionPointers {
-  const lookup = (name: string, id: number[]) => {
-    new Uint8Array(scratch.view.buffer, scratch.view.byteOffset, 16).set(id);
-    const at = (o: number) => (scratch.address + o) as Pointer;
-    const r = ws2_32.WSAIoctl(socket, SIO_GET_EXTENSION_FUNCTION_POINTER, at(0), 16, at(16), 8, at(24), null, null);
-    if (r === SOCKET_ERROR) {
-      const error = ws2_32.WSAGetLastError();
-      throw new OsError(`WSAIoctl(SIO_GET_EXTENSION_FUNCTION_POINTER, ${name})`, win32Code(error), error);
-    }
-    return Number(scratch.view.getBigUint64(16, true));
-  };
-  return {
-    acceptEx: lookup("AcceptEx", WSAID_ACCEPTEX),
-    getAcceptExSockaddrs: lookup("GetAcceptExSockaddrs", WSAID_GETACCEPTEXSOCKADDRS),
-  };
+export function loadAcceptEx(socket: number, scratch: { address: number; view: DataView }): number {
+  new Uint8Array(scratch.view.buffer, scratch.view.byteOffset, 16).set(WSAID_ACCEPTEX);
+  const at = (o: number) => (scratch.address + o) as Pointer;
+  const r = ws2_32.WSAIoctl(socket, SIO_GET_EXTENSION_FUNCTION_POINTER, at(0), 16, at(16), 8, at(24), null, null);
+  if (r === SOCKET_ERROR) {
+    const error = ws2_32.WSAGetLastError();
+    throw new OsError("WSAIoctl(SIO_GET_EXTENSION_FUNCTION_POINTER, AcceptEx)", win32Code(error), error);
+  }
+  return Number(scratch.view.getBigUint64(16, true));
 }
 
-/** Callable AcceptEx / GetAcceptExSockaddrs for one thread. */
-export function bindExtensions(p: ExtensionPointers) {
-  return {
-    AcceptEx: CFunction({
-      ptr: p.acceptEx as Pointer,
-      // sListenSocket, sAcceptSocket, lpOutputBuffer, dwReceiveDataLength,
-      // dwLocalAddressLength, dwRemoteAddressLength, lpdwBytesReceived, lpOverlapped
-      args: [SOCKET, SOCKET, LPVOID, DWORD, DWORD, DWORD, LPVOID, LPVOID],
-      returns: BOOL,
-    }),
-    GetAcceptExSockaddrs: CFunction({
-      ptr: p.getAcceptExSockaddrs as Pointer,
-      // lpOutputBuffer, dwReceiveDataLength, dwLocalAddressLength, dwRemoteAddressLength,
-      // LocalSockaddr**, LocalSockaddrLength*, RemoteSockaddr**, RemoteSockaddrLength*
-      args: [LPVOID, DWORD, DWORD, DWORD, LPVOID, LPVOID, LPVOID, LPVOID],
-      returns: FFIVoid,
-    }),
-  };
+/** AcceptEx, callable from this thread. */
+export function bindAcceptEx(address: number) {
+  return CFunction({
+    ptr: address as Pointer,
+    // sListenSocket, sAcceptSocket, lpOutputBuffer, dwReceiveDataLength,
+    // dwLocalAddressLength, dwRemoteAddressLength, lpdwBytesReceived, lpOverlapped
+    args: [SOCKET, SOCKET, LPVOID, DWORD, DWORD, DWORD, LPVOID, LPVOID],
+    returns: BOOL,
+  });
 }
-const FFIVoid = "void" as const;

@@ -1,6 +1,7 @@
 /** VirtualAlloc'd memory: never moved or freed by the collector. */
 import { toArrayBuffer, type Pointer } from "bun:ffi";
 import { OsError } from "../../os-error.ts";
+import { high32, TWO_POW_32 } from "../u64.ts";
 import { win32Code } from "./errors.ts";
 import { kernel32, MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, PAGE_READWRITE } from "./kernel32.ts";
 
@@ -25,12 +26,10 @@ export function attach(address: number, length: number): NativeBlock {
   return { address, bytes, view: new DataView(bytes) };
 }
 
-const TWO_POW_32 = 4294967296;
-
 /** A 64-bit address or handle (exact below 2^53) as two little-endian words. */
 export function writeU64(view: DataView, offset: number, value: number): void {
   view.setUint32(offset, value >>> 0, true);
-  view.setUint32(offset + 4, Math.floor(value / TWO_POW_32), true);
+  view.setUint32(offset + 4, high32(value), true);
 }
 
 export function readU64(view: DataView, offset: number): number {
@@ -38,5 +37,8 @@ export function readU64(view: DataView, offset: number): number {
 }
 
 export function release(block: NativeBlock): void {
-  kernel32.VirtualFree(block.address as Pointer, 0, MEM_RELEASE);
+  if (kernel32.VirtualFree(block.address as Pointer, 0, MEM_RELEASE) === 0) {
+    const error = kernel32.GetLastError();
+    throw new OsError("VirtualFree", win32Code(error), error, `${block.bytes.byteLength} bytes`);
+  }
 }

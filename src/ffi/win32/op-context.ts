@@ -26,6 +26,24 @@
  *  352  DWORD bytes received (always 0: receive length 0)
  */
 export const OVERLAPPED_BYTES = 32;
+
+/**
+ * OVERLAPPED_ENTRY on x64, as GetQueuedCompletionStatusEx fills an array of
+ * them: the byte offset of each field, named as in the docs
+ * (https://learn.microsoft.com/en-us/windows/win32/api/minwinbase/ns-minwinbase-overlapped_entry).
+ * `Internal` is reserved (the OVERLAPPED's own Internal carries the status).
+ */
+export const OVERLAPPED_ENTRY = {
+  /** ULONG_PTR: the key given when the handle was associated, or to PostQueuedCompletionStatus. */
+  lpCompletionKey: 0,
+  /** LPOVERLAPPED: the operation's context; null for a posted packet. */
+  lpOverlapped: 8,
+  Internal: 16,
+  /** DWORD: bytes transferred, or the value a posted packet carries. */
+  dwNumberOfBytesTransferred: 24,
+  /** sizeof(OVERLAPPED_ENTRY): the DWORD is padded to the struct's 8-byte alignment. */
+  BYTES: 32,
+} as const;
 export const CONN_CTX_BYTES = 128;
 /** Where the send's half of a connection context starts. */
 export const CTX_SEND_HALF = 64;

@@ -1,18 +1,25 @@
 /**
- * Zero-byte reads for idle connections: a receive pending on a silent
- * connection pins its buffer (on Windows, locked pages for as long as it
- * waits). After a second of silence the loop asks for it to be released;
+ * IOCP's receive sub-states of an open connection, and the zero-byte reads
+ * that move between them. A receive pending on a silent connection pins its
+ * buffer (on Windows, locked pages for as long as it waits). After a second
+ * of silence the loop asks for it to be released (WorkerQueue.releaseIdle);
  * the receive is cancelled, a zero-byte read takes its place, and the real
  * receive is posted again, with the same generation, when data (or EOF)
  * arrives. The loop never sees the swap.
  *
- * Each slot has two shared flags, since any worker may take any completion:
- * parked (the pending receive is a zero-byte read) and aborted (abort() ran,
- * so a cancelled receive closes instead of parking).
+ * Sub-states, per slot, in two shared flags (any worker may take any
+ * completion, so they live in SharedArrayBuffer bytes, IocpWorkerParams.slotFlags):
+ * - receiving (parked 0, aborted 0): the real receive is pending, or a send;
+ * - parked (parked 1): a zero-byte read is pending in its place; settle()
+ *   posts the real receive when it completes;
+ * - aborted (aborted 1): abort() ran (idle timeout, drain); a cancelled
+ *   receive then reaches the loop, which closes, instead of parking.
+ * reset() returns a newly accepted slot to receiving. The connection's own
+ * states (open / aborting / closing) are the loop's, in src/.
  */
 import type { IssueResult } from "../../engine.ts";
 import { OpKind } from "../../engine.ts";
-import { ERRNO, OsError } from "../../os-error.ts";
+import { OsError } from "../../os-error.ts";
 
 const STATUS_CANCELLED = 0xc0000120;
 
@@ -28,13 +35,9 @@ export interface ReceivePoster {
   cancel(slot: number, receiveOnly: boolean): void;
 }
 
-/** An OsError from issuing an operation, as the negative errno a completion carries. */
-function errnoResult(error: OsError): number {
-  return -((ERRNO as Record<string, number>)[error.code] ?? ERRNO.ECONNRESET);
-}
-
 export class ReceiveParking {
-  private readonly parked: Uint8Array;
+  /** 1 while the slot is parked; the queue reads it to keep an ordinary receive out of settle(). */
+  readonly parked: Uint8Array;
   private readonly aborted: Uint8Array;
   /** Zero-byte reads posted by this worker. */
   count = 0;
@@ -94,7 +97,7 @@ export class ReceiveParking {
     const r = this.poster.postZeroByteRead(slot, gen);
     if (r instanceof OsError) {
       Atomics.store(this.parked, slot, 0);
-      this.poster.pushInline(slot, gen, OpKind.Recv, errnoResult(r));
+      this.poster.pushInline(slot, gen, OpKind.Recv, r.res);
       return;
     }
     if (r === "completed") {
@@ -109,6 +112,6 @@ export class ReceiveParking {
 
   private receiveAfterPark(slot: number, gen: number): void {
     const r = this.poster.recv(slot, gen);
-    if (r instanceof OsError) this.poster.pushInline(slot, gen, OpKind.Recv, errnoResult(r));
+    if (r instanceof OsError) this.poster.pushInline(slot, gen, OpKind.Recv, r.res);
   }
 }

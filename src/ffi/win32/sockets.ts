@@ -1,9 +1,15 @@
-/** The listening socket (overlapped, exclusive) and the set-up of each accepted one. */
+/**
+ * Sockets made safe: the listening socket (overlapped, exclusive) and the
+ * set-up of each accepted one. Every failing ws2_32 call becomes an OsError
+ * at once, WSAGetLastError read straight after the call (wsaCheck), so no
+ * result goes unchecked and no other call can overwrite the error first.
+ */
 import type { Pointer } from "bun:ffi";
 import type { BoundAddress } from "../../engine.ts";
 import { OsError } from "../../os-error.ts";
 import { formatAddress, sockaddrPort, writeSockaddr } from "../sockaddr.ts";
 import { win32Code } from "./errors.ts";
+import type { CompletionPort } from "./completion-port.ts";
 import { FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, FILE_SKIP_SET_EVENT_ON_HANDLE, kernel32 } from "./kernel32.ts";
 import { type NativeBlock, writeU64 } from "./native.ts";
 import {
@@ -37,6 +43,11 @@ export function wsaError(call: string, detail?: string): OsError {
   return new OsError(call, win32Code(error), error, detail);
 }
 
+/** null when a ws2_32 call returned success; its error as an OsError when it returned SOCKET_ERROR. */
+export function wsaCheck(call: string, result: number, detail?: string): OsError | null {
+  return result === SOCKET_ERROR ? wsaError(call, detail) : null;
+}
+
 /** An overlapped TCP socket, not inherited by child processes; null on failure. */
 export function overlappedSocket(family: number): number | null {
   const s = ws2_32.WSASocketW(
@@ -50,15 +61,20 @@ export function overlappedSocket(family: number): number | null {
   return typeof s === "number" ? s : null; // INVALID_SOCKET comes back as a bigint
 }
 
+/** setsockopt with an int value; `label` names the option in the error. */
 export function setIntOption(
   scratch: NativeBlock,
   socket: number,
   level: number,
   name: number,
   value: number,
-): boolean {
+  label: string,
+): OsError | null {
   scratch.view.setInt32(OPTVAL, value, true);
-  return ws2_32.setsockopt(socket, level, name, (scratch.address + OPTVAL) as Pointer, 4) !== SOCKET_ERROR;
+  return wsaCheck(
+    `setsockopt(${label})`,
+    ws2_32.setsockopt(socket, level, name, (scratch.address + OPTVAL) as Pointer, 4),
+  );
 }
 
 /**
@@ -73,7 +89,8 @@ export function listenTcp(scratch: NativeBlock, host: string, port: number, back
   if (socket === null) throw wsaError("WSASocketW", where);
   try {
     const option = (label: string, level: number, name: number, value: number) => {
-      if (!setIntOption(scratch, socket, level, name, value)) throw wsaError(`setsockopt(${label})`, where);
+      const error = setIntOption(scratch, socket, level, name, value, label);
+      if (error !== null) throw new OsError(error.call, error.code, error.raw, where);
     };
     option("SO_EXCLUSIVEADDRUSE", SOL_SOCKET, SO_EXCLUSIVEADDRUSE, 1);
     option("TCP_NODELAY", IPPROTO_TCP, TCP_NODELAY, 1);
@@ -94,7 +111,7 @@ export function listenTcp(scratch: NativeBlock, host: string, port: number, back
 
 export interface AcceptedSocketOptions {
   listener: number;
-  port: number;
+  port: CompletionPort;
   completionKey: number;
   /** null: keepalive off. */
   keepalive: { idleMs: number; intervalMs: number } | null;
@@ -105,24 +122,30 @@ export interface AcceptedSocketOptions {
  * What an AcceptEx socket needs before its first receive: the listener's
  * properties (SO_UPDATE_ACCEPT_CONTEXT, so getpeername and shutdown work),
  * TCP_NODELAY, keepalive, the completion port, and skip-on-success mode.
- * Returns whether that mode is on.
+ * Returns whether that mode is on, or the error that makes the socket
+ * unusable (the caller closes the connection and counts it).
  */
-export function prepareAccepted(scratch: NativeBlock, socket: number, o: AcceptedSocketOptions): boolean {
+export function prepareAccepted(scratch: NativeBlock, socket: number, o: AcceptedSocketOptions): boolean | OsError {
   const at = (offset: number) => (scratch.address + offset) as Pointer;
   writeU64(scratch.view, LISTENER, o.listener);
-  ws2_32.setsockopt(socket, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, at(LISTENER), 8);
-  setIntOption(scratch, socket, IPPROTO_TCP, TCP_NODELAY, 1);
+  const update = ws2_32.setsockopt(socket, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, at(LISTENER), 8);
+  const failed =
+    wsaCheck("setsockopt(SO_UPDATE_ACCEPT_CONTEXT)", update) ??
+    setIntOption(scratch, socket, IPPROTO_TCP, TCP_NODELAY, 1, "TCP_NODELAY") ??
+    o.port.associate(socket, o.completionKey);
+  if (failed !== null) return failed;
   if (o.keepalive !== null) {
     // SIO_KEEPALIVE_VALS turns keepalive on with our timings in one call
     // (Windows sends 10 probes). A failure only costs the early detection
-    // of vanished peers, so it is not fatal to the connection.
+    // of vanished peers, so the connection is served without it.
     scratch.view.setUint32(KEEPALIVE_VALS, 1, true);
     scratch.view.setUint32(KEEPALIVE_VALS + 4, o.keepalive.idleMs, true);
     scratch.view.setUint32(KEEPALIVE_VALS + 8, o.keepalive.intervalMs, true);
     ws2_32.WSAIoctl(socket, SIO_KEEPALIVE_VALS, at(KEEPALIVE_VALS), 12, null, 0, at(KEEPALIVE_RETURNED), null, null);
   }
-  kernel32.CreateIoCompletionPort(socket, o.port, o.completionKey, 0);
   if (!o.skipOnSuccess) return false;
+  // A refusal leaves the socket in ordinary mode, where every result comes
+  // through the port: correct, one packet per operation dearer.
   const modes = FILE_SKIP_COMPLETION_PORT_ON_SUCCESS | FILE_SKIP_SET_EVENT_ON_HANDLE;
   return kernel32.SetFileCompletionNotificationModes(socket, modes) !== 0;
 }

@@ -1,7 +1,8 @@
 /**
  * ws2_32 entry points, hand-written from the Microsoft docs (linked per
- * entry). AcceptEx and GetAcceptExSockaddrs are not here: they live behind
- * WSAIoctl(SIO_GET_EXTENSION_FUNCTION_POINTER), see mswsock.ts.
+ * entry). AcceptEx is not here: it lives behind
+ * WSAIoctl(SIO_GET_EXTENSION_FUNCTION_POINTER), see mswsock.ts. Outside this
+ * table, results are checked through sockets.ts (wsaCheck, wsaError).
  */
 import { dlopen } from "bun:ffi";
 import { DWORD, INT, LPVOID, SOCKET, SOCKET_RESULT, WORD } from "./types.ts";

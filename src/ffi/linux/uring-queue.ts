@@ -1,38 +1,31 @@
 /**
- * The io_uring backend. One ring per worker (rings are not made to be shared,
- * and SINGLE_ISSUER makes the creating thread the only submitter), each with
- * its own multishot accept on the one shared listening socket. The main
- * thread keeps a small control ring whose IORING_OP_MSG_RING posts commands,
- * the exit key among them, straight into a worker's completion queue: the
- * io_uring analogue of PostQueuedCompletionStatus.
+ * The io_uring backend's worker half: one ring and one slab per worker. Each
+ * operation is one prep function (prep.ts) and its CQE comes back through
+ * this worker's own completion queue; user_data says which (user-data.ts).
  */
+import type { Pointer } from "bun:ffi";
 import {
-  OpKind,
-  type BoundAddress,
   type CompletionBatch,
-  type EngineHost,
   type IssueResult,
-  type WorkerParams,
+  OpKind,
+  type UringWorkerParams,
   type WorkerQueue,
 } from "../../engine.ts";
-import { OsError } from "../../os-error.ts";
-import type { Pointer } from "bun:ffi";
-import { allocateNative, lastErrno, libc, MADV_DONTNEED, PAGE_BYTES, unmapMemory, type NativeMemory } from "./libc.ts";
+import { ERRNO } from "../../os-error.ts";
 import {
-  gettid,
-  IORING_ACCEPT_MULTISHOT,
   IORING_ASYNC_CANCEL_ALL,
   IORING_CQE_F_MORE,
-  IORING_OP,
   IORING_SETUP,
   IOSQE_CQE_SKIP_SUCCESS,
-  Ring,
-} from "./io-uring.ts";
-import { listenTcp, SHUT_RDWR } from "./sockets.ts";
+  MSG_NOSIGNAL,
+  SOCK_CLOEXEC,
+} from "./io-uring-abi.ts";
+import { gettid, Ring } from "./io-uring.ts";
+import { allocateNative, libc, MADV_DONTNEED, type NativeMemory, PAGE_BYTES, unmapMemory } from "./libc.ts";
+import { prepAccept, prepCancel, prepMultishotAccept, prepRecv, prepSend, prepTimeout, setSqeFlags } from "./prep.ts";
+import { SHUT_RDWR } from "./sockets.ts";
 import { MAX_SLOTS, opOf, slotOf, userLo } from "./user-data.ts";
 
-const SOCK_CLOEXEC = 0o2000000;
-const MSG_NOSIGNAL = 0x4000;
 const SQ_ENTRIES = 1024;
 const CQ_ENTRIES = 16384;
 /** Best first; EINVAL from an older kernel moves on to the next set. */
@@ -41,99 +34,6 @@ const WORKER_RING_FLAGS = [
   IORING_SETUP.SUBMIT_ALL | IORING_SETUP.COOP_TASKRUN | IORING_SETUP.SINGLE_ISSUER,
   0,
 ];
-/** Opcodes the server cannot run without, with the kernel that added them. */
-const REQUIRED_OPS: [number, string][] = [
-  [IORING_OP.ACCEPT, "IORING_OP_ACCEPT (Linux 5.5)"],
-  [IORING_OP.RECV, "IORING_OP_RECV (Linux 5.6)"],
-  [IORING_OP.SEND, "IORING_OP_SEND (Linux 5.6)"],
-  [IORING_OP.TIMEOUT, "IORING_OP_TIMEOUT (Linux 5.4)"],
-  [IORING_OP.ASYNC_CANCEL, "IORING_OP_ASYNC_CANCEL (Linux 5.5)"],
-  [IORING_OP.MSG_RING, "IORING_OP_MSG_RING (Linux 5.18)"],
-];
-
-function requireOps(ring: Ring): void {
-  const supported = ring.supportedOps();
-  const missing = REQUIRED_OPS.filter(([op]) => !supported.has(op)).map(([, name]) => name);
-  if (missing.length > 0) {
-    throw new OsError("io_uring_register(PROBE)", "ENOSYS", 38, `kernel lacks ${missing.join(", ")}`);
-  }
-}
-
-class UringHost implements EngineHost {
-  readonly backend = "io_uring" as const;
-  readonly sharesConnections = false;
-  private listener = -1;
-  private readonly ringFds: number[] = [];
-
-  constructor(private readonly control: Ring) {}
-
-  listen(host: string, port: number, backlog: number, keepaliveMs: number): BoundAddress {
-    const { fd, bound } = listenTcp(host, port, backlog, keepaliveMs);
-    this.listener = fd;
-    return bound;
-  }
-
-  workerParams(slots: number, bufferBytes: number): WorkerParams {
-    return { backend: "io_uring", listener: String(this.listener), port: "", slots, bufferBytes };
-  }
-
-  attach(index: number, ringFd: number): void {
-    this.ringFds[index] = ringFd;
-  }
-
-  post(index: number, command: number): void {
-    const target = this.ringFds[index];
-    if (target === undefined) return;
-    // MSG_RING: the target ring gets a CQE with user_data = off, res = len.
-    this.control.prep(IORING_OP.MSG_RING, target, 0, command, userLo(0, OpKind.Control), 0, 0, 0);
-    while (!this.control.submit(1));
-    const word = this.control.cqeWord(0);
-    const res = this.control.cqeRes(word);
-    this.control.consume(1);
-    if (res < 0) throw OsError.fromErrno("io_uring_enter(MSG_RING)", res, `worker ${index}`);
-  }
-
-  stopAccepting(): void {
-    // shutdown(2) on a listening socket moves it out of LISTEN: every
-    // worker's pending multishot accept completes with an error, and new
-    // connection attempts are refused at once instead of queueing.
-    if (this.listener >= 0) libc.shutdown(this.listener, SHUT_RDWR);
-  }
-
-  raiseOpenFileLimit(): { before: number; after: number } {
-    const RLIMIT_NOFILE = 7;
-    const limits = allocateNative(16);
-    try {
-      const v = new DataView(limits.bytes);
-      if (libc.getrlimit(RLIMIT_NOFILE, limits.address as Pointer) !== 0)
-        throw OsError.fromErrno("getrlimit", lastErrno());
-      const before = Number(v.getBigUint64(0, true));
-      v.setBigUint64(0, v.getBigUint64(8, true), true); // soft = hard
-      if (libc.setrlimit(RLIMIT_NOFILE, limits.address as Pointer) !== 0)
-        throw OsError.fromErrno("setrlimit", lastErrno());
-      return { before, after: Number(v.getBigUint64(0, true)) };
-    } finally {
-      unmapMemory(limits);
-    }
-  }
-
-  dispose(): void {
-    if (this.listener >= 0) libc.close(this.listener);
-    this.listener = -1;
-    this.control.close();
-  }
-}
-
-export function openUringHost(): EngineHost {
-  const control = Ring.open(16, [0]);
-  try {
-    requireOps(control);
-  } catch (error) {
-    control.close();
-    throw error;
-  }
-  return new UringHost(control);
-}
 
 /** Nanoseconds and seconds of the timer's __kernel_timespec, after the buffers. */
 const TIMESPEC_BYTES = 16;
@@ -154,10 +54,10 @@ class UringQueue implements WorkerQueue {
   constructor(
     private readonly ring: Ring,
     private readonly slab: NativeMemory,
-    params: WorkerParams,
+    params: UringWorkerParams,
   ) {
     this.bufferBytes = params.bufferBytes;
-    this.listener = Number(params.listener);
+    this.listener = params.listener;
     this.fds = new Int32Array(params.slots).fill(-1);
     this.released = new Uint8Array(params.slots);
     const timespecOffset = params.slots * params.bufferBytes;
@@ -199,8 +99,8 @@ class UringQueue implements WorkerQueue {
 
   startAccepting(): IssueResult {
     // LIFETIME: no buffer; the kernel returns the new fd in cqe.res.
-    const ioprio = this.multishot ? IORING_ACCEPT_MULTISHOT : 0;
-    this.ring.prep(IORING_OP.ACCEPT, this.listener, 0, 0, 0, SOCK_CLOEXEC, userLo(0, OpKind.Accept), 0, ioprio);
+    const prep = this.multishot ? prepMultishotAccept : prepAccept;
+    prep(this.ring, this.listener, SOCK_CLOEXEC, userLo(0, OpKind.Accept), 0);
     this.acceptArmed = true;
     return "pending";
   }
@@ -223,8 +123,8 @@ class UringQueue implements WorkerQueue {
 
   /** ASYNC_CANCEL by user_data (generation 0); only a failed cancel posts a CQE. */
   private cancel(target: number): void {
-    const lo = userLo(0, OpKind.Cancel);
-    this.ring.prep(IORING_OP.ASYNC_CANCEL, -1, target, 0, 0, IORING_ASYNC_CANCEL_ALL, lo, 0, 0, IOSQE_CQE_SKIP_SUCCESS);
+    const w = prepCancel(this.ring, target, IORING_ASYNC_CANCEL_ALL, userLo(0, OpKind.Cancel), 0);
+    setSqeFlags(this.ring, w, IOSQE_CQE_SKIP_SUCCESS);
   }
 
   adopt(fd: number, slot: number): void {
@@ -239,20 +139,22 @@ class UringQueue implements WorkerQueue {
     this.released[slot] = 0;
     // LIFETIME: the kernel writes into the slot's slab buffer until the CQE.
     const address = this.bufferAddress(slot);
-    this.ring.prep(IORING_OP.RECV, this.fds[slot]!, address, this.bufferBytes, 0, 0, userLo(slot, OpKind.Recv), gen);
+    prepRecv(this.ring, this.fds[slot]!, address, this.bufferBytes, userLo(slot, OpKind.Recv), gen);
     return "pending";
   }
 
   send(slot: number, gen: number, offset: number, length: number): IssueResult {
     // LIFETIME: the kernel reads the slot's slab buffer until the CQE.
     const address = this.bufferAddress(slot) + offset;
-    this.ring.prep(IORING_OP.SEND, this.fds[slot]!, address, length, 0, MSG_NOSIGNAL, userLo(slot, OpKind.Send), gen);
+    prepSend(this.ring, this.fds[slot]!, address, length, MSG_NOSIGNAL, userLo(slot, OpKind.Send), gen);
     return "pending";
   }
 
   abort(slot: number): void {
     // A pending recv then completes with 0 and a pending send with EPIPE,
     // so the connection leaves through the loop's ordinary close path.
+    // A failure means the socket is already shut down or gone: its pending
+    // operations complete, or have completed, all the same.
     const fd = this.fds[slot]!;
     if (fd >= 0) libc.shutdown(fd, SHUT_RDWR);
   }
@@ -267,7 +169,7 @@ class UringQueue implements WorkerQueue {
     // The kernel copies the timespec when it takes the SQE, so one suffices.
     this.timespec.setBigInt64(0, BigInt(Math.floor(ms / 1000)), true);
     this.timespec.setBigInt64(8, BigInt((ms % 1000) * 1_000_000), true);
-    this.ring.prep(IORING_OP.TIMEOUT, -1, this.timespecAddress, 1, 0, 0, userLo(0, OpKind.Timer), 0);
+    prepTimeout(this.ring, this.timespecAddress, userLo(0, OpKind.Timer), 0);
   }
 
   wait(batch: CompletionBatch): void {
@@ -287,7 +189,7 @@ class UringQueue implements WorkerQueue {
       const res = ring.cqeRes(word);
       // Multishot accept arrived in 5.19; an older kernel rejects it with
       // EINVAL, after which every accept is armed single-shot.
-      if (op === OpKind.Accept && res === -22) this.multishot = false;
+      if (op === OpKind.Accept && res === -ERRNO.EINVAL) this.multishot = false;
       if (op === OpKind.Accept && more === 0) this.acceptArmed = false;
       batch.push(op, slotOf(lo), ring.cqeUserHi(word), res, more);
     }
@@ -301,7 +203,7 @@ class UringQueue implements WorkerQueue {
   }
 }
 
-export function openUringQueue(params: WorkerParams): WorkerQueue {
+export function openUringQueue(params: UringWorkerParams): WorkerQueue {
   if (params.slots > MAX_SLOTS) throw new RangeError(`at most ${MAX_SLOTS} slots per worker`);
   const ring = Ring.open(SQ_ENTRIES, WORKER_RING_FLAGS, CQ_ENTRIES);
   let slab: NativeMemory;

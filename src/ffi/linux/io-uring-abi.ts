@@ -1,0 +1,73 @@
+/**
+ * io_uring's ABI numbers and layouts, from include/uapi/linux/io_uring.h
+ * (https://github.com/torvalds/linux/blob/master/include/uapi/linux/io_uring.h).
+ * Pure: tests/unit/io-uring-abi compares them with the installed header when
+ * there is one, and the prep functions' tests check SQE bytes against them.
+ */
+
+export const SYS =
+  process.arch === "arm64"
+    ? { io_uring_setup: 425, io_uring_enter: 426, io_uring_register: 427, gettid: 178 }
+    : { io_uring_setup: 425, io_uring_enter: 426, io_uring_register: 427, gettid: 186 };
+
+/** Opcodes the server issues. */
+export const IORING_OP = {
+  NOP: 0,
+  TIMEOUT: 11,
+  ACCEPT: 13,
+  ASYNC_CANCEL: 14,
+  SEND: 26,
+  RECV: 27,
+  MSG_RING: 40,
+} as const;
+
+export const IORING_SETUP = {
+  CQSIZE: 1 << 3,
+  CLAMP: 1 << 4,
+  SUBMIT_ALL: 1 << 7,
+  COOP_TASKRUN: 1 << 8,
+  SINGLE_ISSUER: 1 << 12,
+  DEFER_TASKRUN: 1 << 13,
+} as const;
+
+export const IOSQE_CQE_SKIP_SUCCESS = 1 << 6;
+export const IORING_ENTER_GETEVENTS = 1 << 0;
+export const IORING_FEAT_SINGLE_MMAP = 1 << 0;
+export const IORING_CQE_F_MORE = 1 << 1;
+export const IORING_ACCEPT_MULTISHOT = 1 << 0;
+export const IORING_ASYNC_CANCEL_ALL = 1 << 0;
+export const IORING_REGISTER_PROBE = 8;
+export const IO_URING_OP_SUPPORTED = 1;
+export const IORING_OFF_SQ_RING = 0;
+export const IORING_OFF_SQES = 0x10000000;
+
+/** socket(2)/accept4(2) flag: the descriptor is not inherited by exec'd children. */
+export const SOCK_CLOEXEC = 0o2000000;
+/** send(2) flag: a peer gone away is EPIPE, not SIGPIPE. */
+export const MSG_NOSIGNAL = 0x4000;
+
+/**
+ * `struct io_uring_sqe`, as 32-bit word indexes (the prep functions write
+ * whole words; opcode, flags and ioprio share word 0).
+ */
+export const SQE_WORD = {
+  /** u8 opcode | u8 flags << 8 | u16 ioprio << 16 */
+  opcodeFlagsIoprio: 0,
+  fd: 1,
+  /** u64 off (or addr2): low, high */
+  off: 2,
+  /** u64 addr: low, high */
+  addr: 4,
+  len: 6,
+  /** the union of rw_flags, msg_flags, accept_flags, timeout_flags, cancel_flags, msg_ring_flags */
+  opFlags: 7,
+  /** u64 user_data: low, high */
+  userData: 8,
+  WORDS: 16,
+} as const;
+export const SQE_BYTES = SQE_WORD.WORDS * 4;
+/** `struct io_uring_cqe` words: user_data low, user_data high, res, flags. */
+export const CQE_BYTES = 16;
+export const PARAMS_BYTES = 120;
+/** Byte offsets inside `struct io_uring_params`. */
+export const PARAMS = { sqEntries: 0, cqEntries: 4, flags: 8, features: 20, sqOff: 40, cqOff: 80 } as const;

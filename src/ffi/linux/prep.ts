@@ -1,0 +1,111 @@
+/**
+ * One prep function per io_uring operation, named for it as liburing names
+ * its io_uring_prep_* (https://github.com/axboe/liburing/blob/master/src/include/liburing.h).
+ * Each takes a fresh, zeroed SQE from the ring and writes only the fields
+ * its operation reads; `userLo`/`userHi` are the halves of user_data (see
+ * user-data.ts). Addresses are native (slab) addresses, never pointers into
+ * a JS typed array. Pure: tests check the bytes with an array for a ring.
+ */
+import { high32 } from "../u64.ts";
+import { IORING_ACCEPT_MULTISHOT, IORING_OP, SQE_WORD } from "./io-uring-abi.ts";
+import type { SqeSink } from "./io-uring.ts";
+
+/** io_uring_prep_rw: the fields most operations share; returns the SQE's first word. */
+function prepRw(ring: SqeSink, op: number, fd: number, address: number, length: number, offset: number): number {
+  const w = ring.nextSqe();
+  const s = ring.sqeWords;
+  s[w + SQE_WORD.opcodeFlagsIoprio] = op;
+  s[w + SQE_WORD.fd] = fd;
+  s[w + SQE_WORD.off] = offset >>> 0;
+  s[w + SQE_WORD.off + 1] = high32(offset);
+  s[w + SQE_WORD.addr] = address >>> 0;
+  s[w + SQE_WORD.addr + 1] = high32(address);
+  s[w + SQE_WORD.len] = length;
+  return w;
+}
+
+function setUserData(ring: SqeSink, w: number, userLo: number, userHi: number): void {
+  ring.sqeWords[w + SQE_WORD.userData] = userLo;
+  ring.sqeWords[w + SQE_WORD.userData + 1] = userHi;
+}
+
+/** IOSQE_* flags (byte 1 of the SQE) on a prepared SQE. */
+export function setSqeFlags(ring: SqeSink, w: number, flags: number): void {
+  ring.sqeWords[w + SQE_WORD.opcodeFlagsIoprio]! |= (flags & 0xff) << 8;
+}
+
+export function prepNop(ring: SqeSink, userLo: number, userHi: number): number {
+  const w = prepRw(ring, IORING_OP.NOP, -1, 0, 0, 0);
+  setUserData(ring, w, userLo, userHi);
+  return w;
+}
+
+/** recv(2) into `length` bytes at `address`. */
+export function prepRecv(ring: SqeSink, fd: number, address: number, length: number, userLo: number, userHi: number) {
+  const w = prepRw(ring, IORING_OP.RECV, fd, address, length, 0);
+  setUserData(ring, w, userLo, userHi);
+  return w;
+}
+
+/** send(2) of `length` bytes at `address` with MSG_* `msgFlags`. */
+export function prepSend(
+  ring: SqeSink,
+  fd: number,
+  address: number,
+  length: number,
+  msgFlags: number,
+  userLo: number,
+  userHi: number,
+): number {
+  const w = prepRw(ring, IORING_OP.SEND, fd, address, length, 0);
+  ring.sqeWords[w + SQE_WORD.opFlags] = msgFlags;
+  setUserData(ring, w, userLo, userHi);
+  return w;
+}
+
+/** accept4(2) on `listenFd` with SOCK_* `flags`; the new descriptor arrives in cqe.res. */
+export function prepAccept(ring: SqeSink, listenFd: number, flags: number, userLo: number, userHi: number): number {
+  const w = prepRw(ring, IORING_OP.ACCEPT, listenFd, 0, 0, 0);
+  ring.sqeWords[w + SQE_WORD.opFlags] = flags;
+  setUserData(ring, w, userLo, userHi);
+  return w;
+}
+
+/** prepAccept that stays armed (IORING_CQE_F_MORE on each CQE while it does); Linux 5.19. */
+export function prepMultishotAccept(ring: SqeSink, listenFd: number, flags: number, userLo: number, userHi: number) {
+  const w = prepAccept(ring, listenFd, flags, userLo, userHi);
+  ring.sqeWords[w + SQE_WORD.opcodeFlagsIoprio]! |= IORING_ACCEPT_MULTISHOT << 16; // ioprio
+  return w;
+}
+
+/**
+ * MSG_RING: the ring `targetFd` gets a CQE with res = `res` and user_data =
+ * `targetUserLo` (high half 0), the io_uring twin of PostQueuedCompletionStatus.
+ */
+export function prepMsgRing(
+  ring: SqeSink,
+  targetFd: number,
+  res: number,
+  targetUserLo: number,
+  userLo: number,
+  userHi: number,
+): number {
+  const w = prepRw(ring, IORING_OP.MSG_RING, targetFd, 0, res, targetUserLo);
+  setUserData(ring, w, userLo, userHi);
+  return w;
+}
+
+/** One CQE (-ETIME) after the __kernel_timespec at `timespecAddress`; the kernel copies it on submit. */
+export function prepTimeout(ring: SqeSink, timespecAddress: number, userLo: number, userHi: number): number {
+  const w = prepRw(ring, IORING_OP.TIMEOUT, -1, timespecAddress, 1, 0);
+  setUserData(ring, w, userLo, userHi);
+  return w;
+}
+
+/** ASYNC_CANCEL of the operation(s) whose user_data is `targetUserLo` (high half 0), IORING_ASYNC_CANCEL_* `flags`. */
+export function prepCancel(ring: SqeSink, targetUserLo: number, flags: number, userLo: number, userHi: number): number {
+  const w = prepRw(ring, IORING_OP.ASYNC_CANCEL, -1, targetUserLo, 0, 0);
+  ring.sqeWords[w + SQE_WORD.opFlags] = flags;
+  setUserData(ring, w, userLo, userHi);
+  return w;
+}
