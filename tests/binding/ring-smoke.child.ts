@@ -3,7 +3,9 @@
  * through a worker-style ring, then a MSG_RING from a control ring into it,
  * then a recv that fails with EBADF. Prints what came back as JSON.
  */
-import { IORING_OP, IORING_SETUP, Ring } from "../../src/ffi/linux/io-uring.ts";
+import { IORING_SETUP } from "../../src/ffi/linux/io-uring-abi.ts";
+import { Ring } from "../../src/ffi/linux/io-uring.ts";
+import { prepMsgRing, prepNop, prepRecv } from "../../src/ffi/linux/prep.ts";
 
 const flags = [IORING_SETUP.SINGLE_ISSUER | IORING_SETUP.DEFER_TASKRUN, 0];
 const ring = Ring.open(8, flags);
@@ -17,12 +19,12 @@ function reap(r: Ring) {
   return cqe;
 }
 
-ring.prep(IORING_OP.NOP, -1, 0, 0, 0, 0, 0x1234, 0xabcd);
+prepNop(ring, 0x1234, 0xabcd);
 const nop = reap(ring);
-control.prep(IORING_OP.MSG_RING, ring.fd, 0, 77, 0x5678, 0, 1, 0);
+prepMsgRing(control, ring.fd, 77, 0x5678, 1, 0);
 const sent = reap(control);
 const received = reap(ring);
-ring.prep(IORING_OP.RECV, 987654, 0, 0, 0, 0, 9, 0);
+prepRecv(ring, 987654, 0, 0, 9, 0);
 const badFd = reap(ring);
 ring.close();
 control.close();

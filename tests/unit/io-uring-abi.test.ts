@@ -10,7 +10,7 @@ import {
   IORING_REGISTER_PROBE,
   IORING_SETUP,
   IOSQE_CQE_SKIP_SUCCESS,
-} from "../../src/ffi/linux/io-uring.ts";
+} from "../../src/ffi/linux/io-uring-abi.ts";
 
 const HEADER = "/usr/include/linux/io_uring.h";
 

@@ -1,0 +1,118 @@
+/**
+ * Each prep function writes the SQE its operation needs, checked byte by
+ * byte against struct io_uring_sqe's layout, with an array standing in for
+ * the ring (no syscalls).
+ */
+import { expect, test } from "bun:test";
+import {
+  IORING_ACCEPT_MULTISHOT,
+  IORING_OP,
+  IOSQE_CQE_SKIP_SUCCESS,
+  SQE_BYTES,
+  SQE_WORD,
+} from "../../src/ffi/linux/io-uring-abi.ts";
+import type { SqeSink } from "../../src/ffi/linux/io-uring.ts";
+import * as prep from "../../src/ffi/linux/prep.ts";
+
+/** One SQE, zeroed by nextSqe as Ring.nextSqe zeroes its own. */
+function sink(): SqeSink & { view: DataView } {
+  const words = new Uint32Array(SQE_WORD.WORDS);
+  return {
+    sqeWords: words,
+    view: new DataView(words.buffer),
+    nextSqe() {
+      words.fill(0);
+      return 0;
+    },
+  };
+}
+
+/** Byte offsets of struct io_uring_sqe (include/uapi/linux/io_uring.h). */
+const at = { opcode: 0, flags: 1, ioprio: 2, fd: 4, off: 8, addr: 16, len: 24, opFlags: 28, userData: 32 };
+
+function fields(view: DataView) {
+  return {
+    opcode: view.getUint8(at.opcode),
+    flags: view.getUint8(at.flags),
+    ioprio: view.getUint16(at.ioprio, true),
+    fd: view.getInt32(at.fd, true),
+    off: view.getBigUint64(at.off, true),
+    addr: view.getBigUint64(at.addr, true),
+    len: view.getUint32(at.len, true),
+    opFlags: view.getUint32(at.opFlags, true),
+    userData: view.getBigUint64(at.userData, true),
+    rest: [...new Uint8Array(view.buffer, 40, SQE_BYTES - 40)].some((b) => b !== 0),
+  };
+}
+
+const base = { flags: 0, ioprio: 0, off: 0n, addr: 0n, len: 0, opFlags: 0, rest: false };
+
+test("the SQE is 64 bytes and its words sit where the kernel reads them", () => {
+  expect(SQE_BYTES).toBe(64);
+  expect(SQE_WORD.fd * 4).toBe(at.fd);
+  expect(SQE_WORD.off * 4).toBe(at.off);
+  expect(SQE_WORD.addr * 4).toBe(at.addr);
+  expect(SQE_WORD.len * 4).toBe(at.len);
+  expect(SQE_WORD.opFlags * 4).toBe(at.opFlags);
+  expect(SQE_WORD.userData * 4).toBe(at.userData);
+});
+
+test("prepRecv: fd, a 64-bit buffer address, its length, user_data halves", () => {
+  const s = sink();
+  prep.prepRecv(s, 7, 0x1_2345_6789, 4096, 0xaabb, 0xccdd);
+  expect(fields(s.view)).toEqual({
+    ...base,
+    opcode: IORING_OP.RECV,
+    fd: 7,
+    addr: 0x1_2345_6789n,
+    len: 4096,
+    userData: (0xccddn << 32n) | 0xaabbn,
+  });
+});
+
+test("prepSend carries its msg_flags", () => {
+  const s = sink();
+  prep.prepSend(s, 9, 0x5000, 10, 0x4000, 3, 4);
+  expect(fields(s.view)).toEqual({
+    ...base,
+    opcode: IORING_OP.SEND,
+    fd: 9,
+    addr: 0x5000n,
+    len: 10,
+    opFlags: 0x4000,
+    userData: (4n << 32n) | 3n,
+  });
+});
+
+test("prepMultishotAccept is prepAccept with IORING_ACCEPT_MULTISHOT in ioprio", () => {
+  const single = sink();
+  prep.prepAccept(single, 5, 0o2000000, 1, 0);
+  expect(fields(single.view)).toEqual({ ...base, opcode: IORING_OP.ACCEPT, fd: 5, opFlags: 0o2000000, userData: 1n });
+  const multi = sink();
+  prep.prepMultishotAccept(multi, 5, 0o2000000, 1, 0);
+  expect(fields(multi.view)).toEqual({ ...fields(single.view), ioprio: IORING_ACCEPT_MULTISHOT });
+});
+
+test("prepMsgRing: the target ring's fd, the result in len, the target's user_data in off", () => {
+  const s = sink();
+  prep.prepMsgRing(s, 11, 1, 0x105, 0, 0);
+  expect(fields(s.view)).toEqual({ ...base, opcode: IORING_OP.MSG_RING, fd: 11, len: 1, off: 0x105n, userData: 0n });
+});
+
+test("prepTimeout points at one timespec; prepCancel names its target by user_data, with SQE flags set apart", () => {
+  const t = sink();
+  prep.prepTimeout(t, 0x9000, 4, 0);
+  expect(fields(t.view)).toEqual({ ...base, opcode: IORING_OP.TIMEOUT, fd: -1, addr: 0x9000n, len: 1, userData: 4n });
+  const c = sink();
+  const w = prep.prepCancel(c, 0x0d, 1, 6, 0);
+  prep.setSqeFlags(c, w, IOSQE_CQE_SKIP_SUCCESS);
+  expect(fields(c.view)).toEqual({
+    ...base,
+    opcode: IORING_OP.ASYNC_CANCEL,
+    flags: IOSQE_CQE_SKIP_SUCCESS,
+    fd: -1,
+    addr: 0x0dn,
+    opFlags: 1,
+    userData: 6n,
+  });
+});
