@@ -1,26 +1,24 @@
 /**
  * Compiled to an .exe and run under Wine (a crash fails one test, not the
- * runner): post then dequeue on a completion port, and a socket call that
- * fails synchronously, with its error code read across the FFI boundary.
+ * runner): post then dequeue on a CompletionPort, read back by named
+ * OVERLAPPED_ENTRY fields; associating a handle that is not one comes back
+ * as an OsError; and a socket call that fails synchronously, with its error
+ * code read across the FFI boundary.
  */
 import { toArrayBuffer, type Pointer } from "bun:ffi";
+import { CompletionEntries, CompletionPort } from "../../src/ffi/win32/completion-port.ts";
 import { kernel32, MEM_COMMIT, MEM_RESERVE, PAGE_READWRITE } from "../../src/ffi/win32/kernel32.ts";
-import { ALL_ONES } from "../../src/ffi/win32/types.ts";
 import { SOCKET_ERROR, WSADATA_BYTES, ws2_32 } from "../../src/ffi/win32/ws2_32.ts";
 
-const port = kernel32.CreateIoCompletionPort(ALL_ONES, 0, 0, 0);
+const port = CompletionPort.create();
+const entries = new CompletionEntries(8);
 const base = Number(kernel32.VirtualAlloc(null, 65536, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE));
 const mem = new DataView(toArrayBuffer(base as Pointer, 0, 65536));
-const posted = kernel32.PostQueuedCompletionStatus(port, 77, 0x1234, 0 as unknown as Pointer);
-const ok = kernel32.GetQueuedCompletionStatusEx(port, base as Pointer, 8, (base + 1024) as Pointer, 1000, 0);
-const removed = mem.getUint32(1024, true);
-const entry = {
-  key: Number(mem.getBigUint64(0, true)),
-  overlapped: Number(mem.getBigUint64(8, true)),
-  bytes: mem.getUint32(24, true),
-};
-const timedOut = kernel32.GetQueuedCompletionStatusEx(port, base as Pointer, 8, (base + 1024) as Pointer, 10, 0);
-const timeoutError = kernel32.GetLastError();
+port.post(77, 0x1234);
+const removed = port.getMany(entries, 8, 1000);
+const entry = { key: entries.key(0), overlapped: entries.overlapped(0), bytes: entries.bytes(0) };
+const timedOut = port.getMany(entries, 8, 10);
+const notAHandle = port.associate(0x7ffff0, 1);
 
 // base+2048 leaves room for a WSADATA before the WSABUF at base+4096.
 const startup = ws2_32.WSAStartup(0x0202, (base + 2048) as Pointer);
@@ -40,13 +38,11 @@ const recv = ws2_32.WSARecv(
 const recvError = ws2_32.WSAGetLastError();
 console.log(
   JSON.stringify({
-    portValid: typeof port === "number" && port !== 0,
-    posted,
-    ok,
+    portValid: port.handle !== 0,
     removed,
     entry,
     timedOut,
-    timeoutError,
+    associateError: notAHandle && { call: notAHandle.call, code: notAHandle.code, raw: notAHandle.raw },
     startup,
     recvFailed: recv === SOCKET_ERROR,
     recvError,
