@@ -5,7 +5,7 @@
  */
 import { IORING_SETUP } from "../../src/ffi/linux/io-uring-abi.ts";
 import { Ring } from "../../src/ffi/linux/io-uring.ts";
-import { prepMsgRing, prepNop, prepRecv } from "../../src/ffi/linux/prep.ts";
+import { prepMsgRing, prepNop, prepRecv } from "../../src/ffi/linux/sqe.ts";
 
 const flags = [IORING_SETUP.SINGLE_ISSUER | IORING_SETUP.DEFER_TASKRUN, 0];
 const ring = Ring.open(8, flags);

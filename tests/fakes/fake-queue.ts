@@ -4,6 +4,7 @@
  * testing the loop without sockets.
  */
 import { type CompletionBatch, type IssueResult, OpKind, type WorkerQueue } from "../../src/engine.ts";
+import { ERRNO } from "../../src/os-error.ts";
 
 export type Completion = [op: number, slot: number, gen: number, res: number, more?: number];
 
@@ -40,7 +41,7 @@ export class FakeQueue implements WorkerQueue {
   }
   stopAccepting(): void {
     this.calls.push("stopAccepting");
-    this.script.push([[OpKind.Accept, 0, 0, -125, 0]]);
+    this.script.push([[OpKind.Accept, 0, 0, -ERRNO.ECANCELED, 0]]);
   }
   passOn(command: number): void {
     this.calls.push(`passOn ${command}`);
@@ -77,14 +78,14 @@ export class FakeQueue implements WorkerQueue {
     batch.count = 0;
     if (this.cancelledTimer) {
       this.cancelledTimer = false;
-      batch.push(OpKind.Timer, 0, 0, -125, 0);
+      batch.push(OpKind.Timer, 0, 0, -ERRNO.ECANCELED, 0);
     }
     const next = this.script.shift();
     if (next === undefined && batch.count === 0) {
-      // Nothing scripted is left: an armed timer expires (-ETIME), else the loop would wait for ever.
+      // Nothing scripted is left: an armed timer expires, else the loop would wait for ever.
       if (!this.timer) throw new Error(`script ran out; calls so far: ${this.calls.join("; ")}`);
       this.timer = false;
-      batch.push(OpKind.Timer, 0, 0, -62, 0);
+      batch.push(OpKind.Timer, 0, 0, -ERRNO.ETIME, 0);
       return;
     }
     for (const [op, slot, gen, res, more = 0] of next ?? []) {

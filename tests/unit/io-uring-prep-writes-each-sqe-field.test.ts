@@ -12,7 +12,7 @@ import {
   SQE_WORD,
 } from "../../src/ffi/linux/io-uring-abi.ts";
 import type { SqeSink } from "../../src/ffi/linux/io-uring.ts";
-import * as prep from "../../src/ffi/linux/prep.ts";
+import * as prep from "../../src/ffi/linux/sqe.ts";
 
 /** One SQE, zeroed by nextSqe as Ring.nextSqe zeroes its own. */
 function sink(): SqeSink & { view: DataView } {

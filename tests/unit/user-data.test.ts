@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { MAX_SLOTS, opOf, slotOf, userData64, userLo } from "../../src/ffi/linux/user-data.ts";
+import { MAX_SLOTS, opOf, slotOf, userData64, userLo } from "../../src/ffi/linux/sqe.ts";
 
 test("(slot, op) round-trips through the low word for every op and edge slots", () => {
   for (const slot of [0, 1, 255, 256, 65_535, MAX_SLOTS - 1]) {

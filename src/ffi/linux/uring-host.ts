@@ -13,9 +13,8 @@ import { ERRNO, OsError } from "../../os-error.ts";
 import { IORING_OP } from "./io-uring-abi.ts";
 import { Ring } from "./io-uring.ts";
 import { allocateNative, lastErrno, libc, unmapMemory } from "./libc.ts";
-import { prepMsgRing } from "./prep.ts";
+import { prepMsgRing, userLo } from "./sqe.ts";
 import { listenTcp, SHUT_RDWR } from "./sockets.ts";
-import { userLo } from "./user-data.ts";
 
 /** Opcodes the server cannot run without, with the kernel that added them. */
 const REQUIRED_OPS: [number, string][] = [

@@ -1,7 +1,7 @@
 /**
  * The io_uring backend's worker half: one ring and one slab per worker. Each
- * operation is one prep function (prep.ts) and its CQE comes back through
- * this worker's own completion queue; user_data says which (user-data.ts).
+ * operation is one prep function and its CQE comes back through this
+ * worker's own completion queue; user_data says which (both in sqe.ts).
  */
 import type { Pointer } from "bun:ffi";
 import {
@@ -22,9 +22,20 @@ import {
 } from "./io-uring-abi.ts";
 import { gettid, Ring } from "./io-uring.ts";
 import { allocateNative, libc, MADV_DONTNEED, type NativeMemory, PAGE_BYTES, unmapMemory } from "./libc.ts";
-import { prepAccept, prepCancel, prepMultishotAccept, prepRecv, prepSend, prepTimeout, setSqeFlags } from "./prep.ts";
 import { SHUT_RDWR } from "./sockets.ts";
-import { MAX_SLOTS, opOf, slotOf, userLo } from "./user-data.ts";
+import {
+  MAX_SLOTS,
+  opOf,
+  prepAccept,
+  prepCancel,
+  prepMultishotAccept,
+  prepRecv,
+  prepSend,
+  prepTimeout,
+  setSqeFlags,
+  slotOf,
+  userLo,
+} from "./sqe.ts";
 
 const SQ_ENTRIES = 1024;
 const CQ_ENTRIES = 16384;

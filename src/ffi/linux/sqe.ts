@@ -1,14 +1,46 @@
 /**
- * One prep function per io_uring operation, named for it as liburing names
- * its io_uring_prep_* (https://github.com/axboe/liburing/blob/master/src/include/liburing.h).
- * Each takes a fresh, zeroed SQE from the ring and writes only the fields
- * its operation reads; `userLo`/`userHi` are the halves of user_data (see
- * user-data.ts). Addresses are native (slab) addresses, never pointers into
- * a JS typed array. Pure: tests check the bytes with an array for a ring.
+ * What a worker writes into an SQE and reads back from its CQE: the
+ * user_data layout, and one prep function per io_uring operation, named for
+ * it as liburing names its io_uring_prep_*
+ * (https://github.com/axboe/liburing/blob/master/src/include/liburing.h).
+ * Each prep function takes a fresh, zeroed SQE from the ring and writes only
+ * the fields its operation reads. Addresses are native (slab) addresses,
+ * never pointers into a JS typed array. Pure: tests check the bytes with an
+ * array standing in for the ring.
+ *
+ * user_data: which operation of which connection a CQE belongs to, recovered
+ * by arithmetic (liburing's encode_userdata idea).
+ *
+ *   bit 63 ............ 32 | 31 ............ 8 | 7 ...... 0
+ *        generation (u32)  |     slot (u24)    |  op kind
+ *
+ * The two 32-bit halves are written to and read from the SQE/CQE as separate
+ * words (`userLo`, `userHi` below), so no BigInt is made per operation. Slot
+ * 0 with generation 0 is used by the per-worker operations (accept, timer,
+ * control).
  */
 import { high32 } from "../u64.ts";
 import { IORING_ACCEPT_MULTISHOT, IORING_OP, SQE_WORD } from "./io-uring-abi.ts";
 import type { SqeSink } from "./io-uring.ts";
+
+export const MAX_SLOTS = 1 << 24;
+
+export function userLo(slot: number, op: number): number {
+  return ((slot << 8) | op) >>> 0;
+}
+
+export function opOf(lo: number): number {
+  return lo & 0xff;
+}
+
+export function slotOf(lo: number): number {
+  return lo >>> 8;
+}
+
+/** The whole 64-bit user_data as the kernel sees it (tests check the layout with it). */
+export function userData64(slot: number, op: number, gen: number): bigint {
+  return (BigInt(gen >>> 0) << 32n) | BigInt(userLo(slot, op));
+}
 
 /** io_uring_prep_rw: the fields most operations share; returns the SQE's first word. */
 function prepRw(ring: SqeSink, op: number, fd: number, address: number, length: number, offset: number): number {
