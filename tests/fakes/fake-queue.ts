@@ -4,7 +4,7 @@
  * testing the loop without sockets.
  */
 import { type CompletionBatch, type IssueResult, OpKind, type WorkerQueue } from "../../src/engine.ts";
-import { ERRNO } from "../../src/os-error.ts";
+import { ERRNO, type OsError } from "../../src/os-error.ts";
 
 export type Completion = [op: number, slot: number, gen: number, res: number, more?: number];
 
@@ -23,6 +23,13 @@ export class FakeQueue implements WorkerQueue {
   private timer = false;
   private cancelledTimer = false;
   private readonly script: Completion[][];
+  /**
+   * Accept tokens whose socket the OS refuses to set up. As on IOCP (see
+   * WorkerQueue.adopt), the slot's first operation then fails at once with
+   * that error.
+   */
+  readonly failingSetups = new Map<number, OsError>();
+  private readonly failedSlots = new Map<number, OsError>();
 
   constructor(
     script: Completion[][],
@@ -48,13 +55,17 @@ export class FakeQueue implements WorkerQueue {
   }
   adopt(token: number, slot: number, gen: number): void {
     this.calls.push(`adopt ${token} -> ${slot}@${gen}`);
+    const error = this.failingSetups.get(token);
+    if (error !== undefined) this.failedSlots.set(slot, error);
   }
   refuse(token: number): void {
     this.calls.push(`refuse ${token}`);
   }
   recv(slot: number): IssueResult {
     this.calls.push(`recv ${slot}`);
-    return "pending";
+    const error = this.failedSlots.get(slot);
+    this.failedSlots.delete(slot);
+    return error ?? "pending";
   }
   send(slot: number, _gen: number, offset: number, length: number): IssueResult {
     this.calls.push(`send ${slot} [${offset}, +${length}]`);
