@@ -15,7 +15,7 @@ import type { BoundAddress, EngineHost } from "./engine.ts";
 import { backendAvailable, openHost, resolveBackend } from "./ffi/backends.ts";
 import type { Logger } from "./log.ts";
 import { SlotPool } from "./slot-pool.ts";
-import { Phase, snapshot, StatsLayout, threadInfo } from "./stats.ts";
+import { Phase, snapshot, StatsLayout, type StatsSnapshot, threadInfo } from "./stats.ts";
 import { WorkerPool } from "./worker-pool.ts";
 import type { WorkerStart } from "./worker-protocol.ts";
 
@@ -58,6 +58,7 @@ export class EchoServer {
   private descriptorsAtStart: number | null = null;
   readonly done: Promise<number>;
   private resolveDone: (code: number) => void = () => {};
+  private readonly shutdownListeners: ((reason: string) => void)[] = [];
 
   private constructor(
     private readonly config: EchoConfig,
@@ -172,6 +173,16 @@ export class EchoServer {
     this.shutdown(`worker ${index} failed`);
   }
 
+  /** The /stats figures, for a service manager's status (systemd STATUS=, the Event Log). */
+  stats(): StatsSnapshot {
+    return snapshot(this.layout, this.host.backend, this.startedAt, Date.now());
+  }
+
+  /** Runs `listener` once when the graceful stop begins, whatever asked for it (SCM STOP_PENDING, systemd STOPPING=1). */
+  onShutdown(listener: (reason: string) => void): void {
+    this.shutdownListeners.push(listener);
+  }
+
   /** Starts the graceful stop; a second call with `force` cuts the drain short. */
   shutdown(reason: string, force = false): boolean {
     if (this.stopping !== null) {
@@ -179,6 +190,7 @@ export class EchoServer {
       return false;
     }
     this.log.info(`shutting down (${reason})`);
+    for (const listener of this.shutdownListeners) listener(reason);
     this.stopping = this.stop().then((code) => {
       this.resolveDone(code);
       return code;

@@ -38,6 +38,10 @@ const lib = dlopen("libc.so.6", {
   mmap: { args: [void_ptr, size_t, int, int, int, i64], returns: long },
   // https://man7.org/linux/man-pages/man2/munmap.2.html
   munmap: { args: [void_ptr, size_t], returns: int },
+  // https://man7.org/linux/man-pages/man2/recv.2.html
+  recv: { args: [int, void_ptr, size_t, int], returns: long },
+  // https://man7.org/linux/man-pages/man2/sendto.2.html
+  sendto: { args: [int, void_ptr, size_t, int, void_ptr, u32], returns: long },
   // https://man7.org/linux/man-pages/man2/setrlimit.2.html
   setrlimit: { args: [int, void_ptr], returns: int },
   // https://man7.org/linux/man-pages/man2/setsockopt.2.html
