@@ -232,14 +232,41 @@ export async function stop(r: ServiceRequest): Promise<number> {
   });
 }
 
-/** Wine's SCM has no delayed start: it cannot be on there. */
-function delayedAutoStart(service: ServiceHandle): boolean {
+/** A setting's value, or null where this SCM lacks the setting (Wine: delayed start, failure flag). */
+function supported<T>(read: () => T): T | null {
   try {
-    return service.delayedAutoStart();
+    return read();
   } catch (error) {
-    if (error instanceof OsError && error.raw === ERROR_INVALID_LEVEL) return false;
+    if (error instanceof OsError && error.raw === ERROR_INVALID_LEVEL) return null;
     throw error;
   }
+}
+
+function startTypeName(service: ServiceHandle): string {
+  const type = service.config().startType;
+  if (type === StartType.Auto) return supported(() => service.delayedAutoStart()) ? "delayed" : "auto";
+  return type === StartType.Demand ? "manual" : "disabled";
+}
+
+/** What `status` reports: the SCM's view, recovery settings as stored, and where config and logs are. */
+function describe(service: ServiceHandle, name: string) {
+  const s = service.status();
+  const paths = servicePaths(name);
+  const config = readServiceConfig(paths.config);
+  return {
+    name,
+    installed: true,
+    state: (STATE_NAMES[s.state] ?? `${s.state}`).replace(" ", "-"),
+    pid: s.pid === 0 ? null : s.pid,
+    startType: startTypeName(service),
+    exitCode: s.win32ExitCode === 1066 ? s.serviceExitCode : s.win32ExitCode,
+    recovery: supported(() => service.failureActions()),
+    recoveryOnNonZeroExit: supported(() => service.failureActionsOnNonCrashFailures()),
+    preshutdownTimeoutMs: supported(() => service.preshutdownTimeoutMs()),
+    config: paths.config,
+    log: paths.logFile,
+    admin: config === null ? null : adminUrl(config.adminHost, config.adminPort),
+  };
 }
 
 export async function status(r: ServiceRequest): Promise<number> {
@@ -252,30 +279,11 @@ export async function status(r: ServiceRequest): Promise<number> {
       return 1;
     }
     try {
-      const s = service.status();
-      const startType = service.config().startType;
-      const delayed = startType === StartType.Auto && delayedAutoStart(service);
-      const paths = servicePaths(r.name);
-      const config = readServiceConfig(paths.config);
-      const report = {
-        name: r.name,
-        installed: true,
-        state: (STATE_NAMES[s.state] ?? `${s.state}`).replace(" ", "-"),
-        pid: s.pid === 0 ? null : s.pid,
-        startType: delayed
-          ? "delayed"
-          : startType === StartType.Auto
-            ? "auto"
-            : startType === StartType.Demand
-              ? "manual"
-              : "disabled",
-        exitCode: s.win32ExitCode === 1066 ? s.serviceExitCode : s.win32ExitCode,
-        config: paths.config,
-        log: paths.logFile,
-        admin: config === null ? null : adminUrl(config.adminHost, config.adminPort),
-      };
+      const report = describe(service, r.name);
       if (r.json) say(JSON.stringify(report));
-      else for (const [key, value] of Object.entries(report)) say(`${key.padEnd(10)} ${value}`);
+      else
+        for (const [key, value] of Object.entries(report))
+          say(`${key.padEnd(22)} ${typeof value === "object" && value !== null ? JSON.stringify(value) : value}`);
       return 0;
     } finally {
       service.close();
