@@ -17,8 +17,8 @@ const NAME = `iocp-echo-recovery-${process.pid}`;
 const DRAIN_MS = 12_000;
 let endPrefix: () => void = () => {};
 
-beforeAll(() => {
-  if (lane) endPrefix = keepPrefixAlive();
+beforeAll(async () => {
+  if (lane) endPrefix = await keepPrefixAlive();
 });
 
 afterAll(async () => {

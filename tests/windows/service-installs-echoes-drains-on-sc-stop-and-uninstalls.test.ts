@@ -25,8 +25,8 @@ const NAME = `iocp-echo-test-${process.pid}`;
 const HALF = 256 * 1024;
 let endPrefix: () => void = () => {};
 
-beforeAll(() => {
-  if (lane) endPrefix = keepPrefixAlive();
+beforeAll(async () => {
+  if (lane) endPrefix = await keepPrefixAlive();
 });
 
 afterAll(async () => {
@@ -41,7 +41,7 @@ function open(port: number): Promise<{ socket: Socket; received: () => Buffer }>
     const socket = connect({ host: "127.0.0.1", port }, () =>
       resolve({ socket, received: () => Buffer.concat(chunks) }),
     );
-    socket.on("data", (chunk) => chunks.push(chunk));
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
     socket.on("error", reject);
   });
 }

@@ -10,8 +10,8 @@ const NAME = `iocp-echo-taken-${process.pid}`;
 const ERROR_SERVICE_SPECIFIC_ERROR = 1066;
 let endPrefix: () => void = () => {};
 
-beforeAll(() => {
-  if (lane) endPrefix = keepPrefixAlive();
+beforeAll(async () => {
+  if (lane) endPrefix = await keepPrefixAlive();
 });
 
 afterAll(async () => {

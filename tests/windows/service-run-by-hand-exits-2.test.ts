@@ -3,8 +3,14 @@
  * StartServiceCtrlDispatcherW fails with ERROR_FAILED_SERVICE_CONTROLLER_CONNECT
  * (under Wine only after its 10 s wait for the SCM's pipe): say so, exit 2.
  */
-import { expect, test } from "bun:test";
-import { iocpEcho, lane } from "./wine-prefix.ts";
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { iocpEcho, keepPrefixAlive, lane } from "./wine-prefix.ts";
+
+let endPrefix: () => void = () => {};
+beforeAll(async () => {
+  if (lane) endPrefix = await keepPrefixAlive();
+});
+afterAll(() => endPrefix());
 
 test.skipIf(!lane)(
   "service run started by hand says it is for the Service Control Manager and exits 2",

@@ -21,25 +21,42 @@ export interface Ran {
   stderr: string;
 }
 
+/** Runs a Windows program in the prefix to completion; throws, naming it, when it hangs. */
 export async function wine(args: string[], timeoutMs = 60_000): Promise<Ran> {
   const proc = Bun.spawn([WINE, ...args], { env: WINE_ENV, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
+  let hung = false;
+  const timer = setTimeout(() => {
+    hung = true;
+    proc.kill("SIGKILL");
+  }, timeoutMs);
   const [stdout, stderr, code] = await Promise.all([
     new Response(proc.stdout).text(),
     new Response(proc.stderr).text(),
     proc.exited,
   ]);
   clearTimeout(timer);
+  if (hung) throw new Error(`wine ${args.join(" ")} did not finish within ${timeoutMs} ms: ${stdout}${stderr}`);
   return { code, stdout, stderr };
 }
 
 /** iocp-echo.exe with these arguments, to completion. */
 export const iocpEcho = (args: string[], timeoutMs?: number) => wine([EXE, ...args], timeoutMs);
 
-/** An ordinary process (cmd.exe reading a pipe that never closes) that keeps the prefix up; call the result to end it. */
-export function keepPrefixAlive(): () => void {
-  const proc = Bun.spawn([WINE, "cmd"], { env: WINE_ENV, stdin: "pipe", stdout: "ignore", stderr: "ignore" });
-  return () => proc.kill();
+/**
+ * Starts the prefix and keeps it up with an ordinary process (cmd.exe
+ * reading a pipe that never closes); call the result to end it.
+ *
+ * Whichever Wine process comes first starts the wineserver and the
+ * prefix's system processes, and they inherit its stdout and stderr: if
+ * that were a command whose output a test reads, the read would never see
+ * EOF. So the prefix is brought up here, by processes whose output is
+ * ignored, before any test command runs.
+ */
+export async function keepPrefixAlive(): Promise<() => void> {
+  const quiet = { env: WINE_ENV, stdout: "ignore", stderr: "ignore" } as const;
+  const keeper = Bun.spawn([WINE, "cmd"], { ...quiet, stdin: "pipe" });
+  await Bun.spawn([WINE, "cmd", "/c", "exit"], { ...quiet, stdin: "ignore" }).exited;
+  return () => keeper.kill();
 }
 
 export interface ScState {
@@ -53,7 +70,11 @@ export async function scQuery(name: string): Promise<ScState | null> {
   const r = await wine(["sc", "query", name]);
   const field = (label: string) => Number(new RegExp(`${label}\\s*:\\s*(\\d+)`).exec(r.stdout)?.[1] ?? Number.NaN);
   if (r.code !== 0 || !/STATE/.test(r.stdout)) return null;
-  return { state: field("STATE"), win32ExitCode: field("WIN32_EXIT_CODE"), serviceExitCode: field("SERVICE_EXIT_CODE") };
+  return {
+    state: field("STATE"),
+    win32ExitCode: field("WIN32_EXIT_CODE"),
+    serviceExitCode: field("SERVICE_EXIT_CODE"),
+  };
 }
 
 export const RUNNING = 4;

@@ -1,0 +1,32 @@
+import { expect, test } from "bun:test";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ServiceLog } from "../../src/cli/service-log.ts";
+import { RotatingFile } from "../../src/rotating-log.ts";
+
+test("a service logs everything to its file, and warnings, errors and lifecycle lines to the Event Log", () => {
+  const path = join(mkdtempSync(join(tmpdir(), "iocp-echo-service-log-")), "iocp-echo.log");
+  const events: string[] = [];
+  const log = new ServiceLog(new RotatingFile(path), {
+    information: (m) => events.push(`information ${m}`),
+    warning: (m) => events.push(`warning ${m}`),
+    error: (m) => events.push(`error ${m}`),
+  });
+  log.info("open-file limit: 512");
+  log.debug("not at info level");
+  log.lifecycle("service edge started");
+  log.warn("drain timeout");
+  log.error("worker 0 failed");
+  expect(events).toEqual(["information service edge started", "warning drain timeout", "error worker 0 failed"]);
+  const lines = readFileSync(path, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => l.replace(/^\S+ /, ""));
+  expect(lines).toEqual([
+    "info open-file limit: 512",
+    "info service edge started",
+    "warn drain timeout",
+    "error worker 0 failed",
+  ]);
+});
