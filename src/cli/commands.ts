@@ -28,9 +28,10 @@
 import { type Command, type CommandIo, answerHelpOrVersion } from "./command.ts";
 import { ConfigError, VERSION } from "./options.ts";
 import { serveCommand } from "./serve.ts";
+import { serviceCommand } from "./service.ts";
 
 /** Every command; the first is the default, run when argv starts with an option or is empty. */
-export const COMMANDS: readonly Command[] = [serveCommand];
+export const COMMANDS: readonly Command[] = [serveCommand, serviceCommand];
 
 const DEFAULT = COMMANDS[0]!;
 

@@ -6,6 +6,7 @@
  */
 import { parseServeArgs, SERVE_OPTIONS, SERVE_SOURCES, VERSION } from "../config.ts";
 import { createLogger } from "../log.ts";
+import { notifySystemd } from "../serve-notify.ts";
 import { EchoServer, StartupError } from "../server.ts";
 import { answerHelpOrVersion, type Command, type CommandIo } from "./command.ts";
 import { optionHelp } from "./options.ts";
@@ -42,6 +43,7 @@ async function serve(argv: string[], io: CommandIo): Promise<number> {
     process.on(signal, () => server.shutdown(signal, true));
   }
   io.out(`${JSON.stringify(ready)}\n`);
+  await notifySystemd(server, ready, log, io.env);
   const { echo, admin } = ready;
   log.info(
     `echo on ${echo.host}:${echo.port}, admin on http://${admin.host}:${admin.port} ` +

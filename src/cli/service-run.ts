@@ -12,12 +12,13 @@
  *     (2 bad config, 1 failed start or crashed worker) so recovery restarts it
  */
 import { programDataDirectory } from "../ffi/win32/program-data.ts";
-import { ConfigError, parseCli } from "../config.ts";
+import { ConfigError, type EchoConfig } from "../config.ts";
 import type { EventSource } from "../ffi/win32/event-log.ts";
 import type { ServiceControlPath, ServiceEvent } from "../ffi/win32/service-control.ts";
 import { RotatingFile } from "../rotating-log.ts";
 import { EchoServer, StartupError } from "../server.ts";
 import { stopBudgetMs, type WindowsServicePaths, windowsServicePaths } from "../service-paths.ts";
+import { loadServiceConfig } from "./service-config.ts";
 import { type EventSink, ServiceLog } from "./service-log.ts";
 
 const servicePaths = (name: string): WindowsServicePaths =>
@@ -102,26 +103,25 @@ export async function runService(name: string): Promise<number> {
     return code;
   };
 
-  let config: ReturnType<typeof parseCli>;
+  let config: EchoConfig;
   try {
-    config = parseCli(["--config", paths.config], process.env);
+    config = loadServiceConfig(paths.config, process.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     log.error(`service ${name} cannot start: ${error.message}`);
     return finish(2);
   }
-  if (config.kind !== "run") return finish(2);
-  log.setLevel(config.config.logLevel);
+  log.setLevel(config.logLevel);
   let started: Awaited<ReturnType<typeof EchoServer.start>>;
   try {
-    started = await EchoServer.start(config.config, log);
+    started = await EchoServer.start(config, log);
   } catch (error) {
     if (!(error instanceof StartupError)) throw error;
     log.error(`service ${name} cannot start: ${error.message}`);
     return finish(1);
   }
   const { server, ready } = started;
-  const { drainTimeout } = config.config;
+  const { drainTimeout } = config;
   server.onShutdown((reason) => {
     status.stopPending(stopBudgetMs(drainTimeout));
     log.lifecycle(`service ${name} stopping (${reason}): draining ${server.stats().connections.active} connections`);

@@ -6,6 +6,7 @@
  */
 import { ConfigError } from "../config.ts";
 import { DEFAULT_SERVICE_NAME, serviceNameProblem } from "../service-paths.ts";
+import { answerHelpOrVersion, type Command, type CommandIo } from "./command.ts";
 
 const ACTIONS = ["install", "uninstall", "start", "stop", "status", "run"] as const;
 const START_TYPES = ["auto", "delayed", "manual"] as const;
@@ -103,27 +104,18 @@ export function selfCommand(): string[] {
   return compiled ? [process.execPath] : [process.execPath, Bun.main];
 }
 
-export async function serviceCommand(argv: string[]): Promise<number> {
-  let request: ServiceRequest | "help";
-  try {
-    request = parseServiceArgs(argv);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`iocp-echo: ${error.message}\n`);
-    return 2;
-  }
-  if (request === "help") {
-    process.stdout.write(SERVICE_HELP);
-    return 0;
-  }
-  try {
-    return await dispatch(request);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`iocp-echo: ${error.message}\n`);
-    return 2;
-  }
+/** Refused arguments throw ConfigError, which the command table turns into exit 2. */
+async function service(argv: string[], io: CommandIo): Promise<number> {
+  const request = parseServiceArgs(argv);
+  if (request === "help") return answerHelpOrVersion("help", SERVICE_HELP, io);
+  return dispatch(request);
 }
+
+export const serviceCommand: Command = {
+  name: "service",
+  summary: "install and control iocp-echo as a Windows service or a systemd unit",
+  run: service,
+};
 
 async function dispatch(r: ServiceRequest): Promise<number> {
   if (process.platform === "win32") {

@@ -11,7 +11,7 @@
  * null; on Windows the recovery values are asserted.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { iocpEcho, keepPrefixAlive, lane, scQuery } from "./wine-prefix.ts";
+import { iocpEcho, keepPrefixAlive, lane, scQuery, HOOK_TIMEOUT_MS } from "./wine-prefix.ts";
 
 const NAME = `iocp-echo-recovery-${process.pid}`;
 const DRAIN_MS = 12_000;
@@ -19,13 +19,13 @@ let endPrefix: () => void = () => {};
 
 beforeAll(async () => {
   if (lane) endPrefix = await keepPrefixAlive();
-});
+}, HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   if (!lane) return;
   if ((await scQuery(NAME)) !== null) await iocpEcho(["service", "uninstall", "--name", NAME]);
   endPrefix();
-});
+}, HOOK_TIMEOUT_MS);
 
 test.skipIf(!lane)(
   "service install stores restart-on-failure actions and a pre-shutdown timeout above the drain timeout",

@@ -19,6 +19,7 @@ import {
   scQuery,
   wine,
   waitForSc,
+  HOOK_TIMEOUT_MS,
 } from "./wine-prefix.ts";
 
 const NAME = `iocp-echo-test-${process.pid}`;
@@ -27,13 +28,13 @@ let endPrefix: () => void = () => {};
 
 beforeAll(async () => {
   if (lane) endPrefix = await keepPrefixAlive();
-});
+}, HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   if (!lane) return;
   if ((await scQuery(NAME)) !== null) await iocpEcho(["service", "uninstall", "--name", NAME]);
   endPrefix();
-});
+}, HOOK_TIMEOUT_MS);
 
 function open(port: number): Promise<{ socket: Socket; received: () => Buffer }> {
   return new Promise((resolve, reject) => {

@@ -4,7 +4,16 @@
  * what makes the SCM's recovery restart it; the log file names the port.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { freePort, iocpEcho, keepPrefixAlive, lane, readDriveC, STOPPED, scQuery } from "./wine-prefix.ts";
+import {
+  freePort,
+  iocpEcho,
+  keepPrefixAlive,
+  lane,
+  readDriveC,
+  STOPPED,
+  scQuery,
+  HOOK_TIMEOUT_MS,
+} from "./wine-prefix.ts";
 
 const NAME = `iocp-echo-taken-${process.pid}`;
 const ERROR_SERVICE_SPECIFIC_ERROR = 1066;
@@ -12,13 +21,13 @@ let endPrefix: () => void = () => {};
 
 beforeAll(async () => {
   if (lane) endPrefix = await keepPrefixAlive();
-});
+}, HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   if (!lane) return;
   if ((await scQuery(NAME)) !== null) await iocpEcho(["service", "uninstall", "--name", NAME]);
   endPrefix();
-});
+}, HOOK_TIMEOUT_MS);
 
 test.skipIf(!lane)(
   "service start on a taken port ends STOPPED with the service-specific exit code 1, and the log names the port",

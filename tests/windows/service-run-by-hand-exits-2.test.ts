@@ -4,13 +4,13 @@
  * (under Wine only after its 10 s wait for the SCM's pipe): say so, exit 2.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { iocpEcho, keepPrefixAlive, lane } from "./wine-prefix.ts";
+import { iocpEcho, keepPrefixAlive, lane, HOOK_TIMEOUT_MS } from "./wine-prefix.ts";
 
 let endPrefix: () => void = () => {};
 beforeAll(async () => {
   if (lane) endPrefix = await keepPrefixAlive();
-});
-afterAll(() => endPrefix());
+}, HOOK_TIMEOUT_MS);
+afterAll(() => endPrefix(), HOOK_TIMEOUT_MS);
 
 test.skipIf(!lane)(
   "service run started by hand says it is for the Service Control Manager and exits 2",

@@ -13,6 +13,9 @@ export const EXE = join(ROOT, "dist/iocp-echo.exe");
 export const WINE_ENV = { ...process.env, WINEPREFIX, WINEDEBUG: "-all" };
 const WINE = process.env.WINE ?? "wine";
 
+/** Hooks that start the prefix or uninstall a service: a cold prefix takes many seconds on a loaded machine. */
+export const HOOK_TIMEOUT_MS = 120_000;
+
 export const lane = (process.env.IOCP_ECHO_TARGETS ?? "").split(",").includes("wine");
 
 export interface Ran {
