@@ -9,6 +9,9 @@ export const NOTIFY_SOCKET_VARIABLE = "NOTIFY_SOCKET";
 /** How often STATUS= is refreshed while running. */
 export const STATUS_INTERVAL_MS = 5_000;
 
+/** "1 connection", "3 connections": for status lines an operator reads. */
+export const connections = (n: number) => `${n} connection${n === 1 ? "" : "s"}`;
+
 export interface ConnectionCounts {
   active: number;
   accepted: number;
@@ -27,11 +30,11 @@ export function readyMessage(r: ReadyFacts): string {
 }
 
 export function statusMessage(c: ConnectionCounts): string {
-  return `STATUS=${c.active} connections open, ${c.accepted} accepted`;
+  return `STATUS=${connections(c.active)} open, ${c.accepted} accepted`;
 }
 
 export function stoppingMessage(reason: string, c: ConnectionCounts): string {
-  return `STOPPING=1\nSTATUS=draining ${c.active} connections (${reason})`;
+  return `STOPPING=1\nSTATUS=draining ${connections(c.active)} (${reason})`;
 }
 
 /**

@@ -16,15 +16,10 @@ import {
   ServiceManager,
   StartType,
 } from "../ffi/win32/service-manager.ts";
-import {
-  adminUrl,
-  stopBudgetMs,
-  windowsCommandLine,
-  type WindowsServicePaths,
-  windowsServicePaths,
-} from "../service-paths.ts";
+import { stopBudgetMs, windowsCommandLine, type WindowsServicePaths, windowsServicePaths } from "../service-paths.ts";
 import { planConfig, readServiceConfig, writeConfig } from "./service-config.ts";
 import type { ServiceRequest } from "./service.ts";
+import { STATE_NAMES } from "./service-windows-status.ts";
 
 const servicePaths = (name: string): WindowsServicePaths =>
   windowsServicePaths(name, programDataDirectory(), process.env);
@@ -34,16 +29,6 @@ const RESTART_DELAYS_MS = [5_000, 10_000, 60_000];
 const RESET_PERIOD_S = 86_400;
 const WAIT_POLL_MS = 250;
 const START_WAIT_MS = 60_000;
-const STATE_NAMES = [
-  "",
-  "stopped",
-  "start pending",
-  "stop pending",
-  "running",
-  "continue pending",
-  "pause pending",
-  "paused",
-];
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 /** Says why on stderr; returns exit code 1. */
@@ -230,65 +215,4 @@ export async function stop(r: ServiceRequest): Promise<number> {
       service.close();
     }
   });
-}
-
-/** A setting's value, or null where this SCM lacks the setting (Wine: delayed start, failure flag). */
-function supported<T>(read: () => T): T | null {
-  try {
-    return read();
-  } catch (error) {
-    if (error instanceof OsError && error.raw === ERROR_INVALID_LEVEL) return null;
-    throw error;
-  }
-}
-
-function startTypeName(service: ServiceHandle): string {
-  const type = service.config().startType;
-  if (type === StartType.Auto) return supported(() => service.delayedAutoStart()) ? "delayed" : "auto";
-  return type === StartType.Demand ? "manual" : "disabled";
-}
-
-/** What `status` reports: the SCM's view, recovery settings as stored, and where config and logs are. */
-function describe(service: ServiceHandle, name: string) {
-  const s = service.status();
-  const paths = servicePaths(name);
-  const config = readServiceConfig(paths.config);
-  return {
-    name,
-    installed: true,
-    state: (STATE_NAMES[s.state] ?? `${s.state}`).replace(" ", "-"),
-    pid: s.pid === 0 ? null : s.pid,
-    startType: startTypeName(service),
-    exitCode: s.win32ExitCode === 1066 ? s.serviceExitCode : s.win32ExitCode,
-    recovery: supported(() => service.failureActions()),
-    recoveryOnNonZeroExit: supported(() => service.failureActionsOnNonCrashFailures()),
-    preshutdownTimeoutMs: supported(() => service.preshutdownTimeoutMs()),
-    config: paths.config,
-    log: paths.logFile,
-    admin: config === null ? null : adminUrl(config.adminHost, config.adminPort),
-  };
-}
-
-export async function status(r: ServiceRequest): Promise<number> {
-  const manager = ServiceManager.connect(false);
-  try {
-    const service = manager.open(r.name, "query");
-    if (service === null) {
-      if (r.json) say(JSON.stringify({ name: r.name, installed: false }));
-      else refuse(`service ${r.name} is not installed`);
-      return 1;
-    }
-    try {
-      const report = describe(service, r.name);
-      if (r.json) say(JSON.stringify(report));
-      else
-        for (const [key, value] of Object.entries(report))
-          say(`${key.padEnd(22)} ${typeof value === "object" && value !== null ? JSON.stringify(value) : value}`);
-      return 0;
-    } finally {
-      service.close();
-    }
-  } finally {
-    manager.close();
-  }
 }

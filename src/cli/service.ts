@@ -120,6 +120,7 @@ export const serviceCommand: Command = {
 async function dispatch(r: ServiceRequest): Promise<number> {
   if (process.platform === "win32") {
     if (r.action === "run") return (await import("./service-run.ts")).runService(r.name);
+    if (r.action === "status") return (await import("./service-windows-status.ts")).status(r);
     const windows = await import("./service-windows.ts");
     if (r.action === "install") return windows.install(r, selfCommand());
     return windows[r.action](r);

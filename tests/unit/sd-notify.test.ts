@@ -17,7 +17,7 @@ test("the notify messages carry READY=1, STATUS= counts and STOPPING=1 as sd_not
   ]);
   expect(statusMessage({ active: 3, accepted: 10 })).toBe("STATUS=3 connections open, 10 accepted");
   expect(stoppingMessage("SIGINT", { active: 1, accepted: 4 })).toBe(
-    "STOPPING=1\nSTATUS=draining 1 connections (SIGINT)",
+    "STOPPING=1\nSTATUS=draining 1 connection (SIGINT)",
   );
 });
 

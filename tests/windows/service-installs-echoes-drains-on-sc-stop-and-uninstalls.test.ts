@@ -2,7 +2,8 @@
  * The Windows service end to end under Wine, with the real .exe and Wine's
  * own SCM and sc.exe: install -> config written -> sc start -> RUNNING ->
  * echo and /stats -> a transfer in flight survives sc stop byte for byte ->
- * STOPPED with exit code 0 -> uninstall -> sc no longer finds it.
+ * STOPPED with exit code 0 -> uninstall -> sc no longer finds it, nor the
+ * registry its Event Log source.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
@@ -23,6 +24,7 @@ import {
 } from "./wine-prefix.ts";
 
 const NAME = `iocp-echo-test-${process.pid}`;
+const EVENT_SOURCE = `HKLM\\SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\${NAME}`;
 const HALF = 256 * 1024;
 let endPrefix: () => void = () => {};
 
@@ -64,6 +66,8 @@ async function install(port: number, adminPort: number) {
   const configPath = /config: (\S+)/.exec(installed.stdout)?.[1] ?? "";
   expect(configPath).toBe(`C:\\ProgramData\\iocp-echo\\${NAME}\\config.json`);
   expect(JSON.parse(readDriveC(configPath) ?? "{}")).toMatchObject({ port, adminPort, host: "127.0.0.1", workers: 2 });
+  const source = await wine(["reg", "query", EVENT_SOURCE]);
+  expect(source.stdout).toMatch(/EventMessageFile\s+REG_EXPAND_SZ\s+%SystemRoot%\\System32\\EventCreate\.exe/);
   const again = await iocpEcho(["service", "install", "--name", NAME, "--port", "1"]);
   expect(again.code).toBe(1);
   expect(again.stderr).toContain("already installed");
@@ -96,13 +100,14 @@ test.skipIf(!lane)(
     expect(stopped).toEqual({ state: STOPPED, win32ExitCode: 0, serviceExitCode: 0 });
     const log = readDriveC(`C:\\ProgramData\\iocp-echo\\${NAME}\\logs\\iocp-echo.log`) ?? "";
     expect(log).toContain(`service ${NAME} started: echo on 127.0.0.1:${port}`);
-    expect(log).toContain(`service ${NAME} stopping (service control STOP): draining 1 connections`);
-    expect(log).toContain(`service ${NAME} stopped: 1 connections served, 0 left open`);
+    expect(log).toContain(`service ${NAME} stopping (service control STOP): draining 1 connection`);
+    expect(log).toContain(`service ${NAME} stopped: 1 connection served, 0 left open`);
 
     const uninstalled = await iocpEcho(["service", "uninstall", "--name", NAME]);
     expect(uninstalled.code).toBe(0);
     expect(uninstalled.stdout).toContain(`kept: config C:\\ProgramData\\iocp-echo\\${NAME}\\config.json`);
     expect(await scQuery(NAME)).toBeNull();
+    expect((await wine(["reg", "query", EVENT_SOURCE])).code).not.toBe(0);
   },
   240_000,
 );
