@@ -16,12 +16,8 @@
 import { programDataDirectory } from "../ffi/win32/program-data.ts";
 import { ConfigError, type EchoConfig } from "../config.ts";
 import { EventSource, EventType } from "../ffi/win32/event-log.ts";
-import {
-  ERROR_FAILED_SERVICE_CONTROLLER_CONNECT,
-  ServiceControl,
-  ServiceControlPath,
-  type ServiceEvent,
-} from "../ffi/win32/service-control.ts";
+import { ERROR_FAILED_SERVICE_CONTROLLER_CONNECT, ServiceControl } from "../ffi/win32/service-codes.ts";
+import { ServiceControlPath, type ServiceEvent } from "../ffi/win32/service-control.ts";
 import { ServiceStatusReporter } from "../ffi/win32/service-status.ts";
 import { RotatingFile } from "../rotating-log.ts";
 import { connections } from "../sd-notify.ts";

@@ -25,6 +25,7 @@ import { win32Code } from "./errors.ts";
 import { kernel32, PAGE_EXECUTE_READ, WAIT_TIMEOUT } from "./kernel32.ts";
 import { allocate, type NativeBlock, readU64, release, writeU64 } from "./native.ts";
 import { SERVICE_THUNK_CODE, SERVICE_THUNK_CONTEXT_MARKER, SERVICE_THUNK_ENTRIES } from "./service-thunk-code.ts";
+import { SERVICE_WIN32_OWN_PROCESS, type ServiceStatus, type StatusSink } from "./service-codes.ts";
 import { isValidHandle } from "./types.ts";
 
 /** Completion keys the thunks post (service-thunks.c). */
@@ -47,33 +48,10 @@ const NAME = 256;
 const DATA_BYTES = 4096;
 const MAX_NAME_CHARS = 256;
 
-export const SERVICE_WIN32_OWN_PROCESS = 0x10;
-export const ServiceState = {
-  Stopped: 1,
-  StartPending: 2,
-  StopPending: 3,
-  Running: 4,
-} as const;
-export const ServiceControl = { Stop: 1, Interrogate: 4, Shutdown: 5, Preshutdown: 0xf } as const;
-/** SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN | SERVICE_ACCEPT_PRESHUTDOWN. */
-export const ACCEPT_STOP_SHUTDOWN_PRESHUTDOWN = 0x1 | 0x4 | 0x100;
-export const ERROR_SERVICE_SPECIFIC_ERROR = 1066;
-/** StartServiceCtrlDispatcherW in a process the SCM did not start. */
-export const ERROR_FAILED_SERVICE_CONTROLLER_CONNECT = 1063;
-
 export type ServiceEvent =
   | { kind: "started"; error: number }
   | { kind: "control"; control: number }
   | { kind: "dispatcher-returned"; error: number };
-
-export interface ServiceStatus {
-  state: number;
-  accepted: number;
-  win32ExitCode: number;
-  serviceExitCode: number;
-  checkPoint: number;
-  waitHintMs: number;
-}
 
 const wide = (text: string) => Buffer.from(`${text}\0`, "utf16le");
 const ascii = (text: string) => Buffer.from(`${text}\0`, "latin1");
@@ -102,7 +80,7 @@ function loadThunks(contextAddress: number, oldProtect: number): NativeBlock {
   return block;
 }
 
-export class ServiceControlPath {
+export class ServiceControlPath implements StatusSink {
   private constructor(
     private readonly port: number,
     private readonly data: NativeBlock,

@@ -8,9 +8,9 @@
 import {
   ACCEPT_STOP_SHUTDOWN_PRESHUTDOWN,
   ERROR_SERVICE_SPECIFIC_ERROR,
-  type ServiceControlPath,
   ServiceState,
-} from "./service-control.ts";
+  type StatusSink,
+} from "./service-codes.ts";
 
 const CHECKPOINT_INTERVAL_MS = 1000;
 
@@ -21,7 +21,7 @@ export class ServiceStatusReporter {
   private state = 0;
 
   constructor(
-    private readonly path: ServiceControlPath,
+    private readonly path: StatusSink,
     private readonly warn: (message: string) => void,
   ) {}
 
