@@ -22,7 +22,8 @@ import type { Pointer } from "bun:ffi";
 import { OsError } from "../../os-error.ts";
 import { advapi32 } from "./advapi32.ts";
 import { win32Code } from "./errors.ts";
-import { kernel32, PAGE_EXECUTE_READ, WAIT_TIMEOUT } from "./kernel32.ts";
+import { CompletionEntries, CompletionPort } from "./completion-port.ts";
+import { kernel32, PAGE_EXECUTE_READ } from "./kernel32.ts";
 import { allocate, type NativeBlock, readU64, release, writeU64 } from "./native.ts";
 import { SERVICE_THUNK_CODE, SERVICE_THUNK_CONTEXT_MARKER, SERVICE_THUNK_ENTRIES } from "./service-thunk-code.ts";
 import { SERVICE_WIN32_OWN_PROCESS, type ServiceStatus, type StatusSink } from "./service-codes.ts";
@@ -41,9 +42,7 @@ const CONTEXT_HANDLER = 48;
 const CONTEXT_STATUS_HANDLE = 56;
 const TABLE = 64; // SERVICE_TABLE_ENTRYW[2]: {name, ServiceMain}, then the null terminator
 const STATUS = 96; // SERVICE_STATUS: seven DWORDs
-const ENTRY = 128; // one OVERLAPPED_ENTRY
-const REMOVED = 160;
-const OLD_PROTECT = 164;
+const OLD_PROTECT = 128;
 const NAME = 256;
 const DATA_BYTES = 4096;
 const MAX_NAME_CHARS = 256;
@@ -81,8 +80,10 @@ function loadThunks(contextAddress: number, oldProtect: number): NativeBlock {
 }
 
 export class ServiceControlPath implements StatusSink {
+  private readonly entries = new CompletionEntries(1);
+
   private constructor(
-    private readonly port: number,
+    private readonly port: CompletionPort,
     private readonly data: NativeBlock,
     private readonly code: NativeBlock,
   ) {}
@@ -95,11 +96,7 @@ export class ServiceControlPath implements StatusSink {
    */
   static open(name: string): ServiceControlPath {
     if (name.length > MAX_NAME_CHARS) throw new RangeError(`service name longer than ${MAX_NAME_CHARS} characters`);
-    const port = kernel32.CreateIoCompletionPort(0xffff_ffff_ffff_ffffn, 0, 0, 1);
-    if (!isValidHandle(port)) {
-      const error = kernel32.GetLastError();
-      throw new OsError("CreateIoCompletionPort", win32Code(error), error, "service control port");
-    }
+    const port = CompletionPort.create();
     const data = allocate(DATA_BYTES, "service control");
     const v = data.view;
     // LIFETIME: the data block and the code stay allocated until the process
@@ -110,7 +107,7 @@ export class ServiceControlPath implements StatusSink {
     writeU64(v, CONTEXT + 8, procAddress("advapi32.dll", "RegisterServiceCtrlHandlerExW"));
     writeU64(v, CONTEXT + 16, procAddress("kernel32.dll", "PostQueuedCompletionStatus"));
     writeU64(v, CONTEXT + 24, procAddress("kernel32.dll", "GetLastError"));
-    writeU64(v, CONTEXT_PORT, port);
+    writeU64(v, CONTEXT_PORT, port.handle);
     writeU64(v, CONTEXT_TABLE, at(TABLE));
     writeU64(v, CONTEXT_HANDLER, code.address + SERVICE_THUNK_ENTRIES.HandlerEx);
     new Uint8Array(data.bytes, NAME).set(wide(name));
@@ -134,22 +131,10 @@ export class ServiceControlPath implements StatusSink {
 
   /** The next packet from the thunks, or null when none is waiting. Never blocks. */
   poll(): ServiceEvent | null {
-    const { data } = this;
-    const ok = kernel32.GetQueuedCompletionStatusEx(
-      this.port,
-      (data.address + ENTRY) as Pointer,
-      1,
-      (data.address + REMOVED) as Pointer,
-      0,
-      0,
-    );
-    if (!ok) {
-      const error = kernel32.GetLastError();
-      if (error === WAIT_TIMEOUT) return null;
-      throw new OsError("GetQueuedCompletionStatusEx", win32Code(error), error, "service control port");
-    }
-    const key = readU64(data.view, ENTRY);
-    const bytes = data.view.getUint32(ENTRY + 24, true);
+    const { entries } = this;
+    if (this.port.getMany(entries, 1, 0) === 0) return null;
+    const key = entries.key(0);
+    const bytes = entries.bytes(0);
     if (key === KEY_STARTED) return { kind: "started", error: bytes };
     if (key === KEY_CONTROL) return { kind: "control", control: bytes };
     if (key === KEY_DISPATCHER_RETURNED) return { kind: "dispatcher-returned", error: bytes };
@@ -179,7 +164,8 @@ export class ServiceControlPath implements StatusSink {
 
   /** Only once the dispatcher thread has returned: the SCM may still call in before that. */
   close(): void {
-    kernel32.CloseHandle(this.port);
+    this.port.close();
+    this.entries.dispose();
     release(this.data);
     release(this.code);
   }
