@@ -9,7 +9,7 @@ import { dirname } from "node:path";
 import { adminUrl, linuxServicePaths } from "../service-paths.ts";
 import { unitText } from "../systemd-unit.ts";
 import { planConfig, readServiceConfig, writeConfig } from "./service-config.ts";
-import type { ServiceRequest } from "./service.ts";
+import type { ServiceRequest } from "./service-request.ts";
 
 /** sd_booted(3)'s test: systemd is the running init when this directory exists. */
 const SYSTEMD_RUNTIME = "/run/systemd/system";

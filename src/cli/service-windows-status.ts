@@ -9,7 +9,7 @@ import { ERROR_INVALID_LEVEL, type ServiceHandle, ServiceManager, StartType } fr
 import { OsError } from "../os-error.ts";
 import { adminUrl, windowsServicePaths } from "../service-paths.ts";
 import { readServiceConfig } from "./service-config.ts";
-import type { ServiceRequest } from "./service.ts";
+import type { ServiceRequest } from "./service-request.ts";
 
 export const STATE_NAMES = [
   "",

@@ -18,7 +18,7 @@ import {
 } from "../ffi/win32/service-manager.ts";
 import { stopBudgetMs, windowsCommandLine, type WindowsServicePaths, windowsServicePaths } from "../service-paths.ts";
 import { planConfig, readServiceConfig, writeConfig } from "./service-config.ts";
-import type { ServiceRequest } from "./service.ts";
+import type { ServiceRequest } from "./service-request.ts";
 import { STATE_NAMES } from "./service-windows-status.ts";
 
 const servicePaths = (name: string): WindowsServicePaths =>

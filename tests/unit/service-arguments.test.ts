@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseServiceArgs, type ServiceRequest } from "../../src/cli/service.ts";
+import { parseServiceArgs, type ServiceRequest } from "../../src/cli/service-request.ts";
 import { ConfigError } from "../../src/config.ts";
 
 function request(argv: string[]): ServiceRequest {
