@@ -84,6 +84,9 @@ test.skipIf(!lane)(
 
     const stats = await fetch(`http://127.0.0.1:${adminPort}/stats`);
     expect(stats.status).toBe(200);
+    const status = JSON.parse((await iocpEcho(["service", "status", "--name", NAME, "--json"])).stdout);
+    expect(status).toMatchObject({ state: "running", startType: "manual", admin: `http://127.0.0.1:${adminPort}` });
+    expect(status.pid).toBeGreaterThan(0);
     const payload = randomBytes(2 * HALF);
     const { socket, received } = await open(port);
     socket.write(payload.subarray(0, HALF));
