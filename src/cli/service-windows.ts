@@ -17,7 +17,7 @@ import {
   StartType,
 } from "../ffi/win32/service-manager.ts";
 import { stopBudgetMs, windowsCommandLine, type WindowsServicePaths, windowsServicePaths } from "../service-paths.ts";
-import { planConfig, readServiceConfig, writeConfig } from "./service-config.ts";
+import { type PlannedConfig, planConfig, readServiceConfig, writeConfig } from "./service-config.ts";
 import type { ServiceRequest } from "./service-request.ts";
 import { STATE_NAMES } from "./service-windows-status.ts";
 
@@ -95,8 +95,25 @@ function configure(service: ServiceHandle, delayed: boolean, stopBudget: number)
   return skipped;
 }
 
+/** What install did, for the operator: where things are, what recovery does, the firewall line. */
+function reportInstall(r: ServiceRequest, self: string[], plan: PlannedConfig, skipped: string[]): void {
+  const paths = servicePaths(r.name);
+  const budget = stopBudgetMs(plan.effective.drainTimeout);
+  say(`installed service ${r.name} (start: ${r.start}): ${windowsCommandLine(self, r.name)}`);
+  say(`config: ${paths.config} (${plan.existed ? "kept and merged" : "created"}); edit it, then restart the service`);
+  say(`logs: ${paths.logFile} (rotated at 10 MiB, 5 kept); lifecycle and errors in the Event Log, source ${r.name}`);
+  say(`recovery: restart after 5 s, 10 s, 60 s; failure count reset after 1 day; pre-shutdown timeout ${budget} ms`);
+  if (skipped.length > 0) say(`not supported by this Service Control Manager, skipped: ${skipped.join(", ")}`);
+  say(`firewall (PowerShell, elevated): ${firewallLine(r.name, plan.effective.port, self[0]!)}`);
+  say(`start it: iocp-echo service start --name ${r.name}`);
+}
+
+/**
+ * Creating the service is the test for "already installed" (nothing else
+ * is touched before it). Anything failing after it removes the service
+ * again, so a failed install leaves no half-configured service behind.
+ */
 export async function install(r: ServiceRequest, self: string[]): Promise<number> {
-  const exe = self[0]!;
   const paths = servicePaths(r.name);
   const plan = planConfig(paths.config, r.serveArgs); // ConfigError: exit 2, nothing changed
   return withManager(true, "install", (manager) => {
@@ -107,29 +124,22 @@ export async function install(r: ServiceRequest, self: string[]): Promise<number
       startType: r.start === "manual" ? StartType.Demand : StartType.Auto,
     });
     if (service === null) {
-      refuse(
-        `service ${r.name} is already installed; nothing changed ("iocp-echo service uninstall --name ${r.name}" first)`,
-      );
-      return 1;
+      const first = `"iocp-echo service uninstall --name ${r.name}" first`;
+      return refuse(`service ${r.name} is already installed; nothing changed (${first})`);
     }
     let skipped: string[];
     try {
       skipped = configure(service, r.start === "delayed", stopBudgetMs(plan.effective.drainTimeout));
+      writeConfig(paths.config, plan.file);
+      mkdirSync(paths.logs, { recursive: true });
+      registerEventSource(r.name);
+    } catch (error) {
+      service.delete();
+      throw error;
     } finally {
       service.close();
     }
-    writeConfig(paths.config, plan.file);
-    mkdirSync(paths.logs, { recursive: true });
-    registerEventSource(r.name);
-    say(`installed service ${r.name} (start: ${r.start}): ${windowsCommandLine(self, r.name)}`);
-    say(`config: ${paths.config} (${plan.existed ? "kept and merged" : "created"}); edit it, then restart the service`);
-    say(`logs: ${paths.logFile} (rotated at 10 MiB, 5 kept); lifecycle and errors in the Event Log, source ${r.name}`);
-    say(
-      `recovery: restart after 5 s, 10 s, 60 s; failure count reset after 1 day; pre-shutdown timeout ${stopBudgetMs(plan.effective.drainTimeout)} ms`,
-    );
-    if (skipped.length > 0) say(`not supported by this Service Control Manager, skipped: ${skipped.join(", ")}`);
-    say(`firewall (PowerShell, elevated): ${firewallLine(r.name, plan.effective.port, exe)}`);
-    say(`start it: iocp-echo service start --name ${r.name}`);
+    reportInstall(r, self, plan, skipped);
     return 0;
   });
 }
