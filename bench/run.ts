@@ -81,6 +81,10 @@ const ALL_SCENARIOS: Scenario[] = [
   { name: "ping-pong 64 B x 50", mode: "pingpong", size: 64, conns: 50 },
   { name: "ping-pong 64 B x 1000", mode: "pingpong", size: 64, conns: 1000 },
   { name: "stream 16 KiB x 10", mode: "stream", size: 16384, conns: 10 },
+  // Issue 11: streams of bigger messages, and ping-pong with many connections.
+  { name: "stream 64 KiB x 10", mode: "stream", size: 65536, conns: 10 },
+  { name: "stream 1 MiB x 4", mode: "stream", size: 1048576, conns: 4 },
+  { name: "ping-pong 64 B x 10000", mode: "pingpong", size: 64, conns: 10000 },
 ];
 const SCENARIOS = ALL_SCENARIOS.filter(
   (s) => !args.scenarios || args.scenarios.split(",").some((n) => s.name.includes(n)),

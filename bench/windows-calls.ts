@@ -103,6 +103,8 @@ const scenarios = [
   { name: "ping-pong 64 B x 50", mode: "pingpong", size: 64, conns: 50 },
   { name: "ping-pong 64 B x 1000", mode: "pingpong", size: 64, conns: 1000 },
   { name: "stream 16 KiB x 10", mode: "stream", size: 16384, conns: 10 },
+  { name: "stream 64 KiB x 10", mode: "stream", size: 65536, conns: 10 },
+  { name: "stream 1 MiB x 4", mode: "stream", size: 1048576, conns: 4 },
 ];
 const lines = [
   `Native calls per echoed message, the .exe under Wine, 2 workers, ${SECONDS} s per run (counts carry over to Windows; Wine's speed does not):`,

@@ -30,8 +30,11 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Unechoed bytes a stream connection may have in flight: this, or one
+   message when messages are bigger (1 MiB), so a whole message can be out. */
 #define WINDOW (256 * 1024)
-#define HIST_US 200000
+#define MAX_SIZE (16 * 1024 * 1024)
+#define HIST_US 2000000 /* 2 s: 10,000 ping-pong connections take ~0.5 s a round */
 #define READ_BYTES 65536
 
 typedef struct {
@@ -85,8 +88,9 @@ static int pump_out(conn_t *c, uint32_t id, int sending) {
       limit = c->sent + (uint64_t)size - c->sent % (uint64_t)size;
       if (!mid_message) c->started_ns = now_ns();
     } else {
-      if (!sending || c->sent - c->received >= WINDOW) return 0;
-      limit = c->received + WINDOW;
+      uint64_t window = (uint64_t)size > WINDOW ? (uint64_t)size : WINDOW;
+      if (!sending || c->sent - c->received >= window) return 0;
+      limit = c->received + window;
     }
     size_t n = (size_t)(limit - c->sent);
     if (n > READ_BYTES) n = READ_BYTES;
@@ -175,8 +179,8 @@ int main(int argc, char **argv) {
       idle = !strcmp(argv[i + 1], "idle");
     } else if (!strcmp(argv[i], "--ready")) ready_file = argv[i + 1];
   }
-  if (port <= 0 || nconns <= 0 || size <= 0 || size > READ_BYTES) {
-    fprintf(stderr, "usage: load --port P [--conns N] [--size 1..65536] [--seconds S] [--mode pingpong|stream]\n");
+  if (port <= 0 || nconns <= 0 || size <= 0 || size > MAX_SIZE) {
+    fprintf(stderr, "usage: load --port P [--conns N] [--size 1..16777216] [--seconds S] [--mode pingpong|stream]\n");
     return 2;
   }
   struct rlimit rl;
