@@ -34,6 +34,8 @@
  * and the loop never sees them.
  */
 
+import { ReceiveSizes } from "./receive-size.ts";
+
 export const SlotState = {
   Free: 0,
   Open: 1,
@@ -58,7 +60,15 @@ export class ConnTable {
   readonly state: Uint8Array;
 
   static bytesFor(slots: number): number {
-    return slots * 8 + slots * 12 + COUNTER_WORDS * 4 + slots;
+    return ConnTable.receiveSizesAt(slots) + ReceiveSizes.bytesFor(slots);
+  }
+
+  /**
+   * Where the receive-size columns (receive-size.ts) sit in `buffer`: after
+   * the table's own, 8-aligned, so they are shared wherever the table is.
+   */
+  static receiveSizesAt(slots: number): number {
+    return Math.ceil((slots * 8 + slots * 12 + COUNTER_WORDS * 4 + slots) / 8) * 8;
   }
 
   constructor(

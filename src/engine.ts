@@ -90,7 +90,11 @@ export interface WorkerQueue {
   readonly threadId: number;
   /** What the host needs to post to this queue (the ring fd on Linux). */
   readonly handle: number;
-  /** Bytes of the per-slot buffer. */
+  /**
+   * The ceiling of a slot's receive (`--buffer-size`): each slot's region
+   * is reserved at this size, and memory is committed only as far as the
+   * receives the loop asks for (see recv).
+   */
   readonly bufferBytes: number;
   /** Arm accepting on the shared listener; results arrive as OpKind.Accept. */
   startAccepting(): IssueResult;
@@ -118,8 +122,14 @@ export interface WorkerQueue {
   adopt(token: number, slot: number, gen: number): void;
   /** Close an accepted connection that gets no slot (over the limit). */
   refuse(token: number): void;
-  /** Receive into the slot's buffer. */
-  recv(slot: number, gen: number): IssueResult;
+  /**
+   * Receive at most `length` bytes (1 .. bufferBytes) into the slot's
+   * buffer. The slot's memory follows `length`: pages up to it are committed
+   * (Windows) or may be touched (Linux), pages past it are handed back. No
+   * other operation of the slot is outstanding, so its buffer holds nothing
+   * still needed.
+   */
+  recv(slot: number, gen: number, length: number): IssueResult;
   /** Send `length` bytes of the slot's buffer starting at `offset`. */
   send(slot: number, gen: number, offset: number, length: number): IssueResult;
   /** Make the slot's outstanding operation finish soon (idle, drain). */
@@ -154,6 +164,14 @@ export interface WorkerQueue {
    * for zero-byte reads on IOCP, pages returned to the OS on io_uring.
    */
   readonly idleReleases: number;
+  /**
+   * Receive memory: `bytes` this worker committed minus those it handed back
+   * (a worker may hand back what another committed on a shared slab, so only
+   * the sum over workers is the total): committed memory on Windows, on Linux
+   * the bytes the pending receives may touch; `calls` made to move it
+   * (VirtualAlloc/VirtualFree, madvise).
+   */
+  readonly receiveMemory: { readonly bytes: number; readonly calls: number };
   /** Free the slab and the queue. Only with nothing outstanding. */
   dispose(): void;
 }
@@ -254,6 +272,12 @@ export interface IocpWorkerParams extends CommonWorkerParams {
   skips: SharedArrayBuffer;
   /** Two bytes per slot: parked (a zero-byte read is pending), then aborted. */
   slotFlags: SharedArrayBuffer;
+  /**
+   * Two Uint32 columns: each slot's committed buffer bytes, then the length
+   * of the receive the loop last asked for (a zero-byte read's completion,
+   * on any worker, issues that receive again).
+   */
+  receive: SharedArrayBuffer;
 }
 
 /** Structured-cloneable data a worker needs to open its queue, one shape per backend. */

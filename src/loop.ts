@@ -4,10 +4,11 @@
  * it. Backend-agnostic: it talks to a WorkerQueue only, and allocates
  * nothing per message.
  */
-import { SlotState, type ConnTable } from "./conn-table.ts";
+import { ConnTable, SlotState } from "./conn-table.ts";
 import { Action, EchoDecision, echoStep } from "./echo.ts";
 import { Command, CompletionBatch, OpKind, type IssueResult, type WorkerQueue } from "./engine.ts";
 import { ERRNO } from "./os-error.ts";
+import { ReceiveSizes } from "./receive-size.ts";
 import type { SlotPool } from "./slot-pool.ts";
 import { Field, Phase, ThreadState, type StatsLayout, type StatsWriter } from "./stats.ts";
 
@@ -49,6 +50,8 @@ export class CompletionLoop {
   private exiting = false;
   /** Exit keys meant for other workers, re-posted as this one leaves. */
   private heldExitKeys = 0;
+  /** How much each slot's next receive asks for; in the table's buffer, so shared as the table is. */
+  private readonly sizes: ReceiveSizes;
 
   constructor(
     private readonly queue: WorkerQueue,
@@ -59,6 +62,7 @@ export class CompletionLoop {
     private readonly pool: SlotPool,
   ) {
     this.c = stats.local;
+    this.sizes = new ReceiveSizes(table.slots, queue.bufferBytes, table.buffer, ConnTable.receiveSizesAt(table.slots));
     this.tickMs =
       options.idleTimeoutMs > 0 ? Math.min(MAX_TICK_MS, Math.max(10, options.idleTimeoutMs / 4)) : MAX_TICK_MS;
   }
@@ -84,6 +88,9 @@ export class CompletionLoop {
       c[Field.InlineCompletions] = this.queue.inlineCompletions;
       c[Field.IdleReleases] = this.queue.idleReleases;
       this.dispatch();
+      // After dispatch: what this turn's receives and releases did, published now rather than a turn later.
+      c[Field.ReceiveBufferBytes] = this.queue.receiveMemory.bytes;
+      c[Field.BufferCalls] = this.queue.receiveMemory.calls;
       this.stats.publish();
     }
     // Re-posting a key while still looping would hand it straight back to
@@ -123,14 +130,17 @@ export class CompletionLoop {
     if (echoStep(op, res, state, t.length[slot]!, t.sent[slot]!, d) === Action.Ignore) return;
     const c = this.c;
     t.lastActive[slot] = this.now;
-    if (res > 0) c[op === OpKind.Recv ? Field.BytesReceived : Field.BytesSent]! += res;
+    if (res > 0 && op === OpKind.Recv) {
+      c[Field.BytesReceived]! += res;
+      this.sizes.afterReceive(slot, res);
+    } else if (res > 0) c[Field.BytesSent]! += res;
     else if (res < 0 && state !== SlotState.Closing) c[Field.Errors]!++;
     if (d.action === Action.Send) {
       t.sending(slot, d.offset, d.offset + d.count);
       this.issued(slot, this.queue.send(slot, gen, d.offset, d.count));
     } else if (d.action === Action.Recv) {
       t.receiving(slot);
-      this.issued(slot, this.queue.recv(slot, gen));
+      this.issued(slot, this.queue.recv(slot, gen, this.sizes.size[slot]!));
     } else {
       this.closeSlot(slot);
     }
@@ -175,7 +185,7 @@ export class CompletionLoop {
     const gen = this.table.open(slot, this.now);
     this.queue.adopt(token, slot, gen);
     c[Field.Accepted]!++;
-    this.issued(slot, this.queue.recv(slot, gen));
+    this.issued(slot, this.queue.recv(slot, gen, this.sizes.start(slot)));
   }
 
   private takeSlot(): number {

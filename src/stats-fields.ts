@@ -55,6 +55,11 @@ function counter<F extends string>(field: F, metric: string, help: string, unit?
   return { kind: "row", type: "counter", field, metric, help, ...(unit ? { unit } : {}) } as const;
 }
 
+/** A cell in every worker's row that goes down as well as up; /stats shows the sum over workers. */
+function rowGauge<F extends string>(field: F, metric: string, help: string, unit?: Unit) {
+  return { kind: "row", type: "gauge", field, metric, help, ...(unit ? { unit } : {}) } as const;
+}
+
 function gauge(metric: string | null, help: string, value: (p: ProcessValues) => number, unit?: Unit) {
   return { kind: "process", type: "gauge", metric, help, value, ...(unit ? { unit } : {}) } as const;
 }
@@ -102,6 +107,17 @@ export const STATS = {
       "IdleReleases",
       "idle_releases",
       "Idle connections' receive buffers released " + "(zero-byte reads on IOCP, pages dropped on io_uring).",
+    ),
+    receiveBufferBytes: rowGauge(
+      "ReceiveBufferBytes",
+      "receive_buffer_bytes",
+      "Receive-buffer memory committed (Windows) or touchable by pending receives (Linux).",
+      "bytes",
+    ),
+    bufferCalls: counter(
+      "BufferCalls",
+      "buffer_calls",
+      "Calls that committed or handed back receive-buffer memory (VirtualAlloc/VirtualFree, madvise).",
     ),
   },
 } as const satisfies StatTree;

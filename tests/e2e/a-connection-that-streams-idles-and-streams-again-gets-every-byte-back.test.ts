@@ -3,6 +3,22 @@ import type net from "node:net";
 import { connect, readExactly, randomBytes, sha256 } from "./clients.ts";
 import { describeTargets, ServerProcess } from "./harness.ts";
 
+interface Stats {
+  loop: { receiveBufferBytes: number };
+}
+
+/** /stats' receive-buffer bytes once they equal `bytes` (workers publish after each turn; Wine is slow). */
+async function receiveBufferBytesReach(server: ServerProcess, bytes: number): Promise<number> {
+  const read = async () => ((await (await server.admin("/stats")).json()) as Stats).loop.receiveBufferBytes;
+  const deadline = Date.now() + 15_000;
+  let now = await read();
+  while (now !== bytes && Date.now() < deadline) {
+    await Bun.sleep(100);
+    now = await read();
+  }
+  return now;
+}
+
 /** Writes `payload` while reading its echo; resolves with what came back. */
 async function echoed(socket: net.Socket, payload: Buffer): Promise<Buffer> {
   const back = readExactly(socket, payload.length, 60_000);
@@ -24,15 +40,20 @@ describeTargets("a connection that streams, idles and streams again gets every b
     // Growth: 4 MiB in one go fills receive after receive.
     const first = randomBytes(4 * 1024 * 1024);
     expect(sha256(await echoed(socket, first))).toBe(sha256(first));
+    // Its pending receive asks for the ceiling: that much memory may be used.
+    expect(await receiveBufferBytesReach(server, 65_536)).toBe(65_536);
 
     // Shrink: small round trips, each a short receive.
     for (let i = 0; i < 40; i++) {
       const small = randomBytes(1 + (i % 7) * 50);
       expect((await echoed(socket, small)).equals(small)).toBe(true);
     }
+    // Halved every four short receives, down to the start size: one page.
+    expect(await receiveBufferBytesReach(server, 4096)).toBe(4096);
 
-    // Idle: past the one-second release and at least one sweep.
+    // Idle: past the one-second release and at least one sweep; nothing is held.
     await Bun.sleep(2500);
+    expect(await receiveBufferBytesReach(server, 0)).toBe(0);
 
     // Growth again, from whatever the idle release left.
     const second = randomBytes(4 * 1024 * 1024);
@@ -57,6 +78,7 @@ describeTargets("a connection that streams, idles and streams again gets every b
     for (const [i, c] of clients.entries()) c.write(payloads[i]!);
     await Bun.sleep(1500);
     const rssStalled = server.rssKiB();
+    const stalled = await (await server.admin("/stats")).json();
     const backs = clients.map((c, i) => readExactly(c, payloads[i]!.length, 90_000));
     for (const c of clients) c.resume();
     const echoedBack = await Promise.all(backs);
@@ -64,6 +86,8 @@ describeTargets("a connection that streams, idles and streams again gets every b
     for (const c of clients) c.end();
     // 16 x 64 KiB is 1 MiB; the 64 MiB the clients wrote sit in kernel socket buffers.
     expect(rssStalled - rssBefore).toBeLessThan(16 * 1024);
+    // What the server counts: at most one ceiling-sized receive buffer per connection.
+    expect((stalled as Stats).loop.receiveBufferBytes).toBeLessThanOrEqual(16 * 65_536);
     expect(await server.stop()).toBe(0);
   }, 120_000);
 });

@@ -11,12 +11,13 @@ export type Completion = [op: number, slot: number, gen: number, res: number, mo
 export class FakeQueue implements WorkerQueue {
   readonly threadId = 4242;
   readonly handle = 0;
-  readonly bufferBytes = 64;
+  readonly bufferBytes = 65_536;
   readonly calls: string[] = [];
   acceptArmed = false;
   kernelWaits = 0;
   readonly inlineCompletions = 0;
   readonly idleReleases = 0;
+  readonly receiveMemory = { bytes: 0, calls: 0 };
   releaseIdle(slot: number): void {
     this.calls.push(`release ${slot}`);
   }
@@ -61,8 +62,8 @@ export class FakeQueue implements WorkerQueue {
   refuse(token: number): void {
     this.calls.push(`refuse ${token}`);
   }
-  recv(slot: number): IssueResult {
-    this.calls.push(`recv ${slot}`);
+  recv(slot: number, _gen: number, length: number): IssueResult {
+    this.calls.push(`recv ${slot} ${length}`);
     const error = this.failedSlots.get(slot);
     this.failedSlots.delete(slot);
     return error ?? "pending";

@@ -29,10 +29,10 @@ test("a refused set-up closes that connection, counts one error, and the next cl
   expect(queue.calls).toEqual([
     "startAccepting",
     "adopt 7 -> 0@1",
-    "recv 0",
+    "recv 0 4096",
     "close 0",
     "adopt 8 -> 0@2",
-    "recv 0",
+    "recv 0 4096",
     "close 0",
     "stopAccepting",
   ]);

@@ -42,10 +42,10 @@ test("accept, echo with a partial send, EOF, exit: the calls the echo step impli
   expect(calls).toEqual([
     "startAccepting",
     "adopt 7 -> 0@1",
-    "recv 0",
+    "recv 0 4096",
     "send 0 [0, +10]",
     "send 0 [4, +6]",
-    "recv 0",
+    "recv 0 4096",
     "close 0",
     "stopAccepting",
   ]);
@@ -53,6 +53,26 @@ test("accept, echo with a partial send, EOF, exit: the calls the echo step impli
   expect(stats[Field.BytesSent]).toBe(10);
   expect(stats[Field.Closed]).toBe(1);
   expect(stats[Field.Errors]).toBe(0);
+});
+
+test("the loop asks for what the receive policy says: a stream grows to the ceiling, the next connection in the slot starts small", () => {
+  const { calls } = runLoop([
+    [[Accept, 0, 0, 7, 1]],
+    [[Recv, 0, 1, 4096]],
+    [[Send, 0, 1, 4096]],
+    [[Recv, 0, 1, 16_384]],
+    [[Send, 0, 1, 16_384]],
+    [[Recv, 0, 1, 0]],
+    [[Accept, 0, 0, 8, 1]],
+    [EXIT],
+    [[Recv, 0, 2, 0]],
+  ]);
+  expect(calls.filter((c) => c.startsWith("recv"))).toEqual([
+    "recv 0 4096",
+    "recv 0 16384",
+    "recv 0 65536",
+    "recv 0 4096",
+  ]);
 });
 
 test("a second exit key in one batch is held, the batch finishes, and the key is re-posted on the way out", () => {
@@ -153,7 +173,7 @@ test("a busy connection is not idle", () => {
   );
   expect(stats[Field.IdleClosed]).toBe(0);
   // Echoed normally, and only the exit key aborted it afterwards.
-  expect(calls.slice(2, 5)).toEqual(["recv 0", "send 0 [0, +3]", "recv 0"]);
+  expect(calls.slice(2, 5)).toEqual(["recv 0 4096", "send 0 [0, +3]", "recv 0 4096"]);
   expect(calls.filter((c) => c === "abort 0")).toHaveLength(1);
 });
 

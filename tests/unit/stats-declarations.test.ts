@@ -27,6 +27,8 @@ const STATS_KEYS = {
     kernelWaits: "number",
     inlineCompletions: "number",
     idleReleases: "number",
+    receiveBufferBytes: "number",
+    bufferCalls: "number",
   },
 };
 

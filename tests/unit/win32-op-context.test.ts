@@ -11,6 +11,7 @@ import {
   CTX_GEN,
   CTX_SEND_HALF,
   OVERLAPPED_BYTES,
+  PAGE_BYTES,
   slabBytes,
 } from "../../src/ffi/win32/op-context.ts";
 
@@ -49,6 +50,17 @@ test("regions do not overlap and the slab holds them all", () => {
   expect(ACCEPT_RECEIVED + 4).toBeLessThanOrEqual(ACCEPT_CTX_BYTES);
   expect(ACCEPT_ADDRESS_BYTES).toBe(128 + 16); // sizeof(sockaddr_storage) + 16
   expect(acceptCtxOffset(layout, 0)).toBe(connCtxOffset(layout.slots));
-  expect(bufferOffset(layout, 0)).toBe(acceptCtxOffset(layout, layout.acceptPool));
+  expect(bufferOffset(layout, 0)).toBeGreaterThanOrEqual(acceptCtxOffset(layout, layout.acceptPool));
   expect(bufferOffset(layout, layout.slots)).toBe(slabBytes(layout));
+});
+
+test("each slot's buffer starts on a page of its own, so committing one slot's pages never touches another's", () => {
+  for (const bufferBytes of [64, 4096, 10_000, 65_536]) {
+    const l = { ...layout, bufferBytes };
+    for (const slot of [0, 1, 999]) {
+      expect(bufferOffset(l, slot) % PAGE_BYTES).toBe(0);
+      expect(bufferOffset(l, slot + 1) - bufferOffset(l, slot)).toBeGreaterThanOrEqual(bufferBytes);
+    }
+    expect(bufferOffset(l, 0)).toBeGreaterThanOrEqual(acceptCtxOffset(l, l.acceptPool));
+  }
 });

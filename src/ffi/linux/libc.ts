@@ -84,6 +84,7 @@ export const PROT_WRITE = 0x2;
 export const MAP_SHARED = 0x01;
 export const MAP_PRIVATE = 0x02;
 export const MAP_ANONYMOUS = 0x20;
+export const MAP_NORESERVE = 0x4000;
 export const MAP_POPULATE = 0x8000;
 /** Drop the pages of a private anonymous range; the next touch maps a zeroed page. */
 export const MADV_DONTNEED = 4;

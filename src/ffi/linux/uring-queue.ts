@@ -21,7 +21,19 @@ import {
   SOCK_CLOEXEC,
 } from "./io-uring-abi.ts";
 import { gettid, Ring } from "./io-uring.ts";
-import { allocateNative, libc, MADV_DONTNEED, type NativeMemory, PAGE_BYTES, unmapMemory } from "./libc.ts";
+import {
+  libc,
+  MADV_DONTNEED,
+  MAP_ANONYMOUS,
+  MAP_NORESERVE,
+  MAP_PRIVATE,
+  mapMemory,
+  type NativeMemory,
+  PAGE_BYTES,
+  PROT_READ,
+  PROT_WRITE,
+  unmapMemory,
+} from "./libc.ts";
 import { SHUT_RDWR } from "./sockets.ts";
 import {
   MAX_SLOTS,
@@ -49,6 +61,9 @@ const WORKER_RING_FLAGS = [
 /** Nanoseconds and seconds of the timer's __kernel_timespec, after the buffers. */
 const TIMESPEC_BYTES = 16;
 
+/** Each slot's region: the ceiling in whole pages, so a slot's pages are its own. */
+const slotStride = (bufferBytes: number) => Math.ceil(bufferBytes / PAGE_BYTES) * PAGE_BYTES;
+
 class UringQueue implements WorkerQueue {
   readonly threadId = gettid();
   readonly bufferBytes: number;
@@ -58,9 +73,16 @@ class UringQueue implements WorkerQueue {
   private readonly listener: number;
   private multishot = true;
   private acceptArmed = false;
-  /** Per slot: 1 once its idle buffer's pages were dropped, until its next receive is issued. */
-  private readonly released: Uint8Array;
+  private readonly stride: number;
+  /**
+   * Per slot: the bytes its receives may touch (whole pages). Anonymous
+   * pages are mapped by the first write, so growth costs no call; pages
+   * past a smaller receive, or all of them once the slot idles or closes,
+   * go back.
+   */
+  private readonly touchable: Uint32Array;
   idleReleases = 0;
+  readonly receiveMemory = { bytes: 0, calls: 0 };
 
   constructor(
     private readonly ring: Ring,
@@ -70,8 +92,9 @@ class UringQueue implements WorkerQueue {
     this.bufferBytes = params.bufferBytes;
     this.listener = params.listener;
     this.fds = new Int32Array(params.slots).fill(-1);
-    this.released = new Uint8Array(params.slots);
-    const timespecOffset = params.slots * params.bufferBytes;
+    this.stride = slotStride(params.bufferBytes);
+    this.touchable = new Uint32Array(params.slots);
+    const timespecOffset = params.slots * this.stride;
     this.timespec = new DataView(slab.bytes, timespecOffset, TIMESPEC_BYTES);
     this.timespecAddress = slab.address + timespecOffset;
   }
@@ -87,7 +110,7 @@ class UringQueue implements WorkerQueue {
   readonly inlineCompletions = 0;
 
   private bufferAddress(slot: number): number {
-    return this.slab.address + slot * this.bufferBytes;
+    return this.slab.address + slot * this.stride;
   }
 
   /**
@@ -95,17 +118,23 @@ class UringQueue implements WorkerQueue {
    * touched stay resident: 4 KiB or more per idle connection. The loop calls
    * this only while a receive is what is pending, so the buffer holds nothing
    * that is still needed; the kernel writes the next message into freshly
-   * mapped pages. Only pages wholly inside the slot's buffer are dropped (a
-   * shared page may hold a neighbour's bytes in flight).
+   * mapped pages.
    */
   releaseIdle(slot: number): void {
-    if (this.released[slot] === 1) return;
-    const start = this.bufferAddress(slot);
-    const first = Math.ceil(start / PAGE_BYTES) * PAGE_BYTES;
-    const end = Math.floor((start + this.bufferBytes) / PAGE_BYTES) * PAGE_BYTES;
-    this.released[slot] = 1;
-    if (end <= first) return;
-    if (libc.madvise(first as Pointer, end - first, MADV_DONTNEED) === 0) this.idleReleases++;
+    if (this.touchable[slot] === 0) return;
+    if (this.handBack(slot, 0)) this.idleReleases++;
+  }
+
+  /** Drop the slot's pages from `keep` bytes on; true when the kernel took them. */
+  private handBack(slot: number, keep: number): boolean {
+    const from = this.touchable[slot]!;
+    this.receiveMemory.calls++;
+    // MADV_DONTNEED on a mapped, page-aligned private anonymous range does
+    // not fail; if it ever did, the pages would simply stay (and be counted).
+    if (libc.madvise((this.bufferAddress(slot) + keep) as Pointer, from - keep, MADV_DONTNEED) !== 0) return false;
+    this.touchable[slot] = keep;
+    this.receiveMemory.bytes -= from - keep;
+    return true;
   }
 
   startAccepting(): IssueResult {
@@ -146,11 +175,18 @@ class UringQueue implements WorkerQueue {
     libc.close(fd);
   }
 
-  recv(slot: number, gen: number): IssueResult {
-    this.released[slot] = 0;
+  recv(slot: number, gen: number, length: number): IssueResult {
+    // The buffer's bytes have all been sent: pages past this receive go back.
+    const pages = Math.ceil(length / PAGE_BYTES) * PAGE_BYTES;
+    const touchable = this.touchable[slot]!;
+    if (pages < touchable) this.handBack(slot, pages);
+    else if (pages > touchable) {
+      this.touchable[slot] = pages;
+      this.receiveMemory.bytes += pages - touchable;
+    }
     // LIFETIME: the kernel writes into the slot's slab buffer until the CQE.
     const address = this.bufferAddress(slot);
-    prepRecv(this.ring, this.fds[slot]!, address, this.bufferBytes, userLo(slot, OpKind.Recv), gen);
+    prepRecv(this.ring, this.fds[slot]!, address, length, userLo(slot, OpKind.Recv), gen);
     return "pending";
   }
 
@@ -174,6 +210,8 @@ class UringQueue implements WorkerQueue {
     const fd = this.fds[slot]!;
     if (fd >= 0) libc.close(fd);
     this.fds[slot] = -1;
+    // Nothing of the slot is outstanding: a closed connection holds no memory.
+    if (this.touchable[slot] !== 0) this.handBack(slot, 0);
   }
 
   armTimer(ms: number): void {
@@ -220,7 +258,10 @@ export function openUringQueue(params: UringWorkerParams): WorkerQueue {
   let slab: NativeMemory;
   try {
     // LIFETIME: one slab per worker, freed in dispose() once nothing is pending.
-    slab = allocateNative(params.slots * params.bufferBytes + TIMESPEC_BYTES);
+    // Reserved at every slot's ceiling; pages exist only once written, and
+    // MAP_NORESERVE keeps the reservation out of the commit charge.
+    const bytes = params.slots * slotStride(params.bufferBytes) + TIMESPEC_BYTES;
+    slab = mapMemory(bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
   } catch (error) {
     ring.close();
     throw error;

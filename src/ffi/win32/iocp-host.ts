@@ -12,8 +12,8 @@ import { CompletionPort } from "./completion-port.ts";
 import { win32Code } from "./errors.ts";
 import { ACCEPT_POOL, CONTROL_BYTES, CONTROL_KEY, LISTENING, SOCKET_KEY } from "./iocp-shared.ts";
 import { loadAcceptEx } from "./mswsock.ts";
-import { allocate, release, type NativeBlock } from "./native.ts";
-import { slabBytes, type SlabLayout } from "./op-context.ts";
+import { allocate, release, reserve, type NativeBlock } from "./native.ts";
+import { buffersAt, slabBytes, type SlabLayout } from "./op-context.ts";
 import { listenTcp, wsaCheck } from "./sockets.ts";
 import {
   SO_PROTOCOL_INFOW,
@@ -60,7 +60,8 @@ class IocpHost implements EngineHost {
     if (this.listener === null || this.acceptEx === null) throw new Error("listen() before workerParams()");
     const layout: SlabLayout = { slots, acceptPool: ACCEPT_POOL, bufferBytes };
     // LIFETIME: the slab outlives every worker; dispose() frees it after they exit.
-    this.slab = allocate(slabBytes(layout), "the I/O slab");
+    // Contexts are committed now; buffers as receives need them (iocp-queue.ts).
+    this.slab = reserve(slabBytes(layout), buffersAt(layout), "the I/O slab");
     this.params = {
       backend: "iocp",
       listener: this.listener,
@@ -78,6 +79,7 @@ class IocpHost implements EngineHost {
       skipOnSuccess: this.skipOnSuccess,
       skips: new SharedArrayBuffer(slots),
       slotFlags: new SharedArrayBuffer(slots * 2),
+      receive: new SharedArrayBuffer(slots * 8),
     };
     return this.params;
   }

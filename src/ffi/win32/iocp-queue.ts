@@ -16,10 +16,11 @@ import { CompletionEntries, CompletionPort } from "./completion-port.ts";
 import { statusToRes, win32Code } from "./errors.ts";
 import { InlineResults } from "./inline-results.ts";
 import { CONTROL_KEY } from "./iocp-shared.ts";
-import { ERROR_IO_PENDING, INFINITE, kernel32 } from "./kernel32.ts";
+import { ERROR_IO_PENDING, kernel32 } from "./kernel32.ts";
 import { attach, type NativeBlock } from "./native.ts";
 import {
   bufferOffset,
+  bufferStride,
   CONN_CTX_BYTES,
   CTX_DONE,
   CTX_FLAGS,
@@ -32,6 +33,8 @@ import {
   type SlabLayout,
   slabBytes,
 } from "./op-context.ts";
+import { PortTimer } from "./port-timer.ts";
+import { ReceiveMemory } from "./receive-memory.ts";
 import { ReceiveParking, type ReceivePoster } from "./receive-parking.ts";
 import { SD_BOTH, SOCKET_ERROR, ws2_32 } from "./ws2_32.ts";
 
@@ -55,14 +58,14 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
   private readonly accepts: AcceptPool;
   private readonly entries: CompletionEntries;
   private readonly buffers: number; // slot 0's buffer
+  readonly receiveMemory: ReceiveMemory;
   /** Slots whose socket's set-up failed (adopt): their first receive returns the error, and the loop closes them. */
   private readonly setupFailures = new Map<number, OsError>();
   private readonly skips: Uint8Array;
   private readonly inline: InlineResults;
   kernelWaits = 0;
   private readonly parking: ReceiveParking;
-  private timerDeadline = 0;
-  private timerCancelled = false;
+  private readonly timer = new PortTimer();
 
   constructor(x: IocpWorkerParams, index: number, workers: number) {
     this.bufferBytes = x.bufferBytes;
@@ -70,6 +73,7 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
     this.layout = { slots: x.slots, acceptPool: x.acceptPool, bufferBytes: x.bufferBytes };
     this.slab = attach(x.slab, slabBytes(this.layout));
     this.buffers = this.slab.address + bufferOffset(this.layout, 0);
+    this.receiveMemory = new ReceiveMemory(x.receive, x.slots, this.buffers, bufferStride(this.layout));
     this.slab8 = new Uint8Array(this.slab.bytes);
     this.sockets = new Float64Array(x.sockets);
     this.accepts = new AcceptPool(x, this.port, this.layout, this.slab, this.slab8, x.listener, index, workers);
@@ -114,17 +118,23 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
     this.accepts.refuse(a);
   }
 
-  recv(slot: number, gen: number): IssueResult {
+  /** At most `length` bytes, into memory committed for them; by default the length last asked for (parking). */
+  recv(slot: number, gen: number, length = this.receiveMemory.wanted[slot]!): IssueResult {
     const failed = this.setupFailures.size > 0 ? this.setupFailures.get(slot) : undefined;
     if (failed !== undefined) {
       this.setupFailures.delete(slot);
       return failed;
     }
-    const r = this.postReceive(slot, gen, this.bufferBytes);
+    this.receiveMemory.wanted[slot] = length;
+    const noMemory = this.receiveMemory.fit(slot, length);
+    if (noMemory !== null) return noMemory;
+    const r = this.postReceive(slot, gen, length);
     return r === "completed" ? this.completedInline(slot, gen, OpKind.Recv) : r;
   }
 
+  /** The slot's receive was cancelled, nothing of it is outstanding: its pages go back while it waits. */
   postZeroByteRead(slot: number, gen: number): IssueResult {
+    this.receiveMemory.fit(slot, 0); // a failed decommit leaves the pages committed, and counted
     return this.postReceive(slot, gen, 0);
   }
 
@@ -182,7 +192,7 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
     const ctx = opCtxOffset(slot, kind);
     const v = this.slab.view;
     this.slab8.fill(0, ctx, ctx + OVERLAPPED_BYTES);
-    const buffer = this.buffers + slot * this.bufferBytes + offset;
+    const buffer = this.receiveMemory.addressOf(slot) + offset;
     v.setUint32(ctx + CTX_WSABUF, length, true);
     v.setUint32(ctx + CTX_WSABUF + 8, buffer >>> 0, true); // WSABUF.buf, two words
     v.setUint32(ctx + CTX_WSABUF + 12, high32(buffer), true);
@@ -217,16 +227,15 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
     const socket = this.sockets[slot]!;
     if (socket !== 0) ws2_32.closesocket(socket);
     this.sockets[slot] = 0;
+    this.receiveMemory.fit(slot, 0); // nothing of the slot is outstanding: a closed connection holds no memory
   }
 
   armTimer(ms: number): void {
-    this.timerDeadline = performance.now() + ms;
+    this.timer.arm(ms);
   }
 
   cancelTimer(): void {
-    if (this.timerDeadline === 0) return;
-    this.timerDeadline = 0;
-    this.timerCancelled = true;
+    this.timer.cancel();
   }
 
   passOn(command: number): void {
@@ -235,28 +244,17 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
 
   wait(batch: CompletionBatch): void {
     batch.count = 0;
-    if (this.timerCancelled) {
-      this.timerCancelled = false;
-      batch.push(OpKind.Timer, 0, 0, -ERRNO.ECANCELED, 0);
-    }
+    if (this.timer.takeCancelled()) batch.push(OpKind.Timer, 0, 0, -ERRNO.ECANCELED, 0);
     // A port turn keeps room in the batch for the port (see InlineResults.serve).
     if (this.inline.serve(batch, BATCH_ENTRIES)) this.dequeue(batch);
-    if (this.timerDeadline !== 0 && batch.count < batch.capacity && performance.now() >= this.timerDeadline) {
-      this.timerDeadline = 0;
-      batch.push(OpKind.Timer, 0, 0, 0, 0);
-    }
+    if (batch.count < batch.capacity && this.timer.takeDue()) batch.push(OpKind.Timer, 0, 0, 0, 0);
   }
 
   /** One GetQueuedCompletionStatusEx: blocks only when the batch is still empty. */
   private dequeue(batch: CompletionBatch): void {
     const room = Math.min(BATCH_ENTRIES, batch.capacity - batch.count);
     if (room === 0) return;
-    const timeout =
-      batch.count > 0
-        ? 0
-        : this.timerDeadline === 0
-          ? INFINITE
-          : Math.max(0, Math.ceil(this.timerDeadline - performance.now()));
+    const timeout = batch.count > 0 ? 0 : this.timer.waitMs();
     this.kernelWaits++;
     const n = this.port.getMany(this.entries, room, timeout);
     for (let i = 0; i < n; i++) this.take(batch, i);

@@ -47,6 +47,7 @@ export const WAIT_TIMEOUT = 258;
 export const ERROR_IO_PENDING = 997;
 export const MEM_COMMIT = 0x1000;
 export const MEM_RESERVE = 0x2000;
+export const MEM_DECOMMIT = 0x4000;
 export const MEM_RELEASE = 0x8000;
 export const PAGE_READWRITE = 0x04;
 export const PAGE_EXECUTE_READ = 0x20;

@@ -6,7 +6,12 @@
  *
  *   [ connection contexts: slots x CONN_CTX_BYTES ]
  *   [ accept contexts:     pool  x ACCEPT_CTX_BYTES ]
- *   [ buffers:             slots x bufferBytes ]
+ *   [ buffers:             slots x bufferStride, from a page boundary ]
+ *
+ * The contexts are committed once; the buffers are only reserved (each slot
+ * its ceiling, `--buffer-size`, in whole pages so that no page is shared),
+ * and a slot's pages are committed as its receives grow and decommitted when
+ * they shrink or the connection idles (iocp-queue.ts).
  *
  * Connection context, one per slot, in two halves of 64 bytes: the receive's
  * at 0 and the send's at 64. An echo has one operation outstanding per
@@ -65,14 +70,22 @@ export interface SlabLayout {
   bufferBytes: number;
 }
 
+/** The unit VirtualAlloc commits in. */
+export const PAGE_BYTES = 4096;
+const wholePages = (bytes: number) => Math.ceil(bytes / PAGE_BYTES) * PAGE_BYTES;
+
+/** Bytes from one slot's buffer to the next: the ceiling in whole pages. */
+export const bufferStride = (l: SlabLayout) => wholePages(l.bufferBytes);
+/** Where the buffers start: after the contexts, on a page boundary. Everything before it is committed at start. */
+export const buffersAt = (l: SlabLayout) => wholePages(l.slots * CONN_CTX_BYTES + l.acceptPool * ACCEPT_CTX_BYTES);
+
 export function slabBytes(l: SlabLayout): number {
-  return l.slots * CONN_CTX_BYTES + l.acceptPool * ACCEPT_CTX_BYTES + l.slots * l.bufferBytes;
+  return buffersAt(l) + l.slots * bufferStride(l);
 }
 
 export const connCtxOffset = (slot: number) => slot * CONN_CTX_BYTES;
 export const acceptCtxOffset = (l: SlabLayout, index: number) => l.slots * CONN_CTX_BYTES + index * ACCEPT_CTX_BYTES;
-export const bufferOffset = (l: SlabLayout, slot: number) =>
-  l.slots * CONN_CTX_BYTES + l.acceptPool * ACCEPT_CTX_BYTES + slot * l.bufferBytes;
+export const bufferOffset = (l: SlabLayout, slot: number) => buffersAt(l) + slot * bufferStride(l);
 
 /**
  * An OVERLAPPED address -> its context number: a connection slot
