@@ -71,10 +71,10 @@ export const SERVE_OPTIONS = {
       .min(64)
       .max(16 * 1024 * 1024),
     accepts: "a number of bytes from 64 to 16777216",
-    fallback: 8192,
+    fallback: 65_536,
     kind: "number",
     value: "BYTES",
-    help: "per-connection buffer (default 8192)",
+    help: "ceiling of a connection's receive; sizes adapt below it, memory follows (default 65536)",
   },
   maxConnections: {
     schema: z.number().int().min(1).max(1_000_000),

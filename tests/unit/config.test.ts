@@ -38,7 +38,7 @@ describe("configuration defaults", () => {
       host: "0.0.0.0",
       adminPort: 9000,
       adminHost: "127.0.0.1",
-      bufferSize: 8192,
+      bufferSize: 65_536,
       maxConnections: 10000,
       idleTimeout: 0,
       keepalive: 300_000,
