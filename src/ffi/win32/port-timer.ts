@@ -3,7 +3,9 @@
  * object, so the timer is a deadline: the dequeue's timeout honours it, and
  * the queue reports it as a Timer completion once due (or cancelled).
  */
-import { INFINITE } from "./kernel32.ts";
+
+/** GetQueuedCompletionStatusEx's "wait for ever" (kernel32's INFINITE; not imported, so this file loads without kernel32.dll). */
+const INFINITE = 0xffffffff;
 
 export class PortTimer {
   private deadline = 0;
