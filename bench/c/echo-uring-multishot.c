@@ -23,7 +23,13 @@
 #define MAX_CONNS 65536
 #define BUF 8192
 #define NBUF 4096
-#define FIFO 64
+/* Queued buffers at which a connection's multishot is cancelled (256 KiB). */
+#define CANCEL_AT 32
+/* Buffers a connection may have queued: the cancel lands only at the next
+   submit, and until then the multishot keeps filling buffers from whatever
+   the client has in flight (the load client's 1 MiB window is 128 of them),
+   so the FIFO holds that many past CANCEL_AT. */
+#define FIFO 512
 #define BGID 0
 enum { ACCEPT = 1, RECV = 2, SEND = 3 };
 
@@ -116,7 +122,7 @@ int main(int argc, char **argv) {
             fprintf(stderr, "fifo overflow\n");
             abort();
           }
-          if (c->count == FIFO / 2 && c->armed) { /* enough queued: stop reading until it drains */
+          if (c->count == CANCEL_AT && c->armed) { /* enough queued: stop reading until it drains */
             struct io_uring_sqe *s = sqe();
             io_uring_prep_cancel64(s, ((unsigned long long)fd << 8) | RECV, 0);
             io_uring_sqe_set_data64(s, 0);
