@@ -41,6 +41,10 @@ typedef struct {
 } conn_t;
 
 static conn_t *conns[MAX_CONNS];
+/* Connections whose multishot ended for want of buffers with nothing of
+   theirs queued: no send of theirs will complete to re-arm them, so the
+   next buffer returned by anyone's send does. */
+static int starved[MAX_CONNS], nstarved;
 static struct io_uring_buf_ring *br;
 static char *bufs;
 
@@ -127,7 +131,9 @@ int main(int argc, char **argv) {
             io_uring_prep_cancel64(s, ((unsigned long long)fd << 8) | RECV, 0);
             io_uring_sqe_set_data64(s, 0);
           }
-        } else if (res != -ENOBUFS && res != -ECANCELED) {
+        } else if (res == -ENOBUFS) {
+          if (c->count == 0 && !c->armed) starved[nstarved++] = fd;
+        } else if (res != -ECANCELED) {
           c->eof = 1;
           if (c->count == 0) finish(fd);
         }
@@ -147,6 +153,10 @@ int main(int argc, char **argv) {
       c->head = (c->head + 1) % FIFO;
       c->count--;
       c->sent = 0;
+      if (nstarved) {
+        int s = starved[--nstarved];
+        if (conns[s] && !conns[s]->armed && !conns[s]->eof && conns[s]->count == 0) arm(s);
+      }
       if (c->count) send_head(fd);
       else if (c->eof) {
         if (!c->armed) finish(fd);
