@@ -1,0 +1,117 @@
+/**
+ * Gathers the workers' reports on the main thread: an interval is complete
+ * once every worker has sent it (workers run on their own clocks and report
+ * independently), and the run is complete once every worker is done.
+ */
+import type { Histogram } from "hdr-histogram-js";
+import { emptyErrors, ERROR_KIND_NAMES } from "./errors.ts";
+import { addEncoded, newHistogram, percentiles, type Percentiles } from "./histogram.ts";
+import type { Counts, DoneReport, IntervalReport } from "./protocol.ts";
+
+/** One --interval over all workers: the JSON report's `intervals` entries. */
+export interface IntervalSample {
+  index: number;
+  /** Seconds since the end of the warmup at the end of this interval. */
+  endS: number;
+  elapsedS: number;
+  messages: number;
+  bytes: number;
+  messagesPerSec: number;
+  mbPerSec: number;
+  open: number;
+  latencyUs: Percentiles;
+  errors: number;
+}
+
+export function emptyCounts(): Counts {
+  return { messages: 0, bytes: 0, errors: emptyErrors() };
+}
+
+export function addCounts(into: Counts, from: Counts): void {
+  into.messages += from.messages;
+  into.bytes += from.bytes;
+  for (const k of ERROR_KIND_NAMES) into.errors[k] += from.errors[k];
+}
+
+export function errorTotal(counts: Counts): number {
+  return ERROR_KIND_NAMES.reduce((sum, k) => sum + counts.errors[k], 0);
+}
+
+interface Pending {
+  reports: IntervalReport[];
+  histogram: Histogram;
+}
+
+export class Aggregator {
+  readonly measured = emptyCounts();
+  readonly latency = newHistogram();
+  readonly connect = newHistogram();
+  readonly intervals: IntervalSample[] = [];
+  readonly done: DoneReport[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private measuredMs = 0;
+
+  constructor(private readonly workers: number) {}
+
+  /** Adds one worker's interval; returns the interval's sample when it was the last one missing. */
+  addInterval(report: IntervalReport): IntervalSample | null {
+    let p = this.pending.get(report.index);
+    if (!p) {
+      p = { reports: [], histogram: newHistogram() };
+      this.pending.set(report.index, p);
+    }
+    p.reports.push(report);
+    addEncoded(p.histogram, report.latency);
+    if (p.reports.length < this.workers) return null;
+    this.pending.delete(report.index);
+    return this.complete(report.index, p);
+  }
+
+  private complete(index: number, p: Pending): IntervalSample {
+    const counts = emptyCounts();
+    for (const r of p.reports) addCounts(counts, r.counts);
+    addCounts(this.measured, counts);
+    this.latency.add(p.histogram);
+    // Workers' clocks agree to a millisecond or so; the longest span is the interval's.
+    const elapsedMs = Math.max(...p.reports.map((r) => r.elapsedMs));
+    this.measuredMs += elapsedMs;
+    const elapsedS = elapsedMs / 1000;
+    const sample: IntervalSample = {
+      index,
+      endS: this.measuredMs / 1000,
+      elapsedS,
+      messages: counts.messages,
+      bytes: counts.bytes,
+      messagesPerSec: elapsedS > 0 ? counts.messages / elapsedS : 0,
+      mbPerSec: elapsedS > 0 ? counts.bytes / 1e6 / elapsedS : 0,
+      open: p.reports.reduce((sum, r) => sum + r.open, 0),
+      latencyUs: percentiles(p.histogram),
+      errors: errorTotal(counts),
+    };
+    p.histogram.destroy();
+    this.intervals.push(sample);
+    return sample;
+  }
+
+  addDone(report: DoneReport): void {
+    this.done.push(report);
+    addEncoded(this.connect, report.connect);
+  }
+
+  get allDone(): boolean {
+    return this.done.length === this.workers;
+  }
+
+  /** Measured seconds: the sum of the completed intervals. */
+  get measuredS(): number {
+    return this.measuredMs / 1000;
+  }
+
+  /** Errors of the whole run: measured intervals plus warmup and drain. */
+  allErrors(): Counts["errors"] {
+    const all = emptyCounts();
+    addCounts(all, this.measured);
+    for (const d of this.done) addCounts(all, d.unmeasured);
+    return all.errors;
+  }
+}

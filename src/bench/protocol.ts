@@ -1,0 +1,47 @@
+/** What a bench worker reports to the main thread (structured-cloneable). */
+import type { ErrorKind } from "./errors.ts";
+
+/** Counters over a span of the run; sums of these are the report's totals. */
+export interface Counts {
+  /** Messages (units of --size) echoed back whole and verified. */
+  messages: number;
+  /** Payload bytes echoed back and verified. */
+  bytes: number;
+  errors: Record<ErrorKind, number>;
+}
+
+/** One worker's figures for one --interval of the measured run. */
+export interface IntervalReport {
+  type: "interval";
+  worker: number;
+  /** 0 for the first interval after the warmup. */
+  index: number;
+  /** Wall-clock length of the interval in ms (the last one may be short). */
+  elapsedMs: number;
+  counts: Counts;
+  /** Connections open at the end of the interval. */
+  open: number;
+  /** Latencies in µs, as hdr-histogram-js's compressed base64. */
+  latency: string;
+}
+
+/** One worker's figures for the whole run, sent once as it leaves. */
+export interface DoneReport {
+  type: "done";
+  worker: number;
+  attempted: number;
+  established: number;
+  /** Connect times in µs (compressed base64 histogram). */
+  connect: string;
+  /** Everything sent and echoed, warmup included: what the server's counters saw. */
+  sentBytes: number;
+  receivedBytes: number;
+  sentMessages: number;
+  /** Errors during the warmup and the final drain, which no interval holds. */
+  unmeasured: Counts;
+}
+
+export type BenchWorkerReport =
+  | IntervalReport
+  | DoneReport
+  | { type: "failed"; worker: number; message: string; stack: string };

@@ -1,0 +1,131 @@
+import { expect, test } from "bun:test";
+import { Aggregator, emptyCounts } from "../../src/bench/aggregate.ts";
+import { encode, newHistogram, recordUs } from "../../src/bench/histogram.ts";
+import { ProgressWriter, progressLine } from "../../src/bench/progress.ts";
+import type { DoneReport, IntervalReport } from "../../src/bench/protocol.ts";
+import {
+  buildReport,
+  formatReport,
+  type RunFacts,
+  SCHEMA_VERSION,
+  unreachableVerdict,
+} from "../../src/bench/report.ts";
+
+function interval(worker: number, index: number, messages: number, latencies: number[]): IntervalReport {
+  const h = newHistogram();
+  for (const us of latencies) recordUs(h, us);
+  const counts = emptyCounts();
+  counts.messages = messages;
+  counts.bytes = messages * 64;
+  return { type: "interval", worker, index, elapsedMs: 1000, counts, open: 5, latency: encode(h) };
+}
+
+function done(worker: number, established: number, attempted = 5): DoneReport {
+  const h = newHistogram();
+  for (let i = 0; i < established; i++) recordUs(h, 200);
+  const unmeasured = emptyCounts();
+  unmeasured.errors.refused = attempted - established;
+  return {
+    type: "done",
+    worker,
+    attempted,
+    established,
+    connect: encode(h),
+    sentBytes: 6400,
+    receivedBytes: 6400,
+    sentMessages: 100,
+    unmeasured,
+  };
+}
+
+const FACTS: RunFacts = {
+  target: { host: "localhost", port: 6000, address: "127.0.0.1" },
+  backend: "io_uring",
+  config: {
+    mode: "pingpong",
+    connections: 10,
+    size: 64,
+    durationS: 2,
+    warmupS: 0,
+    pipeline: 1,
+    rate: 0,
+    workers: 2,
+    intervalS: 1,
+    connectTimeoutMs: 3000,
+  },
+  startedAt: "2026-11-29T22:00:00.000Z",
+  cpu: { userS: 0.5, systemS: 0.5 },
+  wallS: 2,
+};
+
+test("an interval is complete only when every worker has sent it", () => {
+  const agg = new Aggregator(2);
+  expect(agg.addInterval(interval(0, 0, 100, [100, 200]))).toBeNull();
+  const sample = agg.addInterval(interval(1, 0, 300, [300, 400]))!;
+  expect(sample.messages).toBe(400);
+  expect(sample.messagesPerSec).toBe(400);
+  expect(sample.open).toBe(10);
+  expect(sample.latencyUs.count).toBe(4);
+  expect(sample.latencyUs.max).toBeGreaterThanOrEqual(400);
+});
+
+test("the report sums intervals, orders percentiles and is clean without errors", () => {
+  const agg = new Aggregator(2);
+  for (const index of [0, 1]) for (const w of [0, 1]) agg.addInterval(interval(w, index, 500, [100, 150, 900]));
+  agg.addDone(done(0, 5));
+  agg.addDone(done(1, 5));
+  const r = buildReport(FACTS, agg);
+  expect(r.schemaVersion).toBe(SCHEMA_VERSION);
+  expect(r.verdict).toBe("clean");
+  expect(r.throughput.messages).toBe(2000);
+  expect(r.throughput.messagesPerSec).toBe(1000);
+  expect(r.throughput.mbitPerSec).toBe((1000 * 64 * 8) / 1e6);
+  const l = r.latencyUs;
+  expect(l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.p999 && l.p999 <= l.max).toBe(true);
+  expect(r.connections).toEqual({ attempted: 10, established: 10, failed: 0 });
+  expect(r.totals.sentBytes).toBe(12_800);
+  expect(r.cpu.percentOfOneCore).toBe(50);
+  expect(r.intervals).toHaveLength(2);
+  expect(formatReport(r)).toContain("errors     none");
+  expect(unreachableVerdict(r)).toBeNull();
+});
+
+test("errors of any phase make the verdict, and each kind is named", () => {
+  const agg = new Aggregator(1);
+  const bad = interval(0, 0, 10, [100]);
+  bad.counts.errors.corrupt = 2;
+  agg.addInterval(bad);
+  agg.addDone(done(0, 4));
+  const r = buildReport(FACTS, agg);
+  expect(r.verdict).toBe("errors");
+  expect(r.errors.corrupt).toBe(2);
+  expect(r.errors.refused).toBe(1);
+  expect(formatReport(r)).toContain("2 x corrupt: echoed bytes differ");
+});
+
+test("a target that accepted nothing is said in one line", () => {
+  const agg = new Aggregator(1);
+  agg.addDone(done(0, 0, 7));
+  const line = unreachableVerdict(buildReport(FACTS, agg))!;
+  expect(line).toBe(
+    "localhost:6000 (127.0.0.1) accepted none of 7 connections: 7 connect refused (nothing listens there)",
+  );
+  expect(line).not.toContain("\n");
+});
+
+test("progress rewrites one line on a terminal and appends lines on a pipe", () => {
+  const agg = new Aggregator(1);
+  const s = agg.addInterval(interval(0, 0, 100, [100]))!;
+  let tty = "";
+  const onTty = new ProgressWriter({ write: (t: string) => (tty += t) }, true);
+  onTty.sample(s);
+  onTty.sample(s);
+  onTty.finish();
+  expect(tty).toBe(`\r${progressLine(s)}\x1b[K\r${progressLine(s)}\x1b[K\n`);
+  let pipe = "";
+  const onPipe = new ProgressWriter({ write: (t: string) => (pipe += t) }, false);
+  onPipe.sample(s);
+  onPipe.sample(s);
+  onPipe.finish();
+  expect(pipe).toBe(`${progressLine(s)}\n${progressLine(s)}\n`);
+});
