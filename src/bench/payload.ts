@@ -3,19 +3,26 @@
  * stream per connection, so that every byte echoed back can be checked and a
  * wrong byte says what went wrong.
  *
- * Layout: the stream of connection `c` is a sequence of 32-bit little-endian
- * words; word `w` is `mix(((w mod 65536) << 16) | c)`, where `mix` is an
- * invertible 32-bit hash (Chris Wellons' lowbias32). Because `mix` can be
- * undone, any four bytes that are a whole word of some connection's stream
- * name that connection and the word's position: that is how an echo of
- * another connection's bytes (cross-talk) is told from a corrupted one.
- * The stream repeats every 256 KiB; a server would have to replay bytes
- * exactly 256 KiB old to go unseen.
+ * Layout: one pseudo-random pattern of 1 MiB whose 32-bit little-endian
+ * word `i` is `mix(i)`, where `mix` is an invertible 32-bit hash (Chris
+ * Wellons' lowbias32); connection `c`'s stream is the pattern read in a
+ * circle from offset `c * 40503`. Because `mix` can be undone, any four
+ * bytes that are a whole word of the pattern say where in it they come
+ * from: that is how bytes that belong elsewhere (another connection's:
+ * cross-talk) are told from corrupted ones. A stream repeats every 1 MiB; a
+ * server would have to drop or replay exactly a multiple of that to go
+ * unseen, and even then the byte count gives it away.
  */
 
-/** Connection ids fit in the low half of a word's key. */
-export const MAX_STREAMS = 65536;
-const PERIOD_WORDS = 65536;
+/** The pattern's length: each connection's stream repeats after this many bytes. */
+const PATTERN_BYTES = 1 << 20;
+const PATTERN_WORDS = PATTERN_BYTES / 4;
+/**
+ * Where each connection starts in the pattern, as a multiple of this odd
+ * stride: distinct for up to 2^20 connections, and never word-aligned with
+ * each other in the same way, so one connection's bytes are never another's.
+ */
+const STRIDE_BYTES = 40_503;
 /** How far a shifted echo is looked for when classifying a mismatch. */
 const MAX_SHIFT = 16;
 /** Bytes compared after a mismatch to classify it; fewer than 4 cannot be told apart. */
@@ -43,43 +50,55 @@ function unmix(word: number): number {
   return x >>> 0;
 }
 
-/** Word `w` of stream `stream`. */
-export function streamWord(stream: number, w: number): number {
-  return mix((((w % PERIOD_WORDS) << 16) | stream) >>> 0);
+/**
+ * The pattern twice over, so any run of up to PATTERN_BYTES from any offset
+ * is one contiguous view: filling a send is a native copy and checking an
+ * echo a native compare, which keeps the client far from being what limits
+ * a stream run. Built once per thread, on first use.
+ */
+let doubled: Buffer | null = null;
+
+function pattern(): Buffer {
+  if (doubled !== null) return doubled;
+  const words = new Uint32Array(PATTERN_WORDS * 2);
+  for (let i = 0; i < PATTERN_WORDS; i++) words[i] = words[i + PATTERN_WORDS] = mix(i);
+  doubled = Buffer.from(words.buffer);
+  return doubled;
+}
+
+/** Where stream byte `position` of connection `stream` sits in the pattern. */
+function patternOffset(stream: number, position: number): number {
+  return (((stream * STRIDE_BYTES) % PATTERN_BYTES) + (position % PATTERN_BYTES)) % PATTERN_BYTES;
 }
 
 /** The byte at `position` of stream `stream`. */
 export function streamByte(stream: number, position: number): number {
-  return (streamWord(stream, Math.floor(position / 4)) >>> ((position % 4) * 8)) & 0xff;
+  return pattern()[patternOffset(stream, position)]!;
 }
 
 /** Writes `length` bytes of the stream from `position` into `into` at `at`. */
 export function fillStream(stream: number, position: number, into: Uint8Array, at: number, length: number): void {
-  let w = Math.floor(position / 4);
-  let shift = (position % 4) * 8;
-  let word = streamWord(stream, w);
-  for (let i = 0; i < length; i++) {
-    into[at + i] = (word >>> shift) & 0xff;
-    shift += 8;
-    if (shift === 32) {
-      shift = 0;
-      word = streamWord(stream, ++w);
-    }
+  const p = pattern();
+  for (let done = 0; done < length; ) {
+    const n = Math.min(length - done, PATTERN_BYTES);
+    const from = patternOffset(stream, position + done);
+    into.set(p.subarray(from, from + n), at + done);
+    done += n;
   }
 }
 
 /** Index (from `at`) of the first byte of `data` that differs from the stream at `position`, or -1. */
 export function firstMismatch(stream: number, position: number, data: Uint8Array, at: number, length: number): number {
-  let w = Math.floor(position / 4);
-  let shift = (position % 4) * 8;
-  let word = streamWord(stream, w);
-  for (let i = 0; i < length; i++) {
-    if (data[at + i] !== ((word >>> shift) & 0xff)) return i;
-    shift += 8;
-    if (shift === 32) {
-      shift = 0;
-      word = streamWord(stream, ++w);
+  const p = pattern();
+  const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  for (let done = 0; done < length; ) {
+    const n = Math.min(length - done, PATTERN_BYTES);
+    const from = patternOffset(stream, position + done);
+    // The native compare settles the common case; the byte loop runs only to find a known difference.
+    if (p.compare(view, at + done, at + done + n, from, from + n) !== 0) {
+      for (let i = 0; i < n; i++) if (view[at + done + i] !== p[from + i]) return done + i;
     }
+    done += n;
   }
   return -1;
 }
@@ -88,29 +107,31 @@ function matches(stream: number, position: number, data: Uint8Array, at: number,
   return position >= 0 && firstMismatch(stream, position, data, at, length) === -1;
 }
 
-/** The connection whose stream holds `data[at..at+length]`, other than `own`, or -1. */
-function foreignStream(own: number, streams: number, data: Uint8Array, at: number, length: number): number {
+/** Whether `data[at..at+length]` is a run of the pattern (from anywhere) other than at `own`. */
+function misplacedPattern(own: number, data: Uint8Array, at: number, length: number): boolean {
+  const p = pattern();
   for (let align = 0; align < 4 && align + 4 <= length; align++) {
     const i = at + align;
     const word = (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24)) >>> 0;
-    const key = unmix(word);
-    const stream = key & 0xffff;
-    if (stream === own || stream >= streams) continue;
-    const position = (key >>> 16) * 4 - align;
-    if (matches(stream, position, data, at, length)) return stream;
+    const index = unmix(word);
+    if (index >= PATTERN_WORDS) continue;
+    const from = index * 4 - align + (align > index * 4 ? PATTERN_BYTES : 0);
+    if (from === own) continue;
+    const view = Buffer.from(data.buffer, data.byteOffset + at, length);
+    if (p.compare(view, 0, length, from, from + length) === 0) return true;
   }
-  return -1;
+  return false;
 }
 
 /**
  * Why `data[at..]` (received at stream `position`, whose first byte already
  * differs) is wrong: bytes the server dropped (the stream resumes further
- * on), bytes it added (the stream resumes after them), another connection's
- * bytes, or plain corruption.
+ * on), bytes it added (the stream resumes after them), bytes that belong
+ * elsewhere (another connection's, which is all an echo server can mix up),
+ * or plain corruption.
  */
 export function classifyMismatch(
   stream: number,
-  streams: number,
   position: number,
   data: Uint8Array,
   at: number,
@@ -124,5 +145,5 @@ export function classifyMismatch(
   for (let shift = 1; shift <= MAX_SHIFT && length - shift >= 4; shift++) {
     if (matches(stream, position, data, at + shift, length - shift)) return "extra";
   }
-  return foreignStream(stream, streams, data, at, length) >= 0 ? "crosstalk" : "corrupt";
+  return misplacedPattern(patternOffset(stream, position), data, at, length) ? "crosstalk" : "corrupt";
 }

@@ -17,10 +17,7 @@ export class StreamVerifier {
   received = 0;
   private lastProgressMs = 0;
 
-  constructor(
-    readonly stream: number,
-    private readonly streams: number,
-  ) {}
+  constructor(readonly stream: number) {}
 
   get outstanding(): number {
     return this.sent - this.received;
@@ -37,7 +34,7 @@ export class StreamVerifier {
     const expected = Math.min(length, this.outstanding);
     const wrong = firstMismatch(this.stream, this.received, data, at, expected);
     if (wrong >= 0) {
-      return classifyMismatch(this.stream, this.streams, this.received + wrong, data, at + wrong, length - wrong);
+      return classifyMismatch(this.stream, this.received + wrong, data, at + wrong, length - wrong);
     }
     // Every byte so far was right, and more came back than was sent.
     if (length > expected) return "extra";

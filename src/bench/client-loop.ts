@@ -1,0 +1,287 @@
+/**
+ * The bench's completion loop, one per worker: it connects this worker's
+ * share of the connections, keeps each one sending its stream (ping-pong
+ * messages up to --pipeline outstanding, paced by --rate when set; or a
+ * continuous stream within a bounded window), checks every echoed byte, and
+ * reports through its Meter. It is the server loop's mirror and shares none
+ * of its code: the server reacts to what arrives, the client drives.
+ */
+import { CompletionBatch, type IssueResult, OpKind } from "../engine.ts";
+import { type ClientQueue, CONNECT_OP } from "./client-queue.ts";
+import { Busy, ClientSlots, SlotState } from "./client-slots.ts";
+import { connectErrorKind, type ErrorKind, ioErrorKind } from "./errors.ts";
+import type { Meter } from "./meter.ts";
+import { fillStream } from "./payload.ts";
+import { connectionsOf, type LoopPlan } from "./plan.ts";
+import { RateSchedule } from "./schedule.ts";
+
+const BATCH_CAPACITY = 256;
+const TICK_MS = 50;
+/** Stream mode keeps at most this many bytes (or 4 messages) unechoed per connection. */
+const STREAM_WINDOW_BYTES = 256 * 1024;
+/** In-flight entries per connection in stream mode: the window is committed in eighths. */
+const STREAM_COMMITS = 8;
+
+export class ClientLoop {
+  private readonly batch = new CompletionBatch(BATCH_CAPACITY);
+  private readonly s: ClientSlots;
+  private readonly schedules: (RateSchedule | null)[];
+  private readonly window: number;
+  private now = performance.now();
+  private timerArmed = false;
+  private draining = false;
+  private open = 0;
+  /** Connections not yet closed. */
+  private live = 0;
+
+  constructor(
+    private readonly queue: ClientQueue,
+    private readonly plan: LoopPlan,
+    private readonly meter: Meter,
+  ) {
+    const slots = connectionsOf(plan.worker, plan.workers, plan.connections);
+    const stream = plan.mode === "stream";
+    this.window = Math.max(STREAM_WINDOW_BYTES, 4 * plan.size);
+    const fifo = stream ? STREAM_COMMITS + 1 : plan.pipeline + 1;
+    this.s = new ClientSlots(slots, fifo, (slot) => plan.worker + slot * plan.workers);
+    this.schedules = new Array(slots).fill(null);
+  }
+
+  /**
+   * Runs until every connection is closed. A run whose connections all end
+   * early (refused, or failed) reports its remaining intervals at once.
+   */
+  run(): void {
+    for (let slot = 0; slot < this.s.slots; slot++) this.connect(slot);
+    while (this.live > 0 || this.timerArmed) {
+      if (!this.timerArmed && this.live > 0) this.armTimer();
+      this.queue.wait(this.batch);
+      this.now = performance.now();
+      this.meter.tick(this.now, this.open);
+      this.dispatch();
+    }
+    this.meter.tick(Math.max(this.now, this.meter.untilMs), 0);
+    this.meter.finish();
+  }
+
+  private armTimer(): void {
+    let ms = Math.min(TICK_MS, this.meter.nextBoundaryMs() - this.now);
+    if (this.plan.rate > 0 && !this.draining) ms = Math.min(ms, this.nextDueMs());
+    this.queue.armTimer(Math.max(1, Math.ceil(ms)));
+    this.timerArmed = true;
+  }
+
+  /** Milliseconds until some open connection has a paced message due. */
+  private nextDueMs(): number {
+    let soonest = TICK_MS;
+    for (let slot = 0; slot < this.s.slots; slot++) {
+      const schedule = this.schedules[slot];
+      if (schedule && this.s.state[slot] === SlotState.Open)
+        soonest = Math.min(soonest, schedule.waitMs(this.s.committed[slot]!, this.now));
+    }
+    return soonest;
+  }
+
+  private dispatch(): void {
+    const b = this.batch;
+    for (let i = 0; i < b.count; i++) {
+      const op = b.op[i]!;
+      if (op === OpKind.Timer) this.onTick();
+      else if (op === OpKind.Recv || op === OpKind.Send || op === CONNECT_OP)
+        this.onIo(op, b.slot[i]!, b.gen[i]!, b.res[i]!);
+    }
+  }
+
+  private onIo(op: number, slot: number, gen: number, res: number): void {
+    const s = this.s;
+    if (s.gen[slot] !== gen) return;
+    if (op === CONNECT_OP) {
+      s.busy[slot]! &= ~Busy.Connect;
+      this.onConnect(slot, res);
+    } else if (op === OpKind.Recv) {
+      s.busy[slot]! &= ~Busy.Recv;
+      this.onRecv(slot, res);
+    } else {
+      s.busy[slot]! &= ~Busy.Send;
+      this.onSend(slot, res);
+    }
+    if (s.state[slot] === SlotState.Failing || s.state[slot] === SlotState.Ending) this.closeWhenIdle(slot);
+  }
+
+  private connect(slot: number): void {
+    const s = this.s;
+    s.state[slot] = SlotState.Connecting;
+    s.startedMs[slot] = this.now;
+    this.meter.attempted++;
+    this.live++;
+    if (!this.issue(slot, Busy.Connect, this.queue.connect(slot, s.gen[slot]!))) {
+      this.meter.error("connectOther", this.now);
+      this.finish(slot);
+    }
+  }
+
+  private onConnect(slot: number, res: number): void {
+    const s = this.s;
+    if (res < 0 || s.timedOut[slot] === 1 || this.draining) {
+      const kind: ErrorKind = s.timedOut[slot] === 1 ? "timedOut" : connectErrorKind(res);
+      if (res < 0 || s.timedOut[slot] === 1) this.meter.error(kind, this.now);
+      this.finish(slot);
+      return;
+    }
+    this.meter.connected(this.now - s.startedMs[slot]!);
+    s.state[slot] = SlotState.Open;
+    this.open++;
+    if (this.plan.rate > 0)
+      this.schedules[slot] = new RateSchedule(this.now, this.plan.rate, this.plan.connections, this.streamOf(slot));
+    if (!this.issue(slot, Busy.Recv, this.queue.recv(slot, s.gen[slot]!))) return this.fail(slot, "ioOther");
+    this.pump(slot);
+  }
+
+  private streamOf(slot: number): number {
+    return this.plan.worker + slot * this.plan.workers;
+  }
+
+  private onRecv(slot: number, res: number): void {
+    const s = this.s;
+    if (s.state[slot] !== SlotState.Open) return;
+    if (res < 0) return this.fail(slot, ioErrorKind(res));
+    const v = s.verifiers[slot]!;
+    if (res === 0) {
+      const failure = v.onClosed();
+      if (failure !== null) return this.fail(slot, failure);
+      return this.end(slot);
+    }
+    const failure = v.onReceived(this.queue.receiveArea(slot), 0, res, this.now);
+    if (failure !== null) return this.fail(slot, failure);
+    this.meter.bytes(res, this.now);
+    const whole = Math.floor(v.received / this.plan.size);
+    const completed = whole - s.doneMessages[slot]!;
+    if (completed > 0) {
+      s.doneMessages[slot] = whole;
+      s.complete(slot, completed, (n, sentMs) => this.meter.messages(n, this.now - sentMs, this.now));
+    }
+    if (!this.issue(slot, Busy.Recv, this.queue.recv(slot, s.gen[slot]!))) return this.fail(slot, "ioOther");
+    this.pump(slot);
+    if (this.draining && v.outstanding === 0 && s.backlog[slot] === 0) this.end(slot);
+  }
+
+  private onSend(slot: number, res: number): void {
+    const s = this.s;
+    if (s.state[slot] !== SlotState.Open) return;
+    if (res < 0) return this.fail(slot, ioErrorKind(res));
+    s.sendOffset[slot]! += res;
+    s.sendLeft[slot]! -= Math.min(res, s.sendLeft[slot]!);
+    if (s.sendLeft[slot]! > 0) {
+      // A partial send (Wine does them often): the rest goes before anything new.
+      const sent = this.queue.send(slot, s.gen[slot]!, s.sendOffset[slot]!, s.sendLeft[slot]!);
+      if (!this.issue(slot, Busy.Send, sent)) this.fail(slot, "ioOther");
+      return;
+    }
+    this.pump(slot);
+  }
+
+  /** Commit what the mode allows, then hand the backlog to a send if none is in flight. */
+  private pump(slot: number): void {
+    const s = this.s;
+    if (!this.draining) this.commit(slot);
+    if ((s.busy[slot]! & Busy.Send) !== 0 || s.backlog[slot] === 0) return;
+    const area = this.queue.sendArea(slot);
+    const chunk = Math.min(s.backlog[slot]!, area.length);
+    const v = s.verifiers[slot]!;
+    fillStream(v.stream, v.sent, area, 0, chunk);
+    v.onSent(chunk, this.now);
+    this.meter.sentBytes += chunk;
+    s.backlog[slot]! -= chunk;
+    s.sendOffset[slot] = 0;
+    s.sendLeft[slot] = chunk;
+    if (!this.issue(slot, Busy.Send, this.queue.send(slot, s.gen[slot]!, 0, chunk))) this.fail(slot, "ioOther");
+  }
+
+  private commit(slot: number): void {
+    const s = this.s;
+    const size = this.plan.size;
+    if (this.plan.mode === "stream") {
+      const unechoed = s.committed[slot]! * size - s.verifiers[slot]!.received;
+      const free = Math.floor((this.window - unechoed) / size);
+      if (free * size >= this.window / STREAM_COMMITS && !s.fifoFull(slot)) this.commitMessages(slot, free, this.now);
+      return;
+    }
+    let allowed = this.plan.pipeline - (s.committed[slot]! - s.doneMessages[slot]!);
+    const schedule = this.schedules[slot];
+    if (schedule === null || schedule === undefined) {
+      if (allowed > 0 && !s.fifoFull(slot)) this.commitMessages(slot, allowed, this.now);
+      return;
+    }
+    allowed = Math.min(allowed, schedule.dueBy(this.now) - s.committed[slot]!);
+    for (; allowed > 0 && !s.fifoFull(slot); allowed--) {
+      this.commitMessages(slot, 1, schedule.intendedMs(s.committed[slot]!));
+    }
+  }
+
+  private commitMessages(slot: number, count: number, timeMs: number): void {
+    const s = this.s;
+    s.push(slot, timeMs, count);
+    s.committed[slot]! += count;
+    s.backlog[slot]! += count * this.plan.size;
+    this.meter.sentMessages += count;
+  }
+
+  private onTick(): void {
+    this.timerArmed = false;
+    const s = this.s;
+    if (!this.draining && this.now >= this.meter.untilMs) this.draining = true;
+    for (let slot = 0; slot < s.slots; slot++) {
+      const state = s.state[slot];
+      if (state === SlotState.Open) {
+        if (s.verifiers[slot]!.stalled(this.now)) this.fail(slot, "stall");
+        else if (this.draining && s.verifiers[slot]!.outstanding === 0 && s.backlog[slot] === 0) this.end(slot);
+        else if (this.schedules[slot]) this.pump(slot);
+      } else if (state === SlotState.Connecting) {
+        const late = this.now - s.startedMs[slot]! >= this.plan.connectTimeoutMs;
+        if ((late || this.draining) && s.timedOut[slot] === 0) {
+          s.timedOut[slot] = late ? 1 : 0;
+          this.queue.abort(slot);
+        }
+      }
+    }
+  }
+
+  /** Issues went out: mark them; a synchronous failure queues no completion. */
+  private issue(slot: number, bit: number, result: IssueResult): boolean {
+    if (result !== "pending" && result !== "completed") return false;
+    this.s.busy[slot]! |= bit;
+    return true;
+  }
+
+  private fail(slot: number, kind: ErrorKind): void {
+    this.meter.error(kind, this.now);
+    this.leave(slot, SlotState.Failing);
+  }
+
+  /** A clean end: everything sent came back. */
+  private end(slot: number): void {
+    this.leave(slot, SlotState.Ending);
+  }
+
+  private leave(slot: number, state: number): void {
+    const s = this.s;
+    if (s.state[slot] === SlotState.Open) this.open--;
+    s.state[slot] = state;
+    if (s.busy[slot] !== 0) this.queue.abort(slot);
+    this.closeWhenIdle(slot);
+  }
+
+  private closeWhenIdle(slot: number): void {
+    if (this.s.busy[slot] === 0) this.finish(slot);
+  }
+
+  private finish(slot: number): void {
+    const s = this.s;
+    if (s.state[slot] === SlotState.Done) return;
+    if (s.state[slot] === SlotState.Open) this.open--;
+    this.queue.close(slot);
+    s.state[slot] = SlotState.Done;
+    s.gen[slot]!++;
+    this.live--;
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Per-connection state of the bench loop, as struct-of-arrays so the hot
+ * path allocates nothing, plus each connection's queue of messages in
+ * flight: (intended send time, message count) entries in send order. Echoes
+ * come back in order, so the head entry is always the next to complete.
+ */
+import { StreamVerifier } from "./verifier.ts";
+
+export const SlotState = { Idle: 0, Connecting: 1, Open: 2, Failing: 3, Ending: 4, Done: 5 } as const;
+export const Busy = { Recv: 1, Send: 2, Connect: 4 } as const;
+
+export class ClientSlots {
+  readonly state: Uint8Array;
+  readonly gen: Uint32Array;
+  /** Busy bits: which operations of the slot are outstanding. */
+  readonly busy: Uint8Array;
+  readonly startedMs: Float64Array;
+  readonly timedOut: Uint8Array;
+  /** Messages committed to be sent so far. */
+  readonly committed: Float64Array;
+  /** Messages echoed back whole. */
+  readonly doneMessages: Float64Array;
+  /** Stream bytes committed but not yet handed to a send. */
+  readonly backlog: Float64Array;
+  /** The send in flight: its offset in the send area and bytes left. */
+  readonly sendOffset: Uint32Array;
+  readonly sendLeft: Uint32Array;
+  readonly verifiers: StreamVerifier[];
+  private readonly fifoTime: Float64Array;
+  private readonly fifoCount: Uint32Array;
+  private readonly fifoHead: Uint32Array;
+  readonly fifoLength: Uint32Array;
+  /** Messages of the head entry already complete. */
+  private readonly headDone: Uint32Array;
+
+  constructor(
+    readonly slots: number,
+    readonly fifoCapacity: number,
+    streamOf: (slot: number) => number,
+  ) {
+    this.state = new Uint8Array(slots);
+    this.gen = new Uint32Array(slots);
+    this.busy = new Uint8Array(slots);
+    this.startedMs = new Float64Array(slots);
+    this.timedOut = new Uint8Array(slots);
+    this.committed = new Float64Array(slots);
+    this.doneMessages = new Float64Array(slots);
+    this.backlog = new Float64Array(slots);
+    this.sendOffset = new Uint32Array(slots);
+    this.sendLeft = new Uint32Array(slots);
+    this.verifiers = Array.from({ length: slots }, (_, s) => new StreamVerifier(streamOf(s)));
+    this.fifoTime = new Float64Array(slots * fifoCapacity);
+    this.fifoCount = new Uint32Array(slots * fifoCapacity);
+    this.fifoHead = new Uint32Array(slots);
+    this.fifoLength = new Uint32Array(slots);
+    this.headDone = new Uint32Array(slots);
+  }
+
+  fifoFull(slot: number): boolean {
+    return this.fifoLength[slot]! >= this.fifoCapacity;
+  }
+
+  /** `count` messages committed at (or meant for) `timeMs`. */
+  push(slot: number, timeMs: number, count: number): void {
+    const cap = this.fifoCapacity;
+    const i = slot * cap + ((this.fifoHead[slot]! + this.fifoLength[slot]!) % cap);
+    this.fifoTime[i] = timeMs;
+    this.fifoCount[i] = count;
+    this.fifoLength[slot]!++;
+  }
+
+  /**
+   * Takes up to `count` completed messages from the head, calling `done`
+   * once per entry touched with how many of its messages completed and when
+   * they were meant to go; returns how many were taken.
+   */
+  complete(slot: number, count: number, done: (messages: number, timeMs: number) => void): number {
+    const cap = this.fifoCapacity;
+    let left = count;
+    while (left > 0 && this.fifoLength[slot]! > 0) {
+      const i = slot * cap + this.fifoHead[slot]!;
+      const take = Math.min(left, this.fifoCount[i]! - this.headDone[slot]!);
+      done(take, this.fifoTime[i]!);
+      left -= take;
+      this.headDone[slot]! += take;
+      if (this.headDone[slot] === this.fifoCount[i]) {
+        this.headDone[slot] = 0;
+        this.fifoHead[slot] = (this.fifoHead[slot]! + 1) % cap;
+        this.fifoLength[slot]!--;
+      }
+    }
+    return count - left;
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * One worker's measurements: what it counts while the run warms up, while it
+ * is measured (cut into --interval reports posted as each interval ends) and
+ * while it drains at the end. Times are this thread's performance.now()
+ * milliseconds; the plan's wall-clock boundaries are converted once, so
+ * every worker cuts its intervals at the same moments.
+ */
+import type { Histogram } from "hdr-histogram-js";
+import { emptyCounts } from "./aggregate.ts";
+import type { ErrorKind } from "./errors.ts";
+import { encode, newHistogram, recordUs } from "./histogram.ts";
+import type { BenchWorkerReport, Counts } from "./protocol.ts";
+
+export interface MeterPlan {
+  worker: number;
+  /** Date.now() when measuring starts (after the warmup) and ends. */
+  measureFromEpochMs: number;
+  measureUntilEpochMs: number;
+  intervalMs: number;
+}
+
+export class Meter {
+  readonly fromMs: number;
+  readonly untilMs: number;
+  private readonly intervalMs: number;
+  private interval = 0;
+  private intervalStartMs: number;
+  private counts = emptyCounts();
+  private latency: Histogram = newHistogram();
+  private readonly connect: Histogram = newHistogram();
+  readonly unmeasured = emptyCounts();
+  attempted = 0;
+  established = 0;
+  sentBytes = 0;
+  receivedBytes = 0;
+  sentMessages = 0;
+
+  constructor(
+    private readonly plan: MeterPlan,
+    private readonly post: (report: BenchWorkerReport) => void,
+    nowMs: number,
+    epochNowMs: number,
+  ) {
+    this.fromMs = nowMs + (plan.measureFromEpochMs - epochNowMs);
+    this.untilMs = nowMs + (plan.measureUntilEpochMs - epochNowMs);
+    this.intervalMs = plan.intervalMs;
+    this.intervalStartMs = this.fromMs;
+  }
+
+  measuring(nowMs: number): boolean {
+    return nowMs >= this.fromMs && nowMs < this.untilMs;
+  }
+
+  /** `count` messages echoed whole, `latencyMs` after they were (meant to be) sent. */
+  messages(count: number, latencyMs: number, nowMs: number): void {
+    if (!this.measuring(nowMs)) return;
+    this.counts.messages += count;
+    recordUs(this.latency, latencyMs * 1000, count);
+  }
+
+  /** Verified bytes echoed back. */
+  bytes(count: number, nowMs: number): void {
+    this.receivedBytes += count;
+    if (this.measuring(nowMs)) this.counts.bytes += count;
+  }
+
+  error(kind: ErrorKind, nowMs: number): void {
+    (this.measuring(nowMs) ? this.counts : this.unmeasured).errors[kind]++;
+  }
+
+  connected(elapsedMs: number): void {
+    this.established++;
+    recordUs(this.connect, elapsedMs * 1000);
+  }
+
+  /** The next moment `tick` has something to post. */
+  nextBoundaryMs(): number {
+    return Math.min(this.untilMs, this.intervalStartMs + this.intervalMs);
+  }
+
+  /** Posts every interval that has ended by `nowMs`. */
+  tick(nowMs: number, open: number): void {
+    while (this.intervalStartMs < this.untilMs && nowMs >= this.nextBoundaryMs()) {
+      const endMs = this.nextBoundaryMs();
+      this.post({
+        type: "interval",
+        worker: this.plan.worker,
+        index: this.interval++,
+        elapsedMs: endMs - this.intervalStartMs,
+        counts: this.counts,
+        open,
+        latency: encode(this.latency),
+      });
+      this.latency.reset();
+      this.counts = emptyCounts();
+      this.intervalStartMs = endMs;
+    }
+  }
+
+  /** Every interval posted. */
+  get measured(): boolean {
+    return this.intervalStartMs >= this.untilMs;
+  }
+
+  finish(): void {
+    this.post({
+      type: "done",
+      worker: this.plan.worker,
+      attempted: this.attempted,
+      established: this.established,
+      connect: encode(this.connect),
+      sentBytes: this.sentBytes,
+      receivedBytes: this.receivedBytes,
+      sentMessages: this.sentMessages,
+      unmeasured: this.unmeasured,
+    });
+    this.latency.destroy();
+    this.connect.destroy();
+  }
+}
+
+export type { Counts };

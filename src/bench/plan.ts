@@ -1,0 +1,29 @@
+/** What the main thread tells each bench worker to do. */
+import type { MeterPlan } from "./meter.ts";
+
+export interface LoopPlan {
+  worker: number;
+  workers: number;
+  /** Connections of the whole run; this worker owns those with index % workers === worker. */
+  connections: number;
+  mode: "pingpong" | "stream";
+  size: number;
+  pipeline: number;
+  /** Messages per second over all connections; 0: closed loop. */
+  rate: number;
+  connectTimeoutMs: number;
+}
+
+/** Connections worker `worker` of `workers` owns out of `connections`. */
+export function connectionsOf(worker: number, workers: number, connections: number): number {
+  return Math.floor(connections / workers) + (worker < connections % workers ? 1 : 0);
+}
+
+/** A bench worker's start message. */
+export interface BenchWorkerStart {
+  type: "start";
+  loop: LoopPlan;
+  meter: MeterPlan;
+  /** The engine's parameters for a client queue (backend-specific, structured-cloneable). */
+  engine: unknown;
+}

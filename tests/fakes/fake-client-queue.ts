@@ -1,0 +1,109 @@
+/**
+ * A ClientQueue over an in-memory echo server, for testing the bench loop
+ * without sockets: sends land in a per-connection echo buffer (bent by a
+ * fault when asked), receives take from it, timers sleep for real.
+ */
+import { CompletionBatch, type IssueResult, OpKind } from "../../src/engine.ts";
+import { type ClientQueue, CONNECT_OP } from "../../src/bench/client-queue.ts";
+
+export type FakeFault = "none" | "refuse" | "flip" | "silent" | "close";
+
+interface Pending {
+  op: number;
+  slot: number;
+  gen: number;
+  res: number;
+}
+
+export class FakeClientQueue implements ClientQueue {
+  readonly threadId = 1;
+  private readonly receive: Uint8Array[] = [];
+  private readonly sendBuf: Uint8Array[] = [];
+  private readonly echo: Uint8Array[][] = [];
+  private readonly recvGen = new Map<number, number>();
+  private readonly ready: Pending[] = [];
+  private timerAt = -1;
+  closed = 0;
+  sends = 0;
+
+  constructor(
+    slots: number,
+    readonly areaBytes: number,
+    private readonly fault: FakeFault = "none",
+    /** At most this many bytes per send, to make partial sends. */
+    private readonly sendLimit = Number.POSITIVE_INFINITY,
+  ) {
+    for (let i = 0; i < slots; i++) {
+      this.receive.push(new Uint8Array(areaBytes));
+      this.sendBuf.push(new Uint8Array(areaBytes));
+      this.echo.push([]);
+    }
+  }
+
+  connect(slot: number, gen: number): IssueResult {
+    this.ready.push({ op: CONNECT_OP, slot, gen, res: this.fault === "refuse" ? -111 : 0 });
+    return "pending";
+  }
+  recv(slot: number, gen: number): IssueResult {
+    this.recvGen.set(slot, gen);
+    return "pending";
+  }
+  send(slot: number, gen: number, offset: number, length: number): IssueResult {
+    const n = Math.min(length, this.sendLimit);
+    const bytes = this.sendBuf[slot]!.slice(offset, offset + n);
+    this.sends++;
+    if (this.fault === "flip" && bytes.length > 3) bytes[3]! ^= 1;
+    if (this.fault !== "silent") this.echo[slot]!.push(bytes);
+    if (this.fault === "close" && this.sends > 20) this.echo[slot] = [];
+    this.ready.push({ op: OpKind.Send, slot, gen, res: n });
+    return "pending";
+  }
+  receiveArea(slot: number): Uint8Array {
+    return this.receive[slot]!;
+  }
+  sendArea(slot: number): Uint8Array {
+    return this.sendBuf[slot]!;
+  }
+  abort(slot: number): void {
+    const gen = this.recvGen.get(slot);
+    if (gen !== undefined) {
+      this.recvGen.delete(slot);
+      this.ready.push({ op: OpKind.Recv, slot, gen, res: 0 });
+    }
+  }
+  close(): void {
+    this.closed++;
+  }
+  armTimer(ms: number): void {
+    this.timerAt = performance.now() + ms;
+  }
+  cancelTimer(): void {
+    this.timerAt = performance.now();
+  }
+  wait(batch: CompletionBatch): void {
+    batch.count = 0;
+    this.deliverEchoes();
+    const due = this.timerAt >= 0 && performance.now() >= this.timerAt;
+    if ((this.ready.length === 0 || due) && this.timerAt >= 0) {
+      Bun.sleepSync(Math.max(0, this.timerAt - performance.now()));
+      this.timerAt = -1;
+      batch.push(OpKind.Timer, 0, 0, -62, 0);
+    }
+    for (const p of this.ready.splice(0, batch.capacity - batch.count)) batch.push(p.op, p.slot, p.gen, p.res, 0);
+    if (batch.count === 0) throw new Error("fake queue: wait with nothing outstanding would block for ever");
+  }
+  private deliverEchoes(): void {
+    for (const [slot, gen] of this.recvGen) {
+      const chunks = this.echo[slot]!;
+      const closing = this.fault === "close" && this.sends > 20;
+      if (chunks.length === 0 && !closing) continue;
+      // One queued send per receive: its bytes fit, since sends come from an area of the same size.
+      const bytes = chunks.shift() ?? new Uint8Array(0);
+      const n = bytes.length;
+      this.receive[slot]!.set(bytes);
+      this.recvGen.delete(slot);
+      this.ready.push({ op: OpKind.Recv, slot, gen, res: n });
+    }
+  }
+  dispose(): void {}
+}

@@ -1,0 +1,91 @@
+import { expect, test } from "bun:test";
+import { Aggregator } from "../../src/bench/aggregate.ts";
+import { ClientLoop } from "../../src/bench/client-loop.ts";
+import { Meter } from "../../src/bench/meter.ts";
+import type { LoopPlan } from "../../src/bench/plan.ts";
+import type { BenchWorkerReport } from "../../src/bench/protocol.ts";
+import { type FakeFault, FakeClientQueue } from "../fakes/fake-client-queue.ts";
+
+const RUN_MS = 300;
+
+function run(plan: Partial<LoopPlan>, fault: FakeFault = "none", sendLimit?: number) {
+  const full: LoopPlan = {
+    worker: 0,
+    workers: 1,
+    connections: 4,
+    mode: "pingpong",
+    size: 64,
+    pipeline: 1,
+    rate: 0,
+    connectTimeoutMs: 1000,
+    ...plan,
+  };
+  const queue = new FakeClientQueue(full.connections, 4096, fault, sendLimit);
+  const agg = new Aggregator(1);
+  const post = (r: BenchWorkerReport) => {
+    if (r.type === "interval") agg.addInterval(r);
+    else if (r.type === "done") agg.addDone(r);
+  };
+  const epoch = Date.now();
+  const plan2 = { worker: 0, measureFromEpochMs: epoch, measureUntilEpochMs: epoch + RUN_MS, intervalMs: 100 };
+  new ClientLoop(queue, full, new Meter(plan2, post, performance.now(), epoch)).run();
+  const done = agg.done[0]!;
+  return { agg, done, queue, errors: agg.allErrors() };
+}
+
+const errorCount = (errors: Record<string, number>) => Object.values(errors).reduce((a, b) => a + b, 0);
+
+test("a clean ping-pong run echoes everything it sent and closes every connection", () => {
+  const { agg, done, queue, errors } = run({ pipeline: 4 });
+  expect(errorCount(errors)).toBe(0);
+  expect(done.established).toBe(4);
+  expect(agg.measured.messages).toBeGreaterThan(100);
+  expect(done.receivedBytes).toBe(done.sentBytes);
+  expect(done.sentBytes).toBe(done.sentMessages * 64);
+  expect(agg.intervals.length).toBe(3);
+  expect(agg.latency.totalCount).toBe(agg.measured.messages);
+  expect(queue.closed).toBe(4);
+});
+
+test("partial sends are finished before anything new goes out", () => {
+  const { done, errors } = run({ pipeline: 8, size: 100 }, "none", 7);
+  expect(errorCount(errors)).toBe(0);
+  expect(done.receivedBytes).toBe(done.sentBytes);
+});
+
+test("stream mode keeps echoing within its window, every byte checked", () => {
+  const { agg, done, errors } = run({ mode: "stream", size: 1000 });
+  expect(errorCount(errors)).toBe(0);
+  expect(agg.measured.bytes).toBeGreaterThan(1_000_000);
+  expect(done.receivedBytes).toBe(done.sentBytes);
+});
+
+test("a corrupting server is reported once per connection as corrupt", () => {
+  const { errors } = run({}, "flip");
+  expect(errors.corrupt).toBe(4);
+  expect(errorCount(errors)).toBe(4);
+});
+
+test("a refusing target counts refused connects and nothing else", () => {
+  const { done, errors } = run({}, "refuse");
+  expect(done.established).toBe(0);
+  expect(errors.refused).toBe(4);
+});
+
+test("a server that never answers is a stall", () => {
+  const { errors } = run({}, "silent");
+  expect(errors.stall).toBe(4);
+});
+
+test("a server that closes with bytes outstanding is a short echo", () => {
+  const { errors } = run({}, "close");
+  expect(errors.closed).toBeGreaterThan(0);
+});
+
+test("--rate paces messages at the rate", () => {
+  const { agg, errors } = run({ rate: 2000, connections: 4 });
+  expect(errorCount(errors)).toBe(0);
+  // 2000/s for 0.3 s; the timer's millisecond granularity may cost a message or so per connection.
+  expect(agg.measured.messages).toBeGreaterThanOrEqual(590);
+  expect(agg.measured.messages).toBeLessThanOrEqual(610);
+});
