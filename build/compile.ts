@@ -25,6 +25,7 @@ for (const { target, outfile } of TARGETS) {
       `--target=${target}`,
       "src/main.ts",
       "src/worker.ts",
+      "src/bench-worker.ts",
       "--outfile",
       outfile,
     ],

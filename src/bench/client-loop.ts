@@ -133,7 +133,10 @@ export class ClientLoop {
     this.open++;
     if (this.plan.rate > 0)
       this.schedules[slot] = new RateSchedule(this.now, this.plan.rate, this.plan.connections, this.streamOf(slot));
-    if (!this.issue(slot, Busy.Recv, this.queue.recv(slot, s.gen[slot]!))) return this.fail(slot, "ioOther");
+    if (!this.issue(slot, Busy.Recv, this.queue.recv(slot, s.gen[slot]!))) {
+      this.fail(slot, "ioOther");
+      return;
+    }
     this.pump(slot);
   }
 
@@ -144,15 +147,25 @@ export class ClientLoop {
   private onRecv(slot: number, res: number): void {
     const s = this.s;
     if (s.state[slot] !== SlotState.Open) return;
-    if (res < 0) return this.fail(slot, ioErrorKind(res));
+    if (res < 0) {
+      this.fail(slot, ioErrorKind(res));
+      return;
+    }
     const v = s.verifiers[slot]!;
     if (res === 0) {
       const failure = v.onClosed();
-      if (failure !== null) return this.fail(slot, failure);
-      return this.end(slot);
+      if (failure !== null) {
+        this.fail(slot, failure);
+        return;
+      }
+      this.end(slot);
+      return;
     }
     const failure = v.onReceived(this.queue.receiveArea(slot), 0, res, this.now);
-    if (failure !== null) return this.fail(slot, failure);
+    if (failure !== null) {
+      this.fail(slot, failure);
+      return;
+    }
     this.meter.bytes(res, this.now);
     const whole = Math.floor(v.received / this.plan.size);
     const completed = whole - s.doneMessages[slot]!;
@@ -160,7 +173,10 @@ export class ClientLoop {
       s.doneMessages[slot] = whole;
       s.complete(slot, completed, (n, sentMs) => this.meter.messages(n, this.now - sentMs, this.now));
     }
-    if (!this.issue(slot, Busy.Recv, this.queue.recv(slot, s.gen[slot]!))) return this.fail(slot, "ioOther");
+    if (!this.issue(slot, Busy.Recv, this.queue.recv(slot, s.gen[slot]!))) {
+      this.fail(slot, "ioOther");
+      return;
+    }
     this.pump(slot);
     if (this.draining && v.outstanding === 0 && s.backlog[slot] === 0) this.end(slot);
   }
@@ -168,7 +184,10 @@ export class ClientLoop {
   private onSend(slot: number, res: number): void {
     const s = this.s;
     if (s.state[slot] !== SlotState.Open) return;
-    if (res < 0) return this.fail(slot, ioErrorKind(res));
+    if (res < 0) {
+      this.fail(slot, ioErrorKind(res));
+      return;
+    }
     s.sendOffset[slot]! += res;
     s.sendLeft[slot]! -= Math.min(res, s.sendLeft[slot]!);
     if (s.sendLeft[slot]! > 0) {

@@ -1,10 +1,11 @@
 /**
- * `iocp-echo bench` options: each declared once with its schema, the words
- * that say what it accepts and its default; a refused value is reported by
- * name with what is accepted (exit 2), in `serve`'s style.
+ * `iocp-echo bench` options, declared once in the command table's format
+ * (src/cli/options.ts): flags alone, no environment or config file, since
+ * a measurement should say on its command line what it measured.
  */
 import { availableParallelism } from "node:os";
 import { z } from "zod";
+import type { OptionTable, ValuesOf } from "../cli/options.ts";
 import { targetProblem } from "./target.ts";
 
 const MAX_CONNECTIONS = 50_000;
@@ -14,91 +15,132 @@ const seconds = (min: number, max: number) => z.number().min(min).max(max);
 
 export const BENCH_OPTIONS = {
   target: {
-    schema: z.string().superRefine((t, ctx) => {
-      const problem = targetProblem(t);
-      if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
-    }),
-    accepts: "HOST:PORT (a name, an IPv4 address or [IPv6]:PORT)",
-    fallback: undefined as string | undefined,
+    schema: z.string(),
+    accepts: "HOST:PORT, where HOST is a name, an IPv4 address or an [IPv6] address in brackets",
+    fallback: undefined,
+    required: true,
+    value: "HOST:PORT",
+    help: "the echo server to measure: name:port, 10.0.0.5:6000 or [::1]:6000",
   },
   connections: {
     schema: whole(1, MAX_CONNECTIONS),
-    short: "c",
     accepts: `an integer from 1 to ${MAX_CONNECTIONS}`,
     fallback: 50,
+    kind: "number",
+    short: "c",
+    value: "N",
+    help: "connections (default 50)",
   },
-  size: { schema: whole(1, 1 << 20), short: "l", accepts: "a number of bytes from 1 to 1048576", fallback: 64 },
-  duration: { schema: seconds(0.1, 86_400), short: "d", accepts: "seconds from 0.1 to 86400", fallback: 10 },
-  warmup: { schema: seconds(0, 3600), accepts: "seconds from 0 to 3600", fallback: 1 },
-  mode: { schema: z.enum(["pingpong", "stream"]), accepts: "pingpong or stream", fallback: "pingpong" },
-  pipeline: { schema: whole(1, 1024), accepts: "an integer from 1 to 1024", fallback: 1 },
+  size: {
+    schema: whole(1, 1 << 20),
+    accepts: "a number of bytes from 1 to 1048576",
+    fallback: 64,
+    kind: "number",
+    short: "l",
+    value: "BYTES",
+    help: "message size (default 64)",
+  },
+  duration: {
+    schema: seconds(0.1, 86_400),
+    accepts: "seconds from 0.1 to 86400",
+    fallback: 10,
+    kind: "number",
+    short: "d",
+    value: "S",
+    help: "seconds measured, after the warmup (default 10)",
+  },
+  warmup: {
+    schema: seconds(0, 3600),
+    accepts: "seconds from 0 to 3600",
+    fallback: 1,
+    kind: "number",
+    value: "S",
+    help: "seconds run before measuring starts (default 1)",
+  },
+  mode: {
+    schema: z.enum(["pingpong", "stream"]),
+    accepts: "pingpong or stream",
+    fallback: "pingpong",
+    value: "MODE",
+    help: "pingpong: messages echoed one by one (see --pipeline);\nstream: each connection writes continuously (default pingpong)",
+  },
+  pipeline: {
+    schema: whole(1, 1024),
+    accepts: "an integer from 1 to 1024",
+    fallback: 1,
+    kind: "number",
+    value: "K",
+    help: "ping-pong messages outstanding per connection (default 1)",
+  },
   rate: {
     schema: whole(0, 100_000_000),
     accepts: "messages per second from 0 (closed loop) to 100000000",
     fallback: 0,
+    kind: "number",
+    value: "N",
+    help: "open loop: N messages/s in all, latency counted from when each\nshould have gone (default 0: closed loop)",
   },
-  interval: { schema: seconds(0.1, 3600), short: "i", accepts: "seconds from 0.1 to 3600", fallback: 1 },
+  interval: {
+    schema: seconds(0.1, 3600),
+    accepts: "seconds from 0.1 to 3600",
+    fallback: 1,
+    kind: "number",
+    short: "i",
+    value: "S",
+    help: "seconds between progress lines (default 1)",
+  },
+  json: {
+    schema: z.boolean(),
+    accepts: "a flag",
+    fallback: false,
+    kind: "boolean",
+    help: "one JSON document on stdout at the end (schemaVersion 1)",
+  },
   workers: {
     schema: whole(1, 256),
     accepts: "an integer from 1 to 256",
-    fallback: undefined as number | undefined,
+    fallback: undefined,
+    kind: "number",
+    value: "N",
+    help: "completion-loop threads (default: CPU count, at most --connections)",
   },
-  connectTimeout: { schema: whole(1, 600_000), accepts: "milliseconds from 1 to 600000", fallback: 5000 },
-  backend: { schema: z.enum(["auto", "iocp", "io_uring"]), accepts: "one of auto, iocp, io_uring", fallback: "auto" },
-  json: { schema: z.boolean(), accepts: "a flag", fallback: false, flag: true },
-} as const;
+  connectTimeout: {
+    schema: whole(1, 600_000),
+    accepts: "milliseconds from 1 to 600000",
+    fallback: 5000,
+    kind: "number",
+    value: "MS",
+    help: "give up a connect after this long (default 5000)",
+  },
+  backend: {
+    schema: z.enum(["auto", "iocp", "io_uring"]),
+    accepts: "one of auto, iocp, io_uring",
+    fallback: "auto",
+    value: "NAME",
+    help: "auto, iocp or io_uring (default auto)",
+  },
+} satisfies OptionTable;
 
-export type BenchOptionName = keyof typeof BENCH_OPTIONS;
+export type BenchValues = ValuesOf<typeof BENCH_OPTIONS>;
 
-export interface BenchConfig {
-  target: string;
-  connections: number;
-  size: number;
-  duration: number;
-  warmup: number;
-  mode: "pingpong" | "stream";
-  pipeline: number;
-  rate: number;
-  interval: number;
+/** The options once checked together, defaults filled in. */
+export interface BenchConfig extends Omit<BenchValues, "workers"> {
   workers: number;
-  connectTimeout: number;
-  backend: "auto" | "iocp" | "io_uring";
-  json: boolean;
 }
 
-/** Workers default to the cores, and never exceed the connections (an idle worker measures nothing). */
-export function defaultWorkers(connections: number): number {
-  return Math.max(1, Math.min(availableParallelism(), connections));
-}
-
-/** Checks a whole configuration once each value is valid: what no single option can say. */
-export function benchConfigProblem(c: BenchConfig): string | null {
-  if (c.target === "") return "--target: required: the echo server to measure, as HOST:PORT";
-  if (c.workers > c.connections) return `--workers: ${c.workers} is more than --connections ${c.connections}`;
-  if (c.mode === "stream" && c.rate > 0) return "--rate: paces ping-pong messages; stream mode is never paced";
+/** What no single option can say; null when the combination is fine. */
+export function benchConfigProblem(v: BenchValues): string | null {
+  const target = targetProblem(v.target);
+  if (target !== null) return `--target: ${target}; got ${JSON.stringify(v.target)}`;
+  if (v.workers !== undefined && v.workers > v.connections)
+    return `--workers: ${v.workers} is more than --connections ${v.connections}: a worker without connections measures nothing`;
+  if (v.mode === "stream" && v.rate > 0) return "--rate: paces ping-pong messages; stream mode is never paced";
+  if (v.mode === "stream" && v.pipeline !== 1)
+    return "--pipeline: applies to ping-pong; stream mode has its own window";
   return null;
 }
 
-export const BENCH_HELP = `Usage: iocp-echo bench --target HOST:PORT [options]
-
-Measures an echo server: connects, sends a pseudo-random stream on each
-connection, checks every byte that comes back, and reports throughput,
-latency percentiles and errors by kind. Exit 0 clean, 1 errors or wrong
-echoes, 2 bad arguments.
-
-  --target HOST:PORT      the echo server (a name, IPv4, or [IPv6]:PORT)
-  -c, --connections N     connections (default 50)
-  -l, --size BYTES        message size (default 64)
-  -d, --duration S        measured seconds (default 10)
-  --warmup S              seconds before measuring starts (default 1)
-  --mode pingpong|stream  ping-pong messages, or a continuous stream (default pingpong)
-  --pipeline K            ping-pong messages outstanding per connection (default 1)
-  --rate N                open loop: N messages/s in total, latency from the
-                          intended send time (default 0: closed loop)
-  -i, --interval S        seconds between progress lines (default 1)
-  --workers N             completion-loop threads (default: CPU count, at most -c)
-  --connect-timeout MS    give up a connect after this long (default 5000)
-  --backend NAME          auto, iocp or io_uring (default auto)
-  --json                  one JSON document on stdout at the end (schemaVersion 1)
-  --help
-`;
+/** Workers default to the cores, never more than the connections. */
+export function withDefaults(v: BenchValues): BenchConfig {
+  return { ...v, workers: v.workers ?? Math.max(1, Math.min(availableParallelism(), v.connections)) };
+}

@@ -19,11 +19,18 @@ export function connectionsOf(worker: number, workers: number, connections: numb
   return Math.floor(connections / workers) + (worker < connections % workers ? 1 : 0);
 }
 
-/** A bench worker's start message. */
-export interface BenchWorkerStart {
-  type: "start";
-  loop: LoopPlan;
-  meter: MeterPlan;
-  /** The engine's parameters for a client queue (backend-specific, structured-cloneable). */
-  engine: unknown;
+/** What a client queue needs to open: the target, and its slots' sizes. */
+export interface ClientParams {
+  backend: "io_uring" | "iocp";
+  address: string;
+  port: number;
+  family: 4 | 6;
+  slots: number;
+  /** Bytes of each slot's receive area, and of its send area. */
+  areaBytes: number;
 }
+
+/** Main thread to bench worker: open the queue (answered by "ready"), then "go" when every worker is ready. */
+export type BenchWorkerCommand =
+  | { type: "open"; loop: LoopPlan; engine: ClientParams }
+  | { type: "go"; meter: MeterPlan };

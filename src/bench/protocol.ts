@@ -42,6 +42,7 @@ export interface DoneReport {
 }
 
 export type BenchWorkerReport =
+  | { type: "ready"; worker: number }
   | IntervalReport
   | DoneReport
   | { type: "failed"; worker: number; message: string; stack: string };

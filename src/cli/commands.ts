@@ -27,11 +27,12 @@
  */
 import { type Command, type CommandIo, answerHelpOrVersion } from "./command.ts";
 import { ConfigError, VERSION } from "./options.ts";
+import { benchCommand } from "./bench.ts";
 import { serveCommand } from "./serve.ts";
 import { serviceCommand } from "./service.ts";
 
 /** Every command; the first is the default, run when argv starts with an option or is empty. */
-export const COMMANDS: readonly Command[] = [serveCommand, serviceCommand];
+export const COMMANDS: readonly Command[] = [serveCommand, serviceCommand, benchCommand];
 
 const DEFAULT = COMMANDS[0]!;
 

@@ -3,6 +3,8 @@
  * implementation; this module is the one place that does, and the only
  * place that asks which OS this is.
  */
+import type { ClientQueue } from "../bench/client-queue.ts";
+import type { ClientParams } from "../bench/plan.ts";
 import type { BackendName, EngineHost, WorkerParams, WorkerQueue } from "../engine.ts";
 
 /** `auto` resolves here, and only here, from the platform. */
@@ -25,4 +27,10 @@ export async function openHost(backend: BackendName): Promise<EngineHost> {
 export async function openWorkerQueue(params: WorkerParams, index: number, workers: number): Promise<WorkerQueue> {
   if (params.backend === "iocp") return (await import("./win32/iocp-queue.ts")).openIocpQueue(params, index, workers);
   return (await import("./linux/uring-queue.ts")).openUringQueue(params);
+}
+
+/** A bench worker opens its own client queue: connections it alone owns. */
+export async function openClientQueue(params: ClientParams): Promise<ClientQueue> {
+  if (params.backend === "iocp") throw new Error("the bench client has no IOCP queue yet");
+  return (await import("./linux/uring-client.ts")).openUringClientQueue(params);
 }

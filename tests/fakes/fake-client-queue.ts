@@ -3,7 +3,7 @@
  * without sockets: sends land in a per-connection echo buffer (bent by a
  * fault when asked), receives take from it, timers sleep for real.
  */
-import { CompletionBatch, type IssueResult, OpKind } from "../../src/engine.ts";
+import { type CompletionBatch, type IssueResult, OpKind } from "../../src/engine.ts";
 import { type ClientQueue, CONNECT_OP } from "../../src/bench/client-queue.ts";
 
 export type FakeFault = "none" | "refuse" | "flip" | "silent" | "close";

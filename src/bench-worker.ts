@@ -1,0 +1,44 @@
+/**
+ * Bench worker entry (beside main.ts, as compiled executables need): open
+ * this thread's client queue, say ready, wait for "go", run the client
+ * loop, free the queue. Reports go to the main thread as they happen.
+ */
+import { ClientLoop } from "./bench/client-loop.ts";
+import type { ClientQueue } from "./bench/client-queue.ts";
+import { Meter } from "./bench/meter.ts";
+import type { BenchWorkerCommand, LoopPlan } from "./bench/plan.ts";
+import type { BenchWorkerReport } from "./bench/protocol.ts";
+import { openClientQueue } from "./ffi/backends.ts";
+
+declare const self: Worker;
+const report = (message: BenchWorkerReport) => self.postMessage(message);
+
+let queue: ClientQueue | null = null;
+let plan: LoopPlan | null = null;
+
+function failed(worker: number, error: unknown): void {
+  const e = error instanceof Error ? error : new Error(String(error));
+  report({ type: "failed", worker, message: e.message, stack: e.stack ?? e.message });
+}
+
+self.onmessage = async (event: MessageEvent<BenchWorkerCommand>) => {
+  const command = event.data;
+  if (command.type === "open") {
+    plan = command.loop;
+    try {
+      queue = await openClientQueue(command.engine);
+      report({ type: "ready", worker: plan.worker });
+    } catch (error) {
+      failed(plan.worker, error);
+    }
+    return;
+  }
+  if (queue === null || plan === null) return;
+  try {
+    const meter = new Meter(command.meter, report, performance.now(), Date.now());
+    new ClientLoop(queue, plan, meter).run();
+    queue.dispose();
+  } catch (error) {
+    failed(plan.worker, error);
+  }
+};

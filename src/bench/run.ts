@@ -1,0 +1,191 @@
+/**
+ * A bench run on the main thread: resolve the target, start the workers one
+ * at a time (each opens its own queue), start them together, print progress
+ * as intervals complete, and end with the report and the exit code:
+ * 0 clean, 1 errors, wrong echoes, or a target that accepted nothing.
+ */
+import { spawnBenchWorker } from "../bench-spawn.ts";
+import { backendAvailable, resolveBackend } from "../ffi/backends.ts";
+import { Aggregator } from "./aggregate.ts";
+import type { BenchConfig } from "./options.ts";
+import type { BenchWorkerCommand, ClientParams, LoopPlan } from "./plan.ts";
+import { connectionsOf } from "./plan.ts";
+import { ProgressWriter } from "./progress.ts";
+import type { BenchWorkerReport } from "./protocol.ts";
+import { buildReport, formatReport, type RunFacts, unreachableVerdict } from "./report.ts";
+import { parseTarget, type ResolvedTarget, resolveTarget } from "./target.ts";
+
+export interface BenchIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** Whether stderr is a terminal (progress rewritten in place). */
+  tty: boolean;
+}
+
+/** A run that cannot go on; the CLI prints it as one line and exits 1. */
+export class BenchFailure extends Error {}
+
+const RECEIVE_AREA_BYTES = 64 * 1024;
+const MIN_AREA_BYTES = 4096;
+/** Beyond its planned length, how long a run may take to drain before it is given up. */
+const GRACE_MS = 30_000;
+
+/** Receive and send areas: a stream's chunks, or a ping-pong connection's messages in flight. */
+function areaBytes(c: BenchConfig): number {
+  if (c.mode === "stream") return RECEIVE_AREA_BYTES;
+  const inFlight = Math.ceil((c.size * c.pipeline) / MIN_AREA_BYTES) * MIN_AREA_BYTES;
+  return Math.min(RECEIVE_AREA_BYTES, Math.max(MIN_AREA_BYTES, inFlight));
+}
+
+async function resolve(config: BenchConfig): Promise<ResolvedTarget> {
+  const target = parseTarget(config.target);
+  try {
+    return await resolveTarget(target);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new BenchFailure(`cannot resolve ${target.host}: ${code}`);
+  }
+}
+
+export async function runBench(config: BenchConfig, io: BenchIo): Promise<number> {
+  const target = await resolve(config);
+  const backend = resolveBackend(config.backend);
+  if (!backendAvailable(backend))
+    throw new BenchFailure(`--backend ${backend} is not available on ${process.platform}`);
+  const cpuBefore = process.cpuUsage();
+  const wallStart = performance.now();
+  const startedAt = new Date().toISOString();
+  const agg = new Aggregator(config.workers);
+  const progress = new ProgressWriter({ write: (t) => io.err(t) }, io.tty);
+  const workers = new Workers(config, (report) => {
+    if (report.type === "interval") {
+      const sample = agg.addInterval(report);
+      if (sample !== null) progress.sample(sample);
+    } else if (report.type === "done") {
+      agg.addDone(report);
+    }
+  });
+  try {
+    const engine = { backend, address: target.address, port: target.port, family: target.family };
+    await workers.open(engine, areaBytes(config));
+    const start = Date.now();
+    const measureFromEpochMs = start + config.warmup * 1000;
+    const measureUntilEpochMs = measureFromEpochMs + config.duration * 1000;
+    workers.go({ measureFromEpochMs, measureUntilEpochMs, intervalMs: config.interval * 1000 });
+    await workers.finished(measureUntilEpochMs - start + config.connectTimeout + GRACE_MS);
+  } finally {
+    workers.terminate();
+    progress.finish();
+  }
+  const cpu = process.cpuUsage(cpuBefore);
+  const facts: RunFacts = {
+    target: { host: target.host, port: target.port, address: target.address },
+    backend,
+    config: {
+      mode: config.mode,
+      connections: config.connections,
+      size: config.size,
+      durationS: config.duration,
+      warmupS: config.warmup,
+      pipeline: config.pipeline,
+      rate: config.rate,
+      workers: config.workers,
+      intervalS: config.interval,
+      connectTimeoutMs: config.connectTimeout,
+    },
+    startedAt,
+    cpu: { userS: cpu.user / 1e6, systemS: cpu.system / 1e6 },
+    wallS: (performance.now() - wallStart) / 1000,
+  };
+  const report = buildReport(facts, agg);
+  const nobody = unreachableVerdict(report);
+  if (nobody !== null) io.err(`iocp-echo bench: ${nobody}\n`);
+  if (config.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
+  else if (nobody === null) io.out(formatReport(report));
+  return report.verdict === "clean" && nobody === null ? 0 : 1;
+}
+
+/** The worker threads of one run and the promises that follow them. */
+class Workers {
+  private readonly threads: Worker[] = [];
+  private doneCount = 0;
+  private onAllDone: () => void = () => {};
+  private onFailure: (error: Error) => void = () => {};
+  private readonly ended: Promise<void>;
+
+  constructor(
+    private readonly config: BenchConfig,
+    private readonly onReport: (report: BenchWorkerReport) => void,
+  ) {
+    this.ended = new Promise<void>((resolve, reject) => {
+      this.onAllDone = resolve;
+      this.onFailure = reject;
+    });
+    this.ended.catch(() => {});
+  }
+
+  /** Starts the workers one at a time, each opening its queue before the next begins. */
+  async open(engine: Omit<ClientParams, "slots" | "areaBytes">, area: number): Promise<void> {
+    const c = this.config;
+    for (let worker = 0; worker < c.workers; worker++) {
+      const loop: LoopPlan = {
+        worker,
+        workers: c.workers,
+        connections: c.connections,
+        mode: c.mode,
+        size: c.size,
+        pipeline: c.pipeline,
+        rate: c.rate,
+        connectTimeoutMs: c.connectTimeout,
+      };
+      const slots = connectionsOf(worker, c.workers, c.connections);
+      await this.start(worker, { type: "open", loop, engine: { ...engine, slots, areaBytes: area } });
+    }
+  }
+
+  private start(index: number, open: BenchWorkerCommand): Promise<void> {
+    const thread = spawnBenchWorker();
+    this.threads.push(thread);
+    return new Promise<void>((resolve, reject) => {
+      const fail = (message: string) => {
+        const error = new BenchFailure(`worker ${index} failed: ${message}`);
+        reject(error);
+        this.onFailure(error);
+      };
+      thread.onmessage = (event: MessageEvent<BenchWorkerReport>) => {
+        const report = event.data;
+        if (report.type === "ready") resolve();
+        else if (report.type === "failed") fail(report.message);
+        else {
+          this.onReport(report);
+          if (report.type === "done" && ++this.doneCount === this.config.workers) this.onAllDone();
+        }
+      };
+      thread.onerror = (event) => fail(event.message);
+      thread.postMessage(open);
+    });
+  }
+
+  go(meter: Omit<Extract<BenchWorkerCommand, { type: "go" }>["meter"], "worker">): void {
+    this.threads.forEach((thread, worker) => {
+      const go: BenchWorkerCommand = { type: "go", meter: { ...meter, worker } };
+      thread.postMessage(go);
+    });
+  }
+
+  async finished(withinMs: number): Promise<void> {
+    let timer: Timer | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new BenchFailure(`the run did not end within ${withinMs} ms`)), withinMs);
+    });
+    try {
+      await Promise.race([this.ended, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  terminate(): void {
+    for (const thread of this.threads) thread.terminate();
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * The bench's client queue on io_uring: one ring per worker, a socket per
+ * connection made with socket(2) and connected with IORING_OP_CONNECT, then
+ * the same RECV and SEND operations as the server. The slab holds, per
+ * slot, a receive area then a send area, then the target's sockaddr (read
+ * by the kernel for every connect) and the timer's timespec.
+ */
+import type { Pointer } from "bun:ffi";
+import { type ClientQueue, CONNECT_OP } from "../../bench/client-queue.ts";
+import type { ClientParams } from "../../bench/plan.ts";
+import { type CompletionBatch, type IssueResult, OpKind } from "../../engine.ts";
+import { OsError } from "../../os-error.ts";
+import { formatAddress, writeSockaddr } from "../sockaddr.ts";
+import { gettid, IORING_ASYNC_CANCEL_ALL, IORING_OP, IORING_SETUP, IOSQE_CQE_SKIP_SUCCESS, Ring } from "./io-uring.ts";
+import { allocateNative, lastErrno, libc, type NativeMemory, unmapMemory } from "./libc.ts";
+import { SHUT_RDWR } from "./sockets.ts";
+import { MAX_SLOTS, opOf, slotOf, userLo } from "./user-data.ts";
+
+const IORING_OP_CONNECT = 16;
+const AF_INET = 2;
+const AF_INET6 = 10;
+const SOCK_STREAM = 1;
+const SOCK_CLOEXEC = 0o2000000;
+const IPPROTO_TCP = 6;
+const TCP_NODELAY = 1;
+const MSG_NOSIGNAL = 0x4000;
+const SQ_ENTRIES = 1024;
+const CQ_ENTRIES = 16384;
+const RING_FLAGS = [
+  IORING_SETUP.SUBMIT_ALL | IORING_SETUP.COOP_TASKRUN | IORING_SETUP.SINGLE_ISSUER | IORING_SETUP.DEFER_TASKRUN,
+  IORING_SETUP.SUBMIT_ALL | IORING_SETUP.COOP_TASKRUN | IORING_SETUP.SINGLE_ISSUER,
+  0,
+];
+/** The target's sockaddr, then an int for setsockopt, then the timer's timespec. */
+const SOCKADDR_BYTES = 32;
+const OPTION_BYTES = 8;
+const TIMESPEC_BYTES = 16;
+const TWO_POW_32 = 4294967296;
+
+class UringClientQueue implements ClientQueue {
+  readonly threadId = gettid();
+  readonly areaBytes: number;
+  private readonly fds: Int32Array;
+  private readonly gens: Uint32Array;
+  private readonly connecting: Uint8Array;
+  private readonly tail: number;
+  private readonly family: number;
+  private readonly sockaddrLength: number;
+  private readonly view: DataView;
+  private readonly where: string;
+
+  constructor(
+    private readonly ring: Ring,
+    private readonly slab: NativeMemory,
+    params: ClientParams,
+  ) {
+    this.areaBytes = params.areaBytes;
+    this.fds = new Int32Array(params.slots).fill(-1);
+    this.gens = new Uint32Array(params.slots);
+    this.connecting = new Uint8Array(params.slots);
+    this.tail = params.slots * 2 * params.areaBytes;
+    this.view = new DataView(slab.bytes, this.tail, SOCKADDR_BYTES + OPTION_BYTES + TIMESPEC_BYTES);
+    const { v6, length } = writeSockaddr(this.view, 0, params.address, params.port, AF_INET6);
+    this.family = v6 ? AF_INET6 : AF_INET;
+    this.sockaddrLength = length;
+    this.where = formatAddress(params.address, params.port);
+  }
+
+  private address(offset: number): number {
+    return this.slab.address + offset;
+  }
+
+  connect(slot: number, gen: number): IssueResult {
+    const fd = libc.socket(this.family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return OsError.fromErrno("socket", lastErrno(), this.where);
+    // Ping-pong messages are small: without TCP_NODELAY each would wait for Nagle.
+    this.view.setInt32(SOCKADDR_BYTES, 1, true);
+    libc.setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, this.address(this.tail + SOCKADDR_BYTES) as Pointer, 4);
+    this.fds[slot] = fd;
+    this.gens[slot] = gen;
+    this.connecting[slot] = 1;
+    // LIFETIME: the kernel reads the sockaddr in the slab's tail, which lives as long as the queue.
+    const lo = userLo(slot, CONNECT_OP);
+    this.ring.prep(IORING_OP_CONNECT, fd, this.address(this.tail), 0, this.sockaddrLength, 0, lo, gen);
+    return "pending";
+  }
+
+  recv(slot: number, gen: number): IssueResult {
+    this.connecting[slot] = 0;
+    // LIFETIME: the kernel writes the slot's receive area until the CQE.
+    const at = this.address(slot * 2 * this.areaBytes);
+    this.ring.prep(IORING_OP.RECV, this.fds[slot]!, at, this.areaBytes, 0, 0, userLo(slot, OpKind.Recv), gen);
+    return "pending";
+  }
+
+  send(slot: number, gen: number, offset: number, length: number): IssueResult {
+    // LIFETIME: the kernel reads the slot's send area until the CQE.
+    const at = this.address((slot * 2 + 1) * this.areaBytes + offset);
+    this.ring.prep(IORING_OP.SEND, this.fds[slot]!, at, length, 0, MSG_NOSIGNAL, userLo(slot, OpKind.Send), gen);
+    return "pending";
+  }
+
+  receiveArea(slot: number): Uint8Array {
+    return new Uint8Array(this.slab.bytes, slot * 2 * this.areaBytes, this.areaBytes);
+  }
+
+  sendArea(slot: number): Uint8Array {
+    return new Uint8Array(this.slab.bytes, (slot * 2 + 1) * this.areaBytes, this.areaBytes);
+  }
+
+  abort(slot: number): void {
+    const fd = this.fds[slot]!;
+    if (fd < 0) return;
+    if (this.connecting[slot] === 1) {
+      // A connect still in progress ignores shutdown(2): cancel it by its user_data (it completes with ECANCELED).
+      const target = userLo(slot, CONNECT_OP) + this.gens[slot]! * TWO_POW_32;
+      const lo = userLo(0, OpKind.Cancel);
+      this.ring.prep(IORING_OP.ASYNC_CANCEL, -1, target, 0, 0, 0, lo, 0, 0, IOSQE_CQE_SKIP_SUCCESS);
+    } else {
+      // A pending recv then completes with 0 and a pending send with EPIPE.
+      libc.shutdown(fd, SHUT_RDWR);
+    }
+  }
+
+  close(slot: number): void {
+    const fd = this.fds[slot]!;
+    if (fd >= 0) libc.close(fd);
+    this.fds[slot] = -1;
+    this.connecting[slot] = 0;
+  }
+
+  armTimer(ms: number): void {
+    const at = SOCKADDR_BYTES + OPTION_BYTES;
+    const whole = Math.max(1, Math.round(ms));
+    this.view.setBigInt64(at, BigInt(Math.floor(whole / 1000)), true);
+    this.view.setBigInt64(at + 8, BigInt((whole % 1000) * 1_000_000), true);
+    this.ring.prep(IORING_OP.TIMEOUT, -1, this.address(this.tail + at), 1, 0, 0, userLo(0, OpKind.Timer), 0);
+  }
+
+  cancelTimer(): void {
+    const lo = userLo(0, OpKind.Cancel);
+    const target = userLo(0, OpKind.Timer);
+    this.ring.prep(IORING_OP.ASYNC_CANCEL, -1, target, 0, 0, IORING_ASYNC_CANCEL_ALL, lo, 0, 0, IOSQE_CQE_SKIP_SUCCESS);
+  }
+
+  wait(batch: CompletionBatch): void {
+    const ring = this.ring;
+    if (ring.ready === 0) {
+      while (!ring.submit(1) || ring.ready === 0);
+    } else if (ring.unsubmitted > 0) {
+      ring.submit(0);
+    }
+    batch.count = 0;
+    const n = Math.min(ring.ready, batch.capacity);
+    for (let i = 0; i < n; i++) {
+      const word = ring.cqeWord(i);
+      const lo = ring.cqeUserLo(word);
+      batch.push(opOf(lo), slotOf(lo), ring.cqeUserHi(word), ring.cqeRes(word), 0);
+    }
+    ring.consume(n);
+  }
+
+  dispose(): void {
+    for (let slot = 0; slot < this.fds.length; slot++) this.close(slot);
+    this.ring.close();
+    unmapMemory(this.slab);
+  }
+}
+
+export function openUringClientQueue(params: ClientParams): ClientQueue {
+  if (params.slots > MAX_SLOTS) throw new RangeError(`at most ${MAX_SLOTS} connections per worker`);
+  const ring = Ring.open(SQ_ENTRIES, RING_FLAGS, CQ_ENTRIES);
+  try {
+    if (!ring.supportedOps().has(IORING_OP_CONNECT))
+      throw new OsError("io_uring_register(PROBE)", "ENOSYS", 38, "kernel lacks IORING_OP_CONNECT (Linux 5.5)");
+    // LIFETIME: one slab per worker, freed in dispose() once nothing is pending.
+    const slab = allocateNative(params.slots * 2 * params.areaBytes + SOCKADDR_BYTES + OPTION_BYTES + TIMESPEC_BYTES);
+    return new UringClientQueue(ring, slab, params);
+  } catch (error) {
+    ring.close();
+    throw error;
+  }
+}
