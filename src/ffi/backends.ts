@@ -31,6 +31,6 @@ export async function openWorkerQueue(params: WorkerParams, index: number, worke
 
 /** A bench worker opens its own client queue: connections it alone owns. */
 export async function openClientQueue(params: ClientParams): Promise<ClientQueue> {
-  if (params.backend === "iocp") throw new Error("the bench client has no IOCP queue yet");
+  if (params.backend === "iocp") return (await import("./win32/iocp-client.ts")).openIocpClientQueue(params);
   return (await import("./linux/uring-client.ts")).openUringClientQueue(params);
 }

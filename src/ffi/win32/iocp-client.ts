@@ -1,0 +1,236 @@
+/**
+ * The bench's client queue on IOCP. Unlike the server, each worker has a
+ * completion port of its own: its connections are its alone, so no
+ * completion ever needs another worker. A connection is an overlapped
+ * socket, bound to the wildcard address (ConnectEx requires it), associated
+ * with the port, then connected with ConnectEx.
+ *
+ * Slab (VirtualAlloc'd, one per worker):
+ *   [ contexts: slots x 128 ] [ areas: slots x (receive, send) ] [ target sockaddr 32 ] [ wildcard sockaddr 32 ]
+ * A context has two 64-byte halves, the receive's and the send's, each
+ *   0 OVERLAPPED, 32 WSABUF, 48 DWORD flags, 52 DWORD op kind, 56 DWORD generation.
+ * The connect uses the send's half: no send can be pending before it completes.
+ */
+import type { Pointer } from "bun:ffi";
+import { type ClientQueue, CONNECT_OP } from "../../bench/client-queue.ts";
+import type { ClientParams } from "../../bench/plan.ts";
+import { type CompletionBatch, type IssueResult, OpKind } from "../../engine.ts";
+import { ERRNO, OsError } from "../../os-error.ts";
+import { writeSockaddr } from "../sockaddr.ts";
+import { type ConnectEx, loadConnectEx, SO_UPDATE_CONNECT_CONTEXT } from "./connect-ex.ts";
+import { statusToRes, win32Code } from "./errors.ts";
+import { ERROR_IO_PENDING, INFINITE, kernel32, OVERLAPPED_ENTRY_BYTES, WAIT_TIMEOUT } from "./kernel32.ts";
+import { allocate, type NativeBlock, readU64, release, writeU64 } from "./native.ts";
+import { overlappedSocket, setIntOption, wsaError } from "./sockets.ts";
+import { ALL_ONES, isValidHandle } from "./types.ts";
+import { AF_INET6, IPPROTO_TCP, SD_BOTH, SOCKET_ERROR, SOL_SOCKET, TCP_NODELAY, ws2_32 } from "./ws2_32.ts";
+
+const CTX_BYTES = 128;
+const SEND_HALF = 64;
+const WSABUF = 32;
+const FLAGS = 48;
+const KIND = 52;
+const GEN = 56;
+const SOCKADDR_BYTES = 32;
+const BATCH_ENTRIES = 128;
+
+class IocpClientQueue implements ClientQueue {
+  readonly threadId = kernel32.GetCurrentThreadId();
+  readonly areaBytes: number;
+  private readonly sockets: Float64Array;
+  private readonly areas: number;
+  private readonly target: number;
+  private readonly wildcard: number;
+  private readonly targetLength: number;
+  private readonly wildcardLength: number;
+  private readonly family: number;
+  private readonly slab8: Uint8Array;
+  private connectEx: ConnectEx | null = null;
+  private timerDeadline = 0;
+  private timerCancelled = false;
+
+  constructor(
+    private readonly port: number,
+    private readonly slab: NativeBlock,
+    private readonly entries: NativeBlock,
+    private readonly scratch: NativeBlock,
+    params: ClientParams,
+  ) {
+    this.areaBytes = params.areaBytes;
+    this.sockets = new Float64Array(params.slots);
+    this.areas = params.slots * CTX_BYTES;
+    this.target = this.areas + params.slots * 2 * params.areaBytes;
+    this.wildcard = this.target + SOCKADDR_BYTES;
+    const t = writeSockaddr(slab.view, this.target, params.address, params.port, AF_INET6);
+    const w = writeSockaddr(slab.view, this.wildcard, t.v6 ? "::" : "0.0.0.0", 0, AF_INET6);
+    this.targetLength = t.length;
+    this.wildcardLength = w.length;
+    this.family = t.v6 ? AF_INET6 : 2;
+    this.slab8 = new Uint8Array(slab.bytes);
+  }
+
+  private ptr(offset: number): Pointer {
+    return (this.slab.address + offset) as Pointer;
+  }
+
+  connect(slot: number, gen: number): IssueResult {
+    const socket = overlappedSocket(this.family);
+    if (socket === null) return wsaError("WSASocketW");
+    this.sockets[slot] = socket;
+    if (!isValidHandle(kernel32.CreateIoCompletionPort(socket, this.port, 0, 0)))
+      return new OsError("CreateIoCompletionPort", win32Code(kernel32.GetLastError()), 0, "client socket");
+    if (ws2_32.bind(socket, this.ptr(this.wildcard), this.wildcardLength) === SOCKET_ERROR) return wsaError("bind");
+    // Ping-pong messages are small: without TCP_NODELAY each would wait for Nagle.
+    setIntOption(this.scratch, socket, IPPROTO_TCP, TCP_NODELAY, 1);
+    this.connectEx ??= loadConnectEx(socket, this.scratch);
+    const ctx = this.prepare(slot, gen, CONNECT_OP, 0, 0);
+    // LIFETIME: the context and the target sockaddr belong to the kernel until the completion.
+    const ok = this.connectEx(socket, this.ptr(this.target), this.targetLength, null, 0, null, this.ptr(ctx));
+    return ok !== 0 ? "pending" : this.pendingOr("ConnectEx");
+  }
+
+  recv(slot: number, gen: number): IssueResult {
+    const ctx = this.prepare(slot, gen, OpKind.Recv, 0, this.areaBytes);
+    this.slab.view.setUint32(ctx + FLAGS, 0, true);
+    // LIFETIME: context and receive area belong to the kernel until the completion.
+    const at = (o: number) => this.ptr(ctx + o);
+    const r = ws2_32.WSARecv(this.sockets[slot]!, at(WSABUF), 1, null, at(FLAGS), at(0), null);
+    return r === SOCKET_ERROR ? this.pendingOr("WSARecv") : "pending";
+  }
+
+  send(slot: number, gen: number, offset: number, length: number): IssueResult {
+    const ctx = this.prepare(slot, gen, OpKind.Send, this.areaBytes + offset, length);
+    // LIFETIME: context and send area belong to the kernel until the completion.
+    const r = ws2_32.WSASend(this.sockets[slot]!, this.ptr(ctx + WSABUF), 1, null, 0, this.ptr(ctx), null);
+    return r === SOCKET_ERROR ? this.pendingOr("WSASend") : "pending";
+  }
+
+  /** Zero the OVERLAPPED; WSABUF, kind and generation of the half the operation uses. */
+  private prepare(slot: number, gen: number, kind: number, areaOffset: number, length: number): number {
+    const ctx = slot * CTX_BYTES + (kind === OpKind.Recv ? 0 : SEND_HALF);
+    const v = this.slab.view;
+    this.slab8.fill(0, ctx, ctx + WSABUF);
+    v.setUint32(ctx + WSABUF, length, true);
+    writeU64(v, ctx + WSABUF + 8, this.slab.address + this.areas + slot * 2 * this.areaBytes + areaOffset);
+    v.setUint32(ctx + KIND, kind, true);
+    v.setUint32(ctx + GEN, gen, true);
+    return ctx;
+  }
+
+  private pendingOr(call: string): IssueResult {
+    const error = ws2_32.WSAGetLastError();
+    return error === ERROR_IO_PENDING ? "pending" : new OsError(call, win32Code(error), error);
+  }
+
+  receiveArea(slot: number): Uint8Array {
+    return new Uint8Array(this.slab.bytes, this.areas + slot * 2 * this.areaBytes, this.areaBytes);
+  }
+
+  sendArea(slot: number): Uint8Array {
+    return new Uint8Array(this.slab.bytes, this.areas + (slot * 2 + 1) * this.areaBytes, this.areaBytes);
+  }
+
+  abort(slot: number): void {
+    const socket = this.sockets[slot]!;
+    if (socket === 0) return;
+    // CancelIoEx ends a pending ConnectEx too (STATUS_CANCELLED); shutdown fails later calls at once.
+    ws2_32.shutdown(socket, SD_BOTH);
+    kernel32.CancelIoEx(socket, null);
+  }
+
+  close(slot: number): void {
+    const socket = this.sockets[slot]!;
+    if (socket !== 0) ws2_32.closesocket(socket);
+    this.sockets[slot] = 0;
+  }
+
+  armTimer(ms: number): void {
+    this.timerDeadline = performance.now() + ms;
+  }
+
+  cancelTimer(): void {
+    if (this.timerDeadline === 0) return;
+    this.timerDeadline = 0;
+    this.timerCancelled = true;
+  }
+
+  wait(batch: CompletionBatch): void {
+    batch.count = 0;
+    if (this.timerCancelled) {
+      this.timerCancelled = false;
+      batch.push(OpKind.Timer, 0, 0, -ERRNO.ECANCELED, 0);
+    }
+    const timeout =
+      batch.count > 0
+        ? 0
+        : this.timerDeadline === 0
+          ? INFINITE
+          : Math.max(0, Math.ceil(this.timerDeadline - performance.now()));
+    const room = Math.min(BATCH_ENTRIES, batch.capacity - batch.count - 1);
+    const removedAt = (this.entries.address + BATCH_ENTRIES * OVERLAPPED_ENTRY_BYTES + 8) as Pointer;
+    const ok = kernel32.GetQueuedCompletionStatusEx(
+      this.port,
+      this.entries.address as Pointer,
+      room,
+      removedAt,
+      timeout,
+      0,
+    );
+    if (ok !== 0) {
+      const n = this.entries.view.getUint32(BATCH_ENTRIES * OVERLAPPED_ENTRY_BYTES + 8, true);
+      for (let i = 0; i < n; i++) this.take(batch, i * OVERLAPPED_ENTRY_BYTES);
+    } else {
+      const error = kernel32.GetLastError();
+      if (error !== WAIT_TIMEOUT) throw new OsError("GetQueuedCompletionStatusEx", win32Code(error), error);
+    }
+    if (this.timerDeadline !== 0 && performance.now() >= this.timerDeadline) {
+      this.timerDeadline = 0;
+      batch.push(OpKind.Timer, 0, 0, 0, 0);
+    }
+  }
+
+  /** One OVERLAPPED_ENTRY -> one batch record; the status is the OVERLAPPED's Internal field. */
+  private take(batch: CompletionBatch, e: number): void {
+    const v = this.entries.view;
+    const ctx = readU64(v, e + 8) - this.slab.address;
+    if (ctx < 0 || ctx >= this.areas || ctx % SEND_HALF !== 0) return; // not one of ours
+    const s = this.slab.view;
+    const slot = Math.floor(ctx / CTX_BYTES);
+    const kind = s.getUint32(ctx + KIND, true);
+    const status = s.getUint32(ctx, true);
+    let res = status === 0 ? v.getUint32(e + 24, true) : statusToRes(status);
+    if (kind === CONNECT_OP && res === 0) res = this.connected(slot);
+    batch.push(kind, slot, s.getUint32(ctx + GEN, true), res, 0);
+  }
+
+  /** Gives a ConnectEx socket its connected state; 0 or a negative errno. */
+  private connected(slot: number): number {
+    const r = ws2_32.setsockopt(this.sockets[slot]!, SOL_SOCKET, SO_UPDATE_CONNECT_CONTEXT, null, 0);
+    return r === SOCKET_ERROR ? -ERRNO[win32Code(ws2_32.WSAGetLastError())] : 0;
+  }
+
+  dispose(): void {
+    for (let slot = 0; slot < this.sockets.length; slot++) this.close(slot);
+    kernel32.CloseHandle(this.port);
+    release(this.entries);
+    release(this.scratch);
+    release(this.slab);
+  }
+}
+
+export function openIocpClientQueue(params: ClientParams): ClientQueue {
+  const scratch = allocate(4096, "client scratch");
+  // WSAStartup counts its callers; each worker's call is matched by nothing, as the process ends with the run.
+  const started = ws2_32.WSAStartup(0x0202, scratch.address as Pointer);
+  if (started !== 0) throw new OsError("WSAStartup", win32Code(started), started);
+  const port = kernel32.CreateIoCompletionPort(ALL_ONES, 0, 0, 1);
+  if (!isValidHandle(port)) {
+    const error = kernel32.GetLastError();
+    throw new OsError("CreateIoCompletionPort", win32Code(error), error);
+  }
+  const slabLength = params.slots * (CTX_BYTES + 2 * params.areaBytes) + 2 * SOCKADDR_BYTES;
+  // LIFETIME: slab and entries are the kernel's while operations are pending; freed in dispose().
+  const slab = allocate(slabLength, "client slab");
+  const entries = allocate(BATCH_ENTRIES * OVERLAPPED_ENTRY_BYTES + 16, "completion entries");
+  return new IocpClientQueue(port, slab, entries, scratch, params);
+}
