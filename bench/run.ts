@@ -8,11 +8,13 @@
  *
  *   bun run bench [--seconds 4] [--rounds 3] [--servers a,b] [--scenarios x,y]
  *                 [--baseline path/to/older/iocp-echo]   (before/after in one run)
+ *                 [--clients c,ours]   (ours: also measure with `iocp-echo bench`, see our-client.ts)
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, release } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { agreementRows, type ClientSample, OUR_BINARY, runOurClient } from "./our-client.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const OUT = join(import.meta.dir, "out");
@@ -25,10 +27,12 @@ const { values: args } = parseArgs({
     scenarios: { type: "string" },
     "idle-conns": { type: "string", default: "10000" },
     baseline: { type: "string" },
+    clients: { type: "string", default: "c,ours" },
     results: { type: "string", default: join(import.meta.dir, "RESULTS.md") },
   },
 });
 const SECONDS = Number(args.seconds);
+const WITH_OURS = args.clients!.split(",").includes("ours");
 const ROUNDS = Number(args.rounds);
 
 function sh(argv: string[]): string {
@@ -97,6 +101,8 @@ interface Sample {
   p99: number;
   cpuUsPerMsg: number;
   problems: number;
+  /** The same server measured by `iocp-echo bench` right after the C client, when --clients has ours. */
+  ours: ClientSample | null;
 }
 
 function cpuTicks(pid: number): number {
@@ -153,7 +159,9 @@ async function measure(server: Server, scenario: Scenario): Promise<Sample> {
     if (client.exitCode !== 0) throw new Error(`load client failed: ${client.stderr.toString()}`);
     const r = JSON.parse(client.stdout.toString()) as Record<string, number>;
     const msgs = r.msgs!;
+    const ours = WITH_OURS ? runOurClient(OUR_BINARY, port, scenario, SECONDS) : null;
     return {
+      ours,
       msgsPerSec: msgs / r.seconds!,
       mbPerSec: r.bytes! / r.seconds! / 1e6,
       p50: r.p50_us!,
@@ -319,6 +327,26 @@ if (us && cRef && bunRef) {
     );
   }
 }
+// Our client beside the C one: the same servers, one after the other in each measurement.
+const agreement = WITH_OURS
+  ? agreementRows(
+      SCENARIOS.flatMap((scenario) =>
+        SERVERS.map((sv) => {
+          const xs = results.get(key(scenario, sv))!;
+          const ours = xs.map((x) => x.ours!);
+          return {
+            scenario: scenario.name,
+            server: sv.name,
+            c: median(xs.map((x) => x.msgsPerSec)),
+            ours: median(ours.map((x) => x.msgsPerSec)),
+            cProblems: xs.reduce((n, x) => n + x.problems, 0),
+            ourProblems: ours.reduce((n, x) => n + x.problems, 0),
+          };
+        }),
+      ),
+    )
+  : [];
+if (agreement.length > 0) console.log(`\n${agreement.join("\n")}`);
 const machine = `${cpus()[0]?.model ?? "?"} x ${cpus().length}, Linux ${release()}, Bun ${Bun.version}`;
 const table = lines.join("\n");
 console.log(`\n${table}\n${verdicts.join("\n")}\n\n${idleRows.join("\n")}`);
@@ -338,6 +366,7 @@ ${verdicts.join("\n")}
 ## All servers
 
 ${table}
+${agreement.length > 0 ? `### The load clients agree: C (c/load.c) and \`iocp-echo bench\`\n\n${agreement.join("\n")}\n` : ""}
 ### ${IDLE_CONNS} idle connections (memory)
 
 Each connection echoes one 64-byte message, stays silent 5 s (RSS sampled

@@ -6,7 +6,7 @@
 import { type CompletionBatch, type IssueResult, OpKind } from "../../src/engine.ts";
 import { type ClientQueue, CONNECT_OP } from "../../src/bench/client-queue.ts";
 
-export type FakeFault = "none" | "refuse" | "flip" | "silent" | "close";
+export type FakeFault = "none" | "refuse" | "hang" | "flip" | "silent" | "close";
 
 interface Pending {
   op: number;
@@ -21,6 +21,8 @@ export class FakeClientQueue implements ClientQueue {
   private readonly sendBuf: Uint8Array[] = [];
   private readonly echo: Uint8Array[][] = [];
   private readonly recvGen = new Map<number, number>();
+  /** Connects that never complete by themselves ("hang"): only an abort ends them, with ECANCELED. */
+  private readonly connecting = new Map<number, number>();
   private readonly ready: Pending[] = [];
   private timerAt = -1;
   closed = 0;
@@ -41,7 +43,8 @@ export class FakeClientQueue implements ClientQueue {
   }
 
   connect(slot: number, gen: number): IssueResult {
-    this.ready.push({ op: CONNECT_OP, slot, gen, res: this.fault === "refuse" ? -111 : 0 });
+    if (this.fault === "hang") this.connecting.set(slot, gen);
+    else this.ready.push({ op: CONNECT_OP, slot, gen, res: this.fault === "refuse" ? -111 : 0 });
     return "pending";
   }
   recv(slot: number, gen: number): IssueResult {
@@ -65,6 +68,11 @@ export class FakeClientQueue implements ClientQueue {
     return this.sendBuf[slot]!;
   }
   abort(slot: number): void {
+    const connecting = this.connecting.get(slot);
+    if (connecting !== undefined) {
+      this.connecting.delete(slot);
+      this.ready.push({ op: CONNECT_OP, slot, gen: connecting, res: -125 });
+    }
     const gen = this.recvGen.get(slot);
     if (gen !== undefined) {
       this.recvGen.delete(slot);

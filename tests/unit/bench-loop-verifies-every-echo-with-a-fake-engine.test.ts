@@ -72,6 +72,13 @@ test("a refusing target counts refused connects and nothing else", () => {
   expect(errors.refused).toBe(4);
 });
 
+test("a connect that never completes is given up after --connect-timeout and counted as timed out", () => {
+  const { done, errors } = run({ connectTimeoutMs: 100 }, "hang");
+  expect(done.established).toBe(0);
+  expect(errors.timedOut).toBe(4);
+  expect(errorCount(errors)).toBe(4);
+});
+
 test("a server that never answers is a stall", () => {
   const { errors } = run({}, "silent");
   expect(errors.stall).toBe(4);
@@ -85,7 +92,8 @@ test("a server that closes with bytes outstanding is a short echo", () => {
 test("--rate paces messages at the rate", () => {
   const { agg, errors } = run({ rate: 2000, connections: 4 });
   expect(errorCount(errors)).toBe(0);
-  // 2000/s for 0.3 s; the timer's millisecond granularity may cost a message or so per connection.
-  expect(agg.measured.messages).toBeGreaterThanOrEqual(590);
+  // 2000/s for 0.3 s. Loose bounds: a loaded machine wakes the timer late, and the messages due
+  // in the last late tick complete after the window (the e2e test holds a 2 s run to 5%).
+  expect(agg.measured.messages).toBeGreaterThanOrEqual(540);
   expect(agg.measured.messages).toBeLessThanOrEqual(610);
 });
