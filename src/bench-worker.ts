@@ -6,6 +6,7 @@
 import { ClientLoop } from "./bench/client-loop.ts";
 import type { ClientQueue } from "./bench/client-queue.ts";
 import { Meter } from "./bench/meter.ts";
+import { preparePattern } from "./bench/payload.ts";
 import type { BenchWorkerCommand, LoopPlan } from "./bench/plan.ts";
 import type { BenchWorkerReport } from "./bench/protocol.ts";
 import { openClientQueue } from "./ffi/backends.ts";
@@ -27,6 +28,8 @@ self.onmessage = async (event: MessageEvent<BenchWorkerCommand>) => {
     plan = command.loop;
     try {
       queue = await openClientQueue(command.engine);
+      // Before "ready": building the payload pattern must not eat into the measured time.
+      preparePattern();
       report({ type: "ready", worker: plan.worker });
     } catch (error) {
       failed(plan.worker, error);

@@ -11,7 +11,7 @@ import { type ClientQueue, CONNECT_OP } from "./client-queue.ts";
 import { Busy, ClientSlots, SlotState } from "./client-slots.ts";
 import { connectErrorKind, type ErrorKind, ioErrorKind } from "./errors.ts";
 import type { Meter } from "./meter.ts";
-import { fillStream } from "./payload.ts";
+import { fillStream, preparePattern } from "./payload.ts";
 import { connectionsOf, type LoopPlan } from "./plan.ts";
 import { RateSchedule } from "./schedule.ts";
 
@@ -45,6 +45,7 @@ export class ClientLoop {
     const fifo = stream ? STREAM_COMMITS + 1 : plan.pipeline + 1;
     this.s = new ClientSlots(slots, fifo, (slot) => plan.worker + slot * plan.workers);
     this.schedules = new Array(slots).fill(null);
+    preparePattern();
   }
 
   /**
@@ -161,7 +162,7 @@ export class ClientLoop {
       this.end(slot);
       return;
     }
-    const failure = v.onReceived(this.queue.receiveArea(slot), 0, res, this.now);
+    const failure = v.onReceived(this.queue.memory, this.queue.receiveAt(slot), res, this.now);
     if (failure !== null) {
       this.fail(slot, failure);
       return;
@@ -204,10 +205,9 @@ export class ClientLoop {
     const s = this.s;
     if (!this.draining) this.commit(slot);
     if ((s.busy[slot]! & Busy.Send) !== 0 || s.backlog[slot] === 0) return;
-    const area = this.queue.sendArea(slot);
-    const chunk = Math.min(s.backlog[slot]!, area.length);
+    const chunk = Math.min(s.backlog[slot]!, this.queue.areaBytes);
     const v = s.verifiers[slot]!;
-    fillStream(v.stream, v.sent, area, 0, chunk);
+    fillStream(v.stream, v.sent, this.queue.memory, this.queue.sendAt(slot), chunk);
     v.onSent(chunk, this.now);
     this.meter.sentBytes += chunk;
     s.backlog[slot]! -= chunk;

@@ -20,8 +20,15 @@ export interface ClientQueue {
   recv(slot: number, gen: number): IssueResult;
   /** Send `length` bytes of the slot's send area from `offset`. */
   send(slot: number, gen: number, offset: number, length: number): IssueResult;
-  receiveArea(slot: number): Uint8Array;
-  sendArea(slot: number): Uint8Array;
+  /**
+   * The queue's native memory as bytes, made once: a view made per
+   * operation would be an object per operation (the server's soak under
+   * Wine showed such garbage never being collected).
+   */
+  readonly memory: Uint8Array;
+  /** Where in `memory` the slot's receive area starts, and its send area. */
+  receiveAt(slot: number): number;
+  sendAt(slot: number): number;
   /** Make the slot's outstanding operations (connect included) finish soon. */
   abort(slot: number): void;
   /** Release the slot's socket; nothing of the slot may be outstanding. */

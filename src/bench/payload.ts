@@ -58,6 +58,11 @@ function unmix(word: number): number {
  */
 let doubled: Buffer | null = null;
 
+/** Builds this thread's pattern now, so that the first send of a measured run does not pay for it. */
+export function preparePattern(): void {
+  pattern();
+}
+
 function pattern(): Buffer {
   if (doubled !== null) return doubled;
   const words = new Uint32Array(PATTERN_WORDS * 2);
@@ -90,13 +95,12 @@ export function fillStream(stream: number, position: number, into: Uint8Array, a
 /** Index (from `at`) of the first byte of `data` that differs from the stream at `position`, or -1. */
 export function firstMismatch(stream: number, position: number, data: Uint8Array, at: number, length: number): number {
   const p = pattern();
-  const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   for (let done = 0; done < length; ) {
     const n = Math.min(length - done, PATTERN_BYTES);
     const from = patternOffset(stream, position + done);
-    // The native compare settles the common case; the byte loop runs only to find a known difference.
-    if (p.compare(view, at + done, at + done + n, from, from + n) !== 0) {
-      for (let i = 0; i < n; i++) if (view[at + done + i] !== p[from + i]) return done + i;
+    // The native compare settles the common case (and allocates nothing); the byte loop runs only to find a known difference.
+    if (p.compare(data, at + done, at + done + n, from, from + n) !== 0) {
+      for (let i = 0; i < n; i++) if (data[at + done + i] !== p[from + i]) return done + i;
     }
     done += n;
   }
@@ -117,8 +121,7 @@ function misplacedPattern(own: number, data: Uint8Array, at: number, length: num
     if (index >= PATTERN_WORDS) continue;
     const from = index * 4 - align + (align > index * 4 ? PATTERN_BYTES : 0);
     if (from === own) continue;
-    const view = Buffer.from(data.buffer, data.byteOffset + at, length);
-    if (p.compare(view, 0, length, from, from + length) === 0) return true;
+    if (p.compare(data, at, at + length, from, from + length) === 0) return true;
   }
   return false;
 }

@@ -11,12 +11,18 @@ describeTargets("bench --rate", (t) => {
     await server.stop();
   });
 
-  test("at a rate the server easily sustains, messages/s are within 5% of it", async () => {
-    const run = await bench(t, `127.0.0.1:${server.echoPort}`, ["-c", "4", "--rate", "2000", "-d", "2"]);
-    expect(run.code).toBe(0);
-    const rate = run.report!.throughput.messagesPerSec;
-    expect(Math.abs(rate - 2000) / 2000).toBeLessThanOrEqual(0.05);
-  }, 30_000);
+  // Skipped under Wine, visibly: Wine routes IOCP through its wineserver, so its timings say nothing
+  // about Windows (DESIGN.md), and a rate held is a timing. Measured there: round trips of tens of ms.
+  test.skipIf(t.name === "wine")(
+    "at a rate the server easily sustains, messages/s are within 5% of it",
+    async () => {
+      const run = await bench(t, `127.0.0.1:${server.echoPort}`, ["-c", "4", "--rate", "2000", "-d", "2"]);
+      expect(run.code).toBe(0);
+      const rate = run.report!.throughput.messagesPerSec;
+      expect(Math.abs(rate - 2000) / 2000).toBeLessThanOrEqual(0.05);
+    },
+    30_000,
+  );
 
   test("a server stalling 200 ms a second shows in the open-loop p99, which a closed loop hides", async () => {
     const stalling = await BrokenEcho.start("stall");

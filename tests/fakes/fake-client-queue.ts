@@ -17,8 +17,7 @@ interface Pending {
 
 export class FakeClientQueue implements ClientQueue {
   readonly threadId = 1;
-  private readonly receive: Uint8Array[] = [];
-  private readonly sendBuf: Uint8Array[] = [];
+  readonly memory: Uint8Array;
   private readonly echo: Uint8Array[][] = [];
   private readonly recvGen = new Map<number, number>();
   /** Connects that never complete by themselves ("hang"): only an abort ends them, with ECANCELED. */
@@ -35,11 +34,8 @@ export class FakeClientQueue implements ClientQueue {
     /** At most this many bytes per send, to make partial sends. */
     private readonly sendLimit = Number.POSITIVE_INFINITY,
   ) {
-    for (let i = 0; i < slots; i++) {
-      this.receive.push(new Uint8Array(areaBytes));
-      this.sendBuf.push(new Uint8Array(areaBytes));
-      this.echo.push([]);
-    }
+    this.memory = new Uint8Array(slots * 2 * areaBytes);
+    for (let i = 0; i < slots; i++) this.echo.push([]);
   }
 
   connect(slot: number, gen: number): IssueResult {
@@ -53,7 +49,7 @@ export class FakeClientQueue implements ClientQueue {
   }
   send(slot: number, gen: number, offset: number, length: number): IssueResult {
     const n = Math.min(length, this.sendLimit);
-    const bytes = this.sendBuf[slot]!.slice(offset, offset + n);
+    const bytes = this.memory.slice(this.sendAt(slot) + offset, this.sendAt(slot) + offset + n);
     this.sends++;
     if (this.fault === "flip" && bytes.length > 3) bytes[3]! ^= 1;
     if (this.fault !== "silent") this.echo[slot]!.push(bytes);
@@ -61,11 +57,11 @@ export class FakeClientQueue implements ClientQueue {
     this.ready.push({ op: OpKind.Send, slot, gen, res: n });
     return "pending";
   }
-  receiveArea(slot: number): Uint8Array {
-    return this.receive[slot]!;
+  receiveAt(slot: number): number {
+    return slot * 2 * this.areaBytes;
   }
-  sendArea(slot: number): Uint8Array {
-    return this.sendBuf[slot]!;
+  sendAt(slot: number): number {
+    return (slot * 2 + 1) * this.areaBytes;
   }
   abort(slot: number): void {
     const connecting = this.connecting.get(slot);
@@ -108,7 +104,7 @@ export class FakeClientQueue implements ClientQueue {
       // One queued send per receive: its bytes fit, since sends come from an area of the same size.
       const bytes = chunks.shift() ?? new Uint8Array(0);
       const n = bytes.length;
-      this.receive[slot]!.set(bytes);
+      this.memory.set(bytes, this.receiveAt(slot));
       this.recvGen.delete(slot);
       this.ready.push({ op: OpKind.Recv, slot, gen, res: n });
     }

@@ -40,6 +40,7 @@ const TWO_POW_32 = 4294967296;
 class UringClientQueue implements ClientQueue {
   readonly threadId = gettid();
   readonly areaBytes: number;
+  readonly memory: Uint8Array;
   private readonly fds: Int32Array;
   private readonly gens: Uint32Array;
   private readonly connecting: Uint8Array;
@@ -55,6 +56,7 @@ class UringClientQueue implements ClientQueue {
     params: ClientParams,
   ) {
     this.areaBytes = params.areaBytes;
+    this.memory = new Uint8Array(slab.bytes);
     this.fds = new Int32Array(params.slots).fill(-1);
     this.gens = new Uint32Array(params.slots);
     this.connecting = new Uint8Array(params.slots);
@@ -88,24 +90,24 @@ class UringClientQueue implements ClientQueue {
   recv(slot: number, gen: number): IssueResult {
     this.connecting[slot] = 0;
     // LIFETIME: the kernel writes the slot's receive area until the CQE.
-    const at = this.address(slot * 2 * this.areaBytes);
+    const at = this.address(this.receiveAt(slot));
     this.ring.prep(IORING_OP.RECV, this.fds[slot]!, at, this.areaBytes, 0, 0, userLo(slot, OpKind.Recv), gen);
     return "pending";
   }
 
   send(slot: number, gen: number, offset: number, length: number): IssueResult {
     // LIFETIME: the kernel reads the slot's send area until the CQE.
-    const at = this.address((slot * 2 + 1) * this.areaBytes + offset);
+    const at = this.address(this.sendAt(slot) + offset);
     this.ring.prep(IORING_OP.SEND, this.fds[slot]!, at, length, 0, MSG_NOSIGNAL, userLo(slot, OpKind.Send), gen);
     return "pending";
   }
 
-  receiveArea(slot: number): Uint8Array {
-    return new Uint8Array(this.slab.bytes, slot * 2 * this.areaBytes, this.areaBytes);
+  receiveAt(slot: number): number {
+    return slot * 2 * this.areaBytes;
   }
 
-  sendArea(slot: number): Uint8Array {
-    return new Uint8Array(this.slab.bytes, (slot * 2 + 1) * this.areaBytes, this.areaBytes);
+  sendAt(slot: number): number {
+    return (slot * 2 + 1) * this.areaBytes;
   }
 
   abort(slot: number): void {

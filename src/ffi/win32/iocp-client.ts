@@ -44,7 +44,7 @@ class IocpClientQueue implements ClientQueue {
   private readonly targetLength: number;
   private readonly wildcardLength: number;
   private readonly family: number;
-  private readonly slab8: Uint8Array;
+  readonly memory: Uint8Array;
   private connectEx: ConnectEx | null = null;
   private timerDeadline = 0;
   private timerCancelled = false;
@@ -66,7 +66,7 @@ class IocpClientQueue implements ClientQueue {
     this.targetLength = t.length;
     this.wildcardLength = w.length;
     this.family = t.v6 ? AF_INET6 : 2;
-    this.slab8 = new Uint8Array(slab.bytes);
+    this.memory = new Uint8Array(slab.bytes);
   }
 
   private ptr(offset: number): Pointer {
@@ -109,7 +109,7 @@ class IocpClientQueue implements ClientQueue {
   private prepare(slot: number, gen: number, kind: number, areaOffset: number, length: number): number {
     const ctx = slot * CTX_BYTES + (kind === OpKind.Recv ? 0 : SEND_HALF);
     const v = this.slab.view;
-    this.slab8.fill(0, ctx, ctx + WSABUF);
+    this.memory.fill(0, ctx, ctx + WSABUF);
     v.setUint32(ctx + WSABUF, length, true);
     writeU64(v, ctx + WSABUF + 8, this.slab.address + this.areas + slot * 2 * this.areaBytes + areaOffset);
     v.setUint32(ctx + KIND, kind, true);
@@ -122,12 +122,12 @@ class IocpClientQueue implements ClientQueue {
     return error === ERROR_IO_PENDING ? "pending" : new OsError(call, win32Code(error), error);
   }
 
-  receiveArea(slot: number): Uint8Array {
-    return new Uint8Array(this.slab.bytes, this.areas + slot * 2 * this.areaBytes, this.areaBytes);
+  receiveAt(slot: number): number {
+    return this.areas + slot * 2 * this.areaBytes;
   }
 
-  sendArea(slot: number): Uint8Array {
-    return new Uint8Array(this.slab.bytes, this.areas + (slot * 2 + 1) * this.areaBytes, this.areaBytes);
+  sendAt(slot: number): number {
+    return this.areas + (slot * 2 + 1) * this.areaBytes;
   }
 
   abort(slot: number): void {
