@@ -4,11 +4,11 @@
  * loop, free the queue. Reports go to the main thread as they happen.
  */
 import { ClientLoop } from "./bench/client-loop.ts";
-import type { ClientQueue } from "./bench/client-queue.ts";
 import { Meter } from "./bench/meter.ts";
 import { preparePattern } from "./bench/payload.ts";
 import type { BenchWorkerCommand, LoopPlan } from "./bench/plan.ts";
 import type { BenchWorkerReport } from "./bench/protocol.ts";
+import type { ClientQueue } from "./engine.ts";
 import { openClientQueue } from "./ffi/backends.ts";
 
 declare const self: Worker;

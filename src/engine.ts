@@ -3,7 +3,7 @@
  * Linux, and the fake in tests/). It is the only way the rest of the server
  * reaches the OS's completion machinery.
  *
- * Two halves:
+ * Two halves for the server, and a third kind of queue for the client:
  *
  * - `EngineHost` lives on the main thread. It owns the listening socket and
  *   whatever the workers share (the one completion port on Windows; the
@@ -17,9 +17,14 @@
  *   generation no longer matches the slot's belongs to an earlier connection
  *   and is ignored by the loop.
  *
+ * - `ClientQueue` lives on one bench worker thread: it opens connections
+ *   with the OS's asynchronous connect (ConnectEx, IORING_OP_CONNECT) and
+ *   runs them with the same receive and send operations. Each bench worker
+ *   opens its own and owns its connections; there is no host half.
+ *
  * Lifetimes: every byte the kernel may touch (buffers, OVERLAPPEDs,
  * timespecs) lives in one native slab with one owner: each worker's queue on
- * io_uring; the host on IOCP, whose one slab every worker maps and which the
+ * io_uring and each bench worker's client queue on both; the host on IOCP, whose one slab every worker maps and which the
  * host frees after they have all exited. A slot's buffer is reused only after
  * its last operation has completed; `dispose` may run only when no operation
  * is outstanding (the loop counts them).
@@ -40,6 +45,8 @@ export const OpKind = {
   Timer: 4,
   Control: 5,
   Cancel: 6,
+  /** A client connection's connect (ClientQueue): res 0 once connected, a negative errno otherwise. */
+  Connect: 7,
 } as const;
 export type OpKind = (typeof OpKind)[keyof typeof OpKind];
 
@@ -282,3 +289,51 @@ export interface IocpWorkerParams extends CommonWorkerParams {
 
 /** Structured-cloneable data a worker needs to open its queue, one shape per backend. */
 export type WorkerParams = UringWorkerParams | IocpWorkerParams;
+
+/** What a ClientQueue needs to open: the target, and its slots' sizes. Structured-cloneable. */
+export interface ClientParams {
+  backend: BackendName;
+  address: string;
+  port: number;
+  family: 4 | 6;
+  slots: number;
+  /** Bytes of each slot's receive area, and of its send area. */
+  areaBytes: number;
+}
+
+/**
+ * The client half: outgoing connections, one per slot, each with a receive
+ * area and a send area of `areaBytes` in the queue's native memory. The
+ * kernel reads and writes an area while an operation on it is pending; the
+ * loop reads received bytes and writes bytes to send only in between.
+ */
+export interface ClientQueue {
+  readonly threadId: number;
+  readonly areaBytes: number;
+  /**
+   * The queue's native memory as bytes, made once: a view made per
+   * operation would be an object per operation (the server's soak under
+   * Wine showed such garbage never being collected).
+   */
+  readonly memory: Uint8Array;
+  /** Where in `memory` the slot's receive area starts, and its send area. */
+  receiveAt(slot: number): number;
+  sendAt(slot: number): number;
+  /** Open a socket for the slot and connect it to the target; completes as OpKind.Connect. */
+  connect(slot: number, gen: number): IssueResult;
+  /** Receive into the slot's receive area. */
+  recv(slot: number, gen: number): IssueResult;
+  /** Send `length` bytes of the slot's send area from `offset`. */
+  send(slot: number, gen: number, offset: number, length: number): IssueResult;
+  /** Make the slot's outstanding operations, a connect included, finish soon. */
+  abort(slot: number): void;
+  /** Release the slot's socket; nothing of the slot may be outstanding. */
+  close(slot: number): void;
+  /** One OpKind.Timer completion after `ms` milliseconds. */
+  armTimer(ms: number): void;
+  cancelTimer(): void;
+  /** Submit what is queued, block until at least one completion, fill `batch`. */
+  wait(batch: CompletionBatch): void;
+  /** Free the memory and the queue. Only with nothing outstanding. */
+  dispose(): void;
+}

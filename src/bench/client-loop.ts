@@ -6,8 +6,7 @@
  * reports through its Meter. It is the server loop's mirror and shares none
  * of its code: the server reacts to what arrives, the client drives.
  */
-import { CompletionBatch, type IssueResult, OpKind } from "../engine.ts";
-import { type ClientQueue, CONNECT_OP } from "./client-queue.ts";
+import { type ClientQueue, CompletionBatch, type IssueResult, OpKind } from "../engine.ts";
 import { Busy, ClientSlots, SlotState } from "./client-slots.ts";
 import { connectErrorKind, type ErrorKind, ioErrorKind } from "./errors.ts";
 import type { Meter } from "./meter.ts";
@@ -88,7 +87,7 @@ export class ClientLoop {
     for (let i = 0; i < b.count; i++) {
       const op = b.op[i]!;
       if (op === OpKind.Timer) this.onTick();
-      else if (op === OpKind.Recv || op === OpKind.Send || op === CONNECT_OP)
+      else if (op === OpKind.Recv || op === OpKind.Send || op === OpKind.Connect)
         this.onIo(op, b.slot[i]!, b.gen[i]!, b.res[i]!);
     }
   }
@@ -96,7 +95,7 @@ export class ClientLoop {
   private onIo(op: number, slot: number, gen: number, res: number): void {
     const s = this.s;
     if (s.gen[slot] !== gen) return;
-    if (op === CONNECT_OP) {
+    if (op === OpKind.Connect) {
       s.busy[slot]! &= ~Busy.Connect;
       this.onConnect(slot, res);
     } else if (op === OpKind.Recv) {

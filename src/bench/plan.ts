@@ -1,4 +1,5 @@
 /** What the main thread tells each bench worker to do. */
+import type { ClientParams } from "../engine.ts";
 import type { MeterPlan } from "./meter.ts";
 
 export interface LoopPlan {
@@ -17,17 +18,6 @@ export interface LoopPlan {
 /** Connections worker `worker` of `workers` owns out of `connections`. */
 export function connectionsOf(worker: number, workers: number, connections: number): number {
   return Math.floor(connections / workers) + (worker < connections % workers ? 1 : 0);
-}
-
-/** What a client queue needs to open: the target, and its slots' sizes. */
-export interface ClientParams {
-  backend: "io_uring" | "iocp";
-  address: string;
-  port: number;
-  family: 4 | 6;
-  slots: number;
-  /** Bytes of each slot's receive area, and of its send area. */
-  areaBytes: number;
 }
 
 /** Main thread to bench worker: open the queue (answered by "ready"), then "go" when every worker is ready. */

@@ -3,9 +3,7 @@
  * implementation; this module is the one place that does, and the only
  * place that asks which OS this is.
  */
-import type { ClientQueue } from "../bench/client-queue.ts";
-import type { ClientParams } from "../bench/plan.ts";
-import type { BackendName, EngineHost, WorkerParams, WorkerQueue } from "../engine.ts";
+import type { BackendName, ClientParams, ClientQueue, EngineHost, WorkerParams, WorkerQueue } from "../engine.ts";
 
 /** `auto` resolves here, and only here, from the platform. */
 export function resolveBackend(requested: BackendName | "auto"): BackendName {

@@ -3,8 +3,7 @@
  * without sockets: sends land in a per-connection echo buffer (bent by a
  * fault when asked), receives take from it, timers sleep for real.
  */
-import { type CompletionBatch, type IssueResult, OpKind } from "../../src/engine.ts";
-import { type ClientQueue, CONNECT_OP } from "../../src/bench/client-queue.ts";
+import { type ClientQueue, type CompletionBatch, type IssueResult, OpKind } from "../../src/engine.ts";
 
 export type FakeFault = "none" | "refuse" | "hang" | "flip" | "silent" | "close";
 
@@ -40,7 +39,7 @@ export class FakeClientQueue implements ClientQueue {
 
   connect(slot: number, gen: number): IssueResult {
     if (this.fault === "hang") this.connecting.set(slot, gen);
-    else this.ready.push({ op: CONNECT_OP, slot, gen, res: this.fault === "refuse" ? -111 : 0 });
+    else this.ready.push({ op: OpKind.Connect, slot, gen, res: this.fault === "refuse" ? -111 : 0 });
     return "pending";
   }
   recv(slot: number, gen: number): IssueResult {
@@ -67,7 +66,7 @@ export class FakeClientQueue implements ClientQueue {
     const connecting = this.connecting.get(slot);
     if (connecting !== undefined) {
       this.connecting.delete(slot);
-      this.ready.push({ op: CONNECT_OP, slot, gen: connecting, res: -125 });
+      this.ready.push({ op: OpKind.Connect, slot, gen: connecting, res: -125 });
     }
     const gen = this.recvGen.get(slot);
     if (gen !== undefined) {

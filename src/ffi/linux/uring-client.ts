@@ -6,9 +6,7 @@
  * by the kernel for every connect) and the timer's timespec.
  */
 import type { Pointer } from "bun:ffi";
-import { type ClientQueue, CONNECT_OP } from "../../bench/client-queue.ts";
-import type { ClientParams } from "../../bench/plan.ts";
-import { type CompletionBatch, type IssueResult, OpKind } from "../../engine.ts";
+import { type ClientParams, type ClientQueue, type CompletionBatch, type IssueResult, OpKind } from "../../engine.ts";
 import { OsError } from "../../os-error.ts";
 import { formatAddress, writeSockaddr } from "../sockaddr.ts";
 import { gettid, IORING_ASYNC_CANCEL_ALL, IORING_OP, IORING_SETUP, IOSQE_CQE_SKIP_SUCCESS, Ring } from "./io-uring.ts";
@@ -82,7 +80,7 @@ class UringClientQueue implements ClientQueue {
     this.gens[slot] = gen;
     this.connecting[slot] = 1;
     // LIFETIME: the kernel reads the sockaddr in the slab's tail, which lives as long as the queue.
-    const lo = userLo(slot, CONNECT_OP);
+    const lo = userLo(slot, OpKind.Connect);
     this.ring.prep(IORING_OP_CONNECT, fd, this.address(this.tail), 0, this.sockaddrLength, 0, lo, gen);
     return "pending";
   }
@@ -115,7 +113,7 @@ class UringClientQueue implements ClientQueue {
     if (fd < 0) return;
     if (this.connecting[slot] === 1) {
       // A connect still in progress ignores shutdown(2): cancel it by its user_data (it completes with ECANCELED).
-      const target = userLo(slot, CONNECT_OP) + this.gens[slot]! * TWO_POW_32;
+      const target = userLo(slot, OpKind.Connect) + this.gens[slot]! * TWO_POW_32;
       const lo = userLo(0, OpKind.Cancel);
       this.ring.prep(IORING_OP.ASYNC_CANCEL, -1, target, 0, 0, 0, lo, 0, 0, IOSQE_CQE_SKIP_SUCCESS);
     } else {

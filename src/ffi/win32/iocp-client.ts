@@ -12,9 +12,7 @@
  * The connect uses the send's half: no send can be pending before it completes.
  */
 import type { Pointer } from "bun:ffi";
-import { type ClientQueue, CONNECT_OP } from "../../bench/client-queue.ts";
-import type { ClientParams } from "../../bench/plan.ts";
-import { type CompletionBatch, type IssueResult, OpKind } from "../../engine.ts";
+import { type ClientParams, type ClientQueue, type CompletionBatch, type IssueResult, OpKind } from "../../engine.ts";
 import { ERRNO, OsError } from "../../os-error.ts";
 import { writeSockaddr } from "../sockaddr.ts";
 import { type ConnectEx, loadConnectEx, SO_UPDATE_CONNECT_CONTEXT } from "./connect-ex.ts";
@@ -83,7 +81,7 @@ class IocpClientQueue implements ClientQueue {
     // Ping-pong messages are small: without TCP_NODELAY each would wait for Nagle.
     setIntOption(this.scratch, socket, IPPROTO_TCP, TCP_NODELAY, 1);
     this.connectEx ??= loadConnectEx(socket, this.scratch);
-    const ctx = this.prepare(slot, gen, CONNECT_OP, 0, 0);
+    const ctx = this.prepare(slot, gen, OpKind.Connect, 0, 0);
     // LIFETIME: the context and the target sockaddr belong to the kernel until the completion.
     const ok = this.connectEx(socket, this.ptr(this.target), this.targetLength, null, 0, null, this.ptr(ctx));
     return ok !== 0 ? "pending" : this.pendingOr("ConnectEx");
@@ -199,7 +197,7 @@ class IocpClientQueue implements ClientQueue {
     const kind = s.getUint32(ctx + KIND, true);
     const status = s.getUint32(ctx, true);
     let res = status === 0 ? v.getUint32(e + 24, true) : statusToRes(status);
-    if (kind === CONNECT_OP && res === 0) res = this.connected(slot);
+    if (kind === OpKind.Connect && res === 0) res = this.connected(slot);
     batch.push(kind, slot, s.getUint32(ctx + GEN, true), res, 0);
   }
 
