@@ -103,7 +103,7 @@ export function formatReport(r: BenchReport): string {
     c.mode === "stream" ? `stream, ${c.size} B units` : `ping-pong, ${c.size} B messages, pipeline ${c.pipeline}`;
   const paced = c.rate > 0 ? `, open loop at ${c.rate} msg/s` : "";
   const lines = [
-    `target     ${r.target.host}:${r.target.port} (${r.target.address}), ${r.backend}, ${c.workers} workers`,
+    `target     ${r.target.host}:${r.target.port} (${r.target.address}), ${r.backend}, ${c.workers} worker${c.workers === 1 ? "" : "s"}`,
     `run        ${c.connections} connections, ${shape}${paced}, ${r.measuredS} s measured after ${c.warmupS} s warmup`,
     `throughput ${r.throughput.messagesPerSec.toFixed(0)} msg/s, ${r.throughput.mbPerSec.toFixed(2)} MB/s, ${r.throughput.mbitPerSec.toFixed(1)} Mbit/s (${r.throughput.messages} messages)`,
     `latency    p50 ${ms(r.latencyUs.p50)} ms  p90 ${ms(r.latencyUs.p90)} ms  p99 ${ms(r.latencyUs.p99)} ms  p99.9 ${ms(r.latencyUs.p999)} ms  max ${ms(r.latencyUs.max)} ms`,

@@ -90,6 +90,59 @@ test("the report sums intervals, orders percentiles and is clean without errors"
   expect(unreachableVerdict(r)).toBeNull();
 });
 
+test("the JSON document has exactly the fields the README documents for schemaVersion 1", () => {
+  const agg = new Aggregator(1);
+  agg.addInterval(interval(0, 0, 10, [100]));
+  agg.addDone(done(0, 5));
+  const r = JSON.parse(JSON.stringify(buildReport(FACTS, agg)));
+  expect(Object.keys(r)).toEqual([
+    "schemaVersion",
+    "verdict",
+    "target",
+    "backend",
+    "config",
+    "startedAt",
+    "measuredS",
+    "throughput",
+    "latencyUs",
+    "connectUs",
+    "connections",
+    "totals",
+    "errors",
+    "cpu",
+    "intervals",
+  ]);
+  expect(Object.keys(r.throughput)).toEqual(["messages", "bytes", "messagesPerSec", "mbPerSec", "mbitPerSec"]);
+  expect(Object.keys(r.latencyUs)).toEqual(["count", "min", "mean", "p50", "p90", "p99", "p999", "max"]);
+  expect(Object.keys(r.errors)).toEqual([
+    "refused",
+    "timedOut",
+    "unreachable",
+    "connectOther",
+    "reset",
+    "ioOther",
+    "corrupt",
+    "dropped",
+    "extra",
+    "crosstalk",
+    "closed",
+    "stall",
+  ]);
+  expect(Object.keys(r.intervals[0])).toEqual([
+    "index",
+    "endS",
+    "elapsedS",
+    "messages",
+    "bytes",
+    "messagesPerSec",
+    "mbPerSec",
+    "open",
+    "latencyUs",
+    "errors",
+  ]);
+  expect(Object.keys(r.cpu)).toEqual(["userS", "systemS", "percentOfOneCore"]);
+});
+
 test("errors of any phase make the verdict, and each kind is named", () => {
   const agg = new Aggregator(1);
   const bad = interval(0, 0, 10, [100]);
