@@ -30,7 +30,7 @@ test("an unknown command exits 2 naming it and listing the commands", async () =
   const r = await run(["bogus", "--port", "1"]);
   expect(r.code).toBe(2);
   expect(r.out).toBe("");
-  expect(r.err).toBe(`iocp-echo: unknown command "bogus" (commands: serve, service; see iocp-echo --help)\n`);
+  expect(r.err).toBe(`iocp-echo: unknown command "bogus" (commands: serve, service, bench; see iocp-echo --help)\n`);
 });
 
 test("--help lists every command and points at serve --help", async () => {
