@@ -11,21 +11,16 @@ import { Busy, ClientSlots, SlotState } from "./client-slots.ts";
 import { connectErrorKind, type ErrorKind, ioErrorKind } from "./errors.ts";
 import type { Meter } from "./meter.ts";
 import { fillStream, preparePattern } from "./payload.ts";
+import { Pacer, STREAM_COMMITS } from "./pacer.ts";
 import { connectionsOf, type LoopPlan } from "./plan.ts";
-import { RateSchedule } from "./schedule.ts";
 
 const BATCH_CAPACITY = 256;
 const TICK_MS = 50;
-/** Stream mode keeps at most this many bytes (or 4 messages) unechoed per connection. */
-const STREAM_WINDOW_BYTES = 256 * 1024;
-/** In-flight entries per connection in stream mode: the window is committed in eighths. */
-const STREAM_COMMITS = 8;
 
 export class ClientLoop {
   private readonly batch = new CompletionBatch(BATCH_CAPACITY);
   private readonly s: ClientSlots;
-  private readonly schedules: (RateSchedule | null)[];
-  private readonly window: number;
+  private readonly pacer: Pacer;
   private now = performance.now();
   private timerArmed = false;
   private draining = false;
@@ -39,11 +34,9 @@ export class ClientLoop {
     private readonly meter: Meter,
   ) {
     const slots = connectionsOf(plan.worker, plan.workers, plan.connections);
-    const stream = plan.mode === "stream";
-    this.window = Math.max(STREAM_WINDOW_BYTES, 4 * plan.size);
-    const fifo = stream ? STREAM_COMMITS + 1 : plan.pipeline + 1;
+    const fifo = plan.mode === "stream" ? STREAM_COMMITS + 1 : plan.pipeline + 1;
     this.s = new ClientSlots(slots, fifo, (slot) => plan.worker + slot * plan.workers);
-    this.schedules = new Array(slots).fill(null);
+    this.pacer = new Pacer(this.s, plan);
     preparePattern();
   }
 
@@ -66,20 +59,10 @@ export class ClientLoop {
 
   private armTimer(): void {
     let ms = Math.min(TICK_MS, this.meter.nextBoundaryMs() - this.now);
-    if (this.plan.rate > 0 && !this.draining) ms = Math.min(ms, this.nextDueMs());
+    if (this.plan.rate > 0 && !this.draining)
+      ms = this.pacer.nextDueMs(this.now, ms, (slot) => this.s.state[slot] === SlotState.Open);
     this.queue.armTimer(Math.max(1, Math.ceil(ms)));
     this.timerArmed = true;
-  }
-
-  /** Milliseconds until some open connection has a paced message due. */
-  private nextDueMs(): number {
-    let soonest = TICK_MS;
-    for (let slot = 0; slot < this.s.slots; slot++) {
-      const schedule = this.schedules[slot];
-      if (schedule && this.s.state[slot] === SlotState.Open)
-        soonest = Math.min(soonest, schedule.waitMs(this.s.committed[slot]!, this.now));
-    }
-    return soonest;
   }
 
   private dispatch(): void {
@@ -131,17 +114,12 @@ export class ClientLoop {
     this.meter.connected(this.now - s.startedMs[slot]!);
     s.state[slot] = SlotState.Open;
     this.open++;
-    if (this.plan.rate > 0)
-      this.schedules[slot] = new RateSchedule(this.now, this.plan.rate, this.plan.connections, this.streamOf(slot));
+    this.pacer.start(slot, s.verifiers[slot]!.stream, this.now);
     if (!this.issue(slot, Busy.Recv, this.queue.recv(slot, s.gen[slot]!))) {
       this.fail(slot, "ioOther");
       return;
     }
     this.pump(slot);
-  }
-
-  private streamOf(slot: number): number {
-    return this.plan.worker + slot * this.plan.workers;
   }
 
   private onRecv(slot: number, res: number): void {
@@ -202,7 +180,7 @@ export class ClientLoop {
   /** Commit what the mode allows, then hand the backlog to a send if none is in flight. */
   private pump(slot: number): void {
     const s = this.s;
-    if (!this.draining) this.commit(slot);
+    if (!this.draining) this.meter.sentMessages += this.pacer.commit(slot, this.now);
     if ((s.busy[slot]! & Busy.Send) !== 0 || s.backlog[slot] === 0) return;
     const chunk = Math.min(s.backlog[slot]!, this.queue.areaBytes);
     const v = s.verifiers[slot]!;
@@ -215,35 +193,6 @@ export class ClientLoop {
     if (!this.issue(slot, Busy.Send, this.queue.send(slot, s.gen[slot]!, 0, chunk))) this.fail(slot, "ioOther");
   }
 
-  private commit(slot: number): void {
-    const s = this.s;
-    const size = this.plan.size;
-    if (this.plan.mode === "stream") {
-      const unechoed = s.committed[slot]! * size - s.verifiers[slot]!.received;
-      const free = Math.floor((this.window - unechoed) / size);
-      if (free * size >= this.window / STREAM_COMMITS && !s.fifoFull(slot)) this.commitMessages(slot, free, this.now);
-      return;
-    }
-    let allowed = this.plan.pipeline - (s.committed[slot]! - s.doneMessages[slot]!);
-    const schedule = this.schedules[slot];
-    if (schedule === null || schedule === undefined) {
-      if (allowed > 0 && !s.fifoFull(slot)) this.commitMessages(slot, allowed, this.now);
-      return;
-    }
-    allowed = Math.min(allowed, schedule.dueBy(this.now) - s.committed[slot]!);
-    for (; allowed > 0 && !s.fifoFull(slot); allowed--) {
-      this.commitMessages(slot, 1, schedule.intendedMs(s.committed[slot]!));
-    }
-  }
-
-  private commitMessages(slot: number, count: number, timeMs: number): void {
-    const s = this.s;
-    s.push(slot, timeMs, count);
-    s.committed[slot]! += count;
-    s.backlog[slot]! += count * this.plan.size;
-    this.meter.sentMessages += count;
-  }
-
   private onTick(): void {
     this.timerArmed = false;
     const s = this.s;
@@ -253,7 +202,7 @@ export class ClientLoop {
       if (state === SlotState.Open) {
         if (s.verifiers[slot]!.stalled(this.now)) this.fail(slot, "stall");
         else if (this.draining && s.verifiers[slot]!.outstanding === 0 && s.backlog[slot] === 0) this.end(slot);
-        else if (this.schedules[slot]) this.pump(slot);
+        else if (this.pacer.paced(slot)) this.pump(slot);
       } else if (state === SlotState.Connecting) {
         const late = this.now - s.startedMs[slot]! >= this.plan.connectTimeoutMs;
         if ((late || this.draining) && s.timedOut[slot] === 0) {
