@@ -39,7 +39,7 @@ self.onmessage = async (event: MessageEvent<BenchWorkerCommand>) => {
   if (queue === null || plan === null) return;
   try {
     const meter = new Meter(command.meter, report, performance.now(), Date.now());
-    new ClientLoop(queue, plan, meter).run();
+    new ClientLoop(queue, plan, meter, new Int32Array(command.stop)).run();
     queue.dispose();
   } catch (error) {
     failed(plan.worker, error);

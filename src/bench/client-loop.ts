@@ -32,6 +32,8 @@ export class ClientLoop {
     private readonly queue: ClientQueue,
     private readonly plan: LoopPlan,
     private readonly meter: Meter,
+    /** Word 0 becomes 1 when the run is asked to stop (Ctrl-C): checked on each tick. */
+    private readonly stop: Int32Array | null = null,
   ) {
     const slots = connectionsOf(plan.worker, plan.workers, plan.connections);
     const fifo = plan.mode === "stream" ? STREAM_COMMITS + 1 : plan.pipeline + 1;
@@ -196,6 +198,7 @@ export class ClientLoop {
   private onTick(): void {
     this.timerArmed = false;
     const s = this.s;
+    if (this.stop !== null && Atomics.load(this.stop, 0) === 1) this.meter.stopAt(this.now);
     if (!this.draining && this.now >= this.meter.untilMs) this.draining = true;
     for (let slot = 0; slot < s.slots; slot++) {
       const state = s.state[slot];

@@ -21,7 +21,8 @@ export interface MeterPlan {
 
 export class Meter {
   readonly fromMs: number;
-  readonly untilMs: number;
+  /** When measuring ends; earlier than planned once the run is told to stop. */
+  untilMs: number;
   private readonly intervalMs: number;
   private interval = 0;
   private intervalStartMs: number;
@@ -71,6 +72,11 @@ export class Meter {
   connected(elapsedMs: number): void {
     this.established++;
     recordUs(this.connect, elapsedMs * 1000);
+  }
+
+  /** Ends the measured time at `nowMs` (a stop request): the interval under way is reported short. */
+  stopAt(nowMs: number): void {
+    this.untilMs = Math.min(this.untilMs, Math.max(nowMs, this.fromMs));
   }
 
   /** The next moment `tick` has something to post. */

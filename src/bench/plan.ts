@@ -23,4 +23,9 @@ export function connectionsOf(worker: number, workers: number, connections: numb
 /** Main thread to bench worker: open the queue (answered by "ready"), then "go" when every worker is ready. */
 export type BenchWorkerCommand =
   | { type: "open"; loop: LoopPlan; engine: ClientParams }
-  | { type: "go"; meter: MeterPlan };
+  | {
+      type: "go";
+      meter: MeterPlan;
+      /** One Int32 the main thread sets to 1 to end the run early (Ctrl-C). */
+      stop: SharedArrayBuffer;
+    };

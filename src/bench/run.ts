@@ -56,44 +56,12 @@ export async function runBench(config: BenchConfig, io: BenchIo): Promise<number
   const cpuBefore = process.cpuUsage();
   const wallStart = performance.now();
   const startedAt = new Date().toISOString();
-  const agg = new Aggregator(config.workers);
-  const progress = new ProgressWriter({ write: (t) => io.err(t) }, io.tty);
-  const workers = new Workers(config, (report) => {
-    if (report.type === "interval") {
-      const sample = agg.addInterval(report);
-      if (sample !== null) progress.sample(sample);
-    } else if (report.type === "done") {
-      agg.addDone(report);
-    }
-  });
-  try {
-    const engine = { backend, address: target.address, port: target.port, family: target.family };
-    await workers.open(engine, areaBytes(config));
-    const start = Date.now();
-    const measureFromEpochMs = start + config.warmup * 1000;
-    const measureUntilEpochMs = measureFromEpochMs + config.duration * 1000;
-    workers.go({ measureFromEpochMs, measureUntilEpochMs, intervalMs: config.interval * 1000 });
-    await workers.finished(measureUntilEpochMs - start + config.connectTimeout + GRACE_MS);
-  } finally {
-    workers.terminate();
-    progress.finish();
-  }
+  const agg = await measure(config, { backend, address: target.address, port: target.port, family: target.family }, io);
   const cpu = process.cpuUsage(cpuBefore);
   const facts: RunFacts = {
     target: { host: target.host, port: target.port, address: target.address },
     backend,
-    config: {
-      mode: config.mode,
-      connections: config.connections,
-      size: config.size,
-      durationS: config.duration,
-      warmupS: config.warmup,
-      pipeline: config.pipeline,
-      rate: config.rate,
-      workers: config.workers,
-      intervalS: config.interval,
-      connectTimeoutMs: config.connectTimeout,
-    },
+    config: configFacts(config),
     startedAt,
     cpu: { userS: cpu.user / 1e6, systemS: cpu.system / 1e6 },
     wallS: (performance.now() - wallStart) / 1000,
@@ -104,6 +72,56 @@ export async function runBench(config: BenchConfig, io: BenchIo): Promise<number
   if (config.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
   else if (nobody === null) io.out(formatReport(report));
   return report.verdict === "clean" && nobody === null ? 0 : 1;
+}
+
+/** Runs the workers and gathers what they report, progress printed as each interval completes. */
+async function measure(
+  config: BenchConfig,
+  engine: Omit<ClientParams, "slots" | "areaBytes">,
+  io: BenchIo,
+): Promise<Aggregator> {
+  const agg = new Aggregator(config.workers);
+  const progress = new ProgressWriter({ write: (t) => io.err(t) }, io.tty);
+  // Ctrl-C ends the measured time where it is and still reports it; a second one ends the process.
+  const stop = new SharedArrayBuffer(4);
+  const onSigint = () => Atomics.store(new Int32Array(stop), 0, 1);
+  const workers = new Workers(config, (report) => {
+    if (report.type === "interval") {
+      const sample = agg.addInterval(report);
+      if (sample !== null) progress.sample(sample);
+    } else if (report.type === "done") {
+      agg.addDone(report);
+    }
+  });
+  try {
+    await workers.open(engine, areaBytes(config));
+    const start = Date.now();
+    const measureFromEpochMs = start + config.warmup * 1000;
+    const measureUntilEpochMs = measureFromEpochMs + config.duration * 1000;
+    process.once("SIGINT", onSigint);
+    workers.go({ measureFromEpochMs, measureUntilEpochMs, intervalMs: config.interval * 1000 }, stop);
+    await workers.finished(measureUntilEpochMs - start + config.connectTimeout + GRACE_MS);
+  } finally {
+    process.off("SIGINT", onSigint);
+    workers.terminate();
+    progress.finish();
+  }
+  return agg;
+}
+
+function configFacts(c: BenchConfig): RunFacts["config"] {
+  return {
+    mode: c.mode,
+    connections: c.connections,
+    size: c.size,
+    durationS: c.duration,
+    warmupS: c.warmup,
+    pipeline: c.pipeline,
+    rate: c.rate,
+    workers: c.workers,
+    intervalS: c.interval,
+    connectTimeoutMs: c.connectTimeout,
+  };
 }
 
 /** The worker threads of one run and the promises that follow them. */
@@ -167,9 +185,9 @@ class Workers {
     });
   }
 
-  go(meter: Omit<Extract<BenchWorkerCommand, { type: "go" }>["meter"], "worker">): void {
+  go(meter: Omit<Extract<BenchWorkerCommand, { type: "go" }>["meter"], "worker">, stop: SharedArrayBuffer): void {
     this.threads.forEach((thread, worker) => {
-      const go: BenchWorkerCommand = { type: "go", meter: { ...meter, worker } };
+      const go: BenchWorkerCommand = { type: "go", meter: { ...meter, worker }, stop };
       thread.postMessage(go);
     });
   }
