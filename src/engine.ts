@@ -24,8 +24,9 @@
  *
  * Lifetimes: every byte the kernel may touch (buffers, OVERLAPPEDs,
  * timespecs) lives in one native slab with one owner: each worker's queue on
- * io_uring and each bench worker's client queue on both; the host on IOCP, whose one slab every worker maps and which the
- * host frees after they have all exited. A slot's buffer is reused only after
+ * io_uring, and each bench worker's client queue on both; the host on IOCP,
+ * whose one slab every worker maps and which the host frees after they have
+ * all exited. A slot's buffer is reused only after
  * its last operation has completed; `dispose` may run only when no operation
  * is outstanding (the loop counts them).
  *

@@ -116,3 +116,25 @@ test("prepTimeout points at one timespec; prepCancel names its target by user_da
     userData: 6n,
   });
 });
+
+test("prepConnect: the socket, the sockaddr's address, its length in off; prepCancel can name a connection's generation", () => {
+  const t = sink();
+  prep.prepConnect(t, 9, 0x1_0000_2000, 28, 0x0107, 3);
+  expect(fields(t.view)).toEqual({
+    ...base,
+    opcode: IORING_OP.CONNECT,
+    fd: 9,
+    addr: 0x1_0000_2000n,
+    off: 28n,
+    userData: (3n << 32n) | 0x0107n,
+  });
+  const c = sink();
+  prep.prepCancel(c, 0x0107, 0, 6, 0, 3);
+  expect(fields(c.view)).toEqual({
+    ...base,
+    opcode: IORING_OP.ASYNC_CANCEL,
+    fd: -1,
+    addr: (3n << 32n) | 0x0107n,
+    userData: 6n,
+  });
+});

@@ -10,12 +10,13 @@ export const SYS =
     ? { io_uring_setup: 425, io_uring_enter: 426, io_uring_register: 427, gettid: 178 }
     : { io_uring_setup: 425, io_uring_enter: 426, io_uring_register: 427, gettid: 186 };
 
-/** Opcodes the server issues. */
+/** Opcodes the server and the bench client issue. */
 export const IORING_OP = {
   NOP: 0,
   TIMEOUT: 11,
   ACCEPT: 13,
   ASYNC_CANCEL: 14,
+  CONNECT: 16,
   SEND: 26,
   RECV: 27,
   MSG_RING: 40,

@@ -19,7 +19,7 @@
  * 0 with generation 0 is used by the per-worker operations (accept, timer,
  * control).
  */
-import { high32 } from "../u64.ts";
+import { high32, TWO_POW_32 } from "../u64.ts";
 import { IORING_ACCEPT_MULTISHOT, IORING_OP, SQE_WORD } from "./io-uring-abi.ts";
 import type { SqeSink } from "./io-uring.ts";
 
@@ -127,6 +127,21 @@ export function prepMsgRing(
   return w;
 }
 
+/** connect(2) of `fd` to the sockaddr of `sockaddrLength` bytes at `sockaddrAddress` (Linux 5.5); res 0 once connected. */
+export function prepConnect(
+  ring: SqeSink,
+  fd: number,
+  sockaddrAddress: number,
+  sockaddrLength: number,
+  userLo: number,
+  userHi: number,
+): number {
+  // The kernel reads the address length from the SQE's off field.
+  const w = prepRw(ring, IORING_OP.CONNECT, fd, sockaddrAddress, 0, sockaddrLength);
+  setUserData(ring, w, userLo, userHi);
+  return w;
+}
+
 /** One CQE (-ETIME) after the __kernel_timespec at `timespecAddress`; the kernel copies it on submit. */
 export function prepTimeout(ring: SqeSink, timespecAddress: number, userLo: number, userHi: number): number {
   const w = prepRw(ring, IORING_OP.TIMEOUT, -1, timespecAddress, 1, 0);
@@ -134,9 +149,20 @@ export function prepTimeout(ring: SqeSink, timespecAddress: number, userLo: numb
   return w;
 }
 
-/** ASYNC_CANCEL of the operation(s) whose user_data is `targetUserLo` (high half 0), IORING_ASYNC_CANCEL_* `flags`. */
-export function prepCancel(ring: SqeSink, targetUserLo: number, flags: number, userLo: number, userHi: number): number {
-  const w = prepRw(ring, IORING_OP.ASYNC_CANCEL, -1, targetUserLo, 0, 0);
+/**
+ * ASYNC_CANCEL of the operation(s) whose user_data is `targetUserLo` and
+ * `targetUserHi` (a connection's generation; 0 for the per-worker
+ * operations), IORING_ASYNC_CANCEL_* `flags`.
+ */
+export function prepCancel(
+  ring: SqeSink,
+  targetUserLo: number,
+  flags: number,
+  userLo: number,
+  userHi: number,
+  targetUserHi = 0,
+): number {
+  const w = prepRw(ring, IORING_OP.ASYNC_CANCEL, -1, targetUserLo + targetUserHi * TWO_POW_32, 0, 0);
   ring.sqeWords[w + SQE_WORD.opFlags] = flags;
   setUserData(ring, w, userLo, userHi);
   return w;

@@ -9,19 +9,35 @@ import type { Pointer } from "bun:ffi";
 import { type ClientParams, type ClientQueue, type CompletionBatch, type IssueResult, OpKind } from "../../engine.ts";
 import { OsError } from "../../os-error.ts";
 import { formatAddress, writeSockaddr } from "../sockaddr.ts";
-import { gettid, IORING_ASYNC_CANCEL_ALL, IORING_OP, IORING_SETUP, IOSQE_CQE_SKIP_SUCCESS, Ring } from "./io-uring.ts";
+import {
+  IORING_ASYNC_CANCEL_ALL,
+  IORING_OP,
+  IORING_SETUP,
+  IOSQE_CQE_SKIP_SUCCESS,
+  MSG_NOSIGNAL,
+  SOCK_CLOEXEC,
+} from "./io-uring-abi.ts";
+import { gettid, Ring } from "./io-uring.ts";
 import { allocateNative, lastErrno, libc, type NativeMemory, unmapMemory } from "./libc.ts";
 import { SHUT_RDWR } from "./sockets.ts";
-import { MAX_SLOTS, opOf, slotOf, userLo } from "./user-data.ts";
+import {
+  MAX_SLOTS,
+  opOf,
+  prepCancel,
+  prepConnect,
+  prepRecv,
+  prepSend,
+  prepTimeout,
+  setSqeFlags,
+  slotOf,
+  userLo,
+} from "./sqe.ts";
 
-const IORING_OP_CONNECT = 16;
 const AF_INET = 2;
 const AF_INET6 = 10;
 const SOCK_STREAM = 1;
-const SOCK_CLOEXEC = 0o2000000;
 const IPPROTO_TCP = 6;
 const TCP_NODELAY = 1;
-const MSG_NOSIGNAL = 0x4000;
 const SQ_ENTRIES = 1024;
 const CQ_ENTRIES = 16384;
 const RING_FLAGS = [
@@ -33,7 +49,6 @@ const RING_FLAGS = [
 const SOCKADDR_BYTES = 32;
 const OPTION_BYTES = 8;
 const TIMESPEC_BYTES = 16;
-const TWO_POW_32 = 4294967296;
 
 class UringClientQueue implements ClientQueue {
   readonly threadId = gettid();
@@ -80,8 +95,7 @@ class UringClientQueue implements ClientQueue {
     this.gens[slot] = gen;
     this.connecting[slot] = 1;
     // LIFETIME: the kernel reads the sockaddr in the slab's tail, which lives as long as the queue.
-    const lo = userLo(slot, OpKind.Connect);
-    this.ring.prep(IORING_OP_CONNECT, fd, this.address(this.tail), 0, this.sockaddrLength, 0, lo, gen);
+    prepConnect(this.ring, fd, this.address(this.tail), this.sockaddrLength, userLo(slot, OpKind.Connect), gen);
     return "pending";
   }
 
@@ -89,14 +103,14 @@ class UringClientQueue implements ClientQueue {
     this.connecting[slot] = 0;
     // LIFETIME: the kernel writes the slot's receive area until the CQE.
     const at = this.address(this.receiveAt(slot));
-    this.ring.prep(IORING_OP.RECV, this.fds[slot]!, at, this.areaBytes, 0, 0, userLo(slot, OpKind.Recv), gen);
+    prepRecv(this.ring, this.fds[slot]!, at, this.areaBytes, userLo(slot, OpKind.Recv), gen);
     return "pending";
   }
 
   send(slot: number, gen: number, offset: number, length: number): IssueResult {
     // LIFETIME: the kernel reads the slot's send area until the CQE.
     const at = this.address(this.sendAt(slot) + offset);
-    this.ring.prep(IORING_OP.SEND, this.fds[slot]!, at, length, 0, MSG_NOSIGNAL, userLo(slot, OpKind.Send), gen);
+    prepSend(this.ring, this.fds[slot]!, at, length, MSG_NOSIGNAL, userLo(slot, OpKind.Send), gen);
     return "pending";
   }
 
@@ -113,9 +127,9 @@ class UringClientQueue implements ClientQueue {
     if (fd < 0) return;
     if (this.connecting[slot] === 1) {
       // A connect still in progress ignores shutdown(2): cancel it by its user_data (it completes with ECANCELED).
-      const target = userLo(slot, OpKind.Connect) + this.gens[slot]! * TWO_POW_32;
-      const lo = userLo(0, OpKind.Cancel);
-      this.ring.prep(IORING_OP.ASYNC_CANCEL, -1, target, 0, 0, 0, lo, 0, 0, IOSQE_CQE_SKIP_SUCCESS);
+      const target = userLo(slot, OpKind.Connect);
+      const w = prepCancel(this.ring, target, 0, userLo(0, OpKind.Cancel), 0, this.gens[slot]!);
+      setSqeFlags(this.ring, w, IOSQE_CQE_SKIP_SUCCESS);
     } else {
       // A pending recv then completes with 0 and a pending send with EPIPE.
       libc.shutdown(fd, SHUT_RDWR);
@@ -134,13 +148,12 @@ class UringClientQueue implements ClientQueue {
     const whole = Math.max(1, Math.round(ms));
     this.view.setBigInt64(at, BigInt(Math.floor(whole / 1000)), true);
     this.view.setBigInt64(at + 8, BigInt((whole % 1000) * 1_000_000), true);
-    this.ring.prep(IORING_OP.TIMEOUT, -1, this.address(this.tail + at), 1, 0, 0, userLo(0, OpKind.Timer), 0);
+    prepTimeout(this.ring, this.address(this.tail + at), userLo(0, OpKind.Timer), 0);
   }
 
   cancelTimer(): void {
-    const lo = userLo(0, OpKind.Cancel);
-    const target = userLo(0, OpKind.Timer);
-    this.ring.prep(IORING_OP.ASYNC_CANCEL, -1, target, 0, 0, IORING_ASYNC_CANCEL_ALL, lo, 0, 0, IOSQE_CQE_SKIP_SUCCESS);
+    const w = prepCancel(this.ring, userLo(0, OpKind.Timer), IORING_ASYNC_CANCEL_ALL, userLo(0, OpKind.Cancel), 0);
+    setSqeFlags(this.ring, w, IOSQE_CQE_SKIP_SUCCESS);
   }
 
   wait(batch: CompletionBatch): void {
@@ -171,7 +184,7 @@ export function openUringClientQueue(params: ClientParams): ClientQueue {
   if (params.slots > MAX_SLOTS) throw new RangeError(`at most ${MAX_SLOTS} connections per worker`);
   const ring = Ring.open(SQ_ENTRIES, RING_FLAGS, CQ_ENTRIES);
   try {
-    if (!ring.supportedOps().has(IORING_OP_CONNECT))
+    if (!ring.supportedOps().has(IORING_OP.CONNECT))
       throw new OsError("io_uring_register(PROBE)", "ENOSYS", 38, "kernel lacks IORING_OP_CONNECT (Linux 5.5)");
     // LIFETIME: one slab per worker, freed in dispose() once nothing is pending.
     const slab = allocateNative(params.slots * 2 * params.areaBytes + SOCKADDR_BYTES + OPTION_BYTES + TIMESPEC_BYTES);

@@ -15,13 +15,22 @@ import type { Pointer } from "bun:ffi";
 import { type ClientParams, type ClientQueue, type CompletionBatch, type IssueResult, OpKind } from "../../engine.ts";
 import { ERRNO, OsError } from "../../os-error.ts";
 import { writeSockaddr } from "../sockaddr.ts";
-import { type ConnectEx, loadConnectEx, SO_UPDATE_CONNECT_CONTEXT } from "./connect-ex.ts";
+import { CompletionEntries, CompletionPort } from "./completion-port.ts";
 import { statusToRes, win32Code } from "./errors.ts";
-import { ERROR_IO_PENDING, INFINITE, kernel32, OVERLAPPED_ENTRY_BYTES, WAIT_TIMEOUT } from "./kernel32.ts";
-import { allocate, type NativeBlock, readU64, release, writeU64 } from "./native.ts";
+import { ERROR_IO_PENDING, INFINITE, kernel32 } from "./kernel32.ts";
+import { bindConnectEx, loadConnectEx } from "./mswsock.ts";
+import { allocate, type NativeBlock, release, writeU64 } from "./native.ts";
 import { overlappedSocket, setIntOption, wsaError } from "./sockets.ts";
-import { ALL_ONES, isValidHandle } from "./types.ts";
-import { AF_INET6, IPPROTO_TCP, SD_BOTH, SOCKET_ERROR, SOL_SOCKET, TCP_NODELAY, ws2_32 } from "./ws2_32.ts";
+import {
+  AF_INET6,
+  IPPROTO_TCP,
+  SD_BOTH,
+  SO_UPDATE_CONNECT_CONTEXT,
+  SOCKET_ERROR,
+  SOL_SOCKET,
+  TCP_NODELAY,
+  ws2_32,
+} from "./ws2_32.ts";
 
 const CTX_BYTES = 128;
 const SEND_HALF = 64;
@@ -43,14 +52,14 @@ class IocpClientQueue implements ClientQueue {
   private readonly wildcardLength: number;
   private readonly family: number;
   readonly memory: Uint8Array;
-  private connectEx: ConnectEx | null = null;
+  private connectEx: ReturnType<typeof bindConnectEx> | null = null;
   private timerDeadline = 0;
   private timerCancelled = false;
 
   constructor(
-    private readonly port: number,
+    private readonly port: CompletionPort,
     private readonly slab: NativeBlock,
-    private readonly entries: NativeBlock,
+    private readonly entries: CompletionEntries,
     private readonly scratch: NativeBlock,
     params: ClientParams,
   ) {
@@ -75,12 +84,13 @@ class IocpClientQueue implements ClientQueue {
     const socket = overlappedSocket(this.family);
     if (socket === null) return wsaError("WSASocketW");
     this.sockets[slot] = socket;
-    if (!isValidHandle(kernel32.CreateIoCompletionPort(socket, this.port, 0, 0)))
-      return new OsError("CreateIoCompletionPort", win32Code(kernel32.GetLastError()), 0, "client socket");
+    const associated = this.port.associate(socket, 0);
+    if (associated !== null) return associated;
     if (ws2_32.bind(socket, this.ptr(this.wildcard), this.wildcardLength) === SOCKET_ERROR) return wsaError("bind");
     // Ping-pong messages are small: without TCP_NODELAY each would wait for Nagle.
-    setIntOption(this.scratch, socket, IPPROTO_TCP, TCP_NODELAY, 1);
-    this.connectEx ??= loadConnectEx(socket, this.scratch);
+    const nodelay = setIntOption(this.scratch, socket, IPPROTO_TCP, TCP_NODELAY, 1, "TCP_NODELAY");
+    if (nodelay !== null) return nodelay;
+    this.connectEx ??= bindConnectEx(loadConnectEx(socket, this.scratch));
     const ctx = this.prepare(slot, gen, OpKind.Connect, 0, 0);
     // LIFETIME: the context and the target sockaddr belong to the kernel until the completion.
     const ok = this.connectEx(socket, this.ptr(this.target), this.targetLength, null, 0, null, this.ptr(ctx));
@@ -164,23 +174,9 @@ class IocpClientQueue implements ClientQueue {
         : this.timerDeadline === 0
           ? INFINITE
           : Math.max(0, Math.ceil(this.timerDeadline - performance.now()));
-    const room = Math.min(BATCH_ENTRIES, batch.capacity - batch.count - 1);
-    const removedAt = (this.entries.address + BATCH_ENTRIES * OVERLAPPED_ENTRY_BYTES + 8) as Pointer;
-    const ok = kernel32.GetQueuedCompletionStatusEx(
-      this.port,
-      this.entries.address as Pointer,
-      room,
-      removedAt,
-      timeout,
-      0,
-    );
-    if (ok !== 0) {
-      const n = this.entries.view.getUint32(BATCH_ENTRIES * OVERLAPPED_ENTRY_BYTES + 8, true);
-      for (let i = 0; i < n; i++) this.take(batch, i * OVERLAPPED_ENTRY_BYTES);
-    } else {
-      const error = kernel32.GetLastError();
-      if (error !== WAIT_TIMEOUT) throw new OsError("GetQueuedCompletionStatusEx", win32Code(error), error);
-    }
+    // Room is kept for the timer's record.
+    const n = this.port.getMany(this.entries, batch.capacity - batch.count - 1, timeout);
+    for (let i = 0; i < n; i++) this.take(batch, i);
     if (this.timerDeadline !== 0 && performance.now() >= this.timerDeadline) {
       this.timerDeadline = 0;
       batch.push(OpKind.Timer, 0, 0, 0, 0);
@@ -188,15 +184,14 @@ class IocpClientQueue implements ClientQueue {
   }
 
   /** One OVERLAPPED_ENTRY -> one batch record; the status is the OVERLAPPED's Internal field. */
-  private take(batch: CompletionBatch, e: number): void {
-    const v = this.entries.view;
-    const ctx = readU64(v, e + 8) - this.slab.address;
+  private take(batch: CompletionBatch, i: number): void {
+    const ctx = this.entries.overlapped(i) - this.slab.address;
     if (ctx < 0 || ctx >= this.areas || ctx % SEND_HALF !== 0) return; // not one of ours
     const s = this.slab.view;
     const slot = Math.floor(ctx / CTX_BYTES);
     const kind = s.getUint32(ctx + KIND, true);
     const status = s.getUint32(ctx, true);
-    let res = status === 0 ? v.getUint32(e + 24, true) : statusToRes(status);
+    let res = status === 0 ? this.entries.bytes(i) : statusToRes(status);
     if (kind === OpKind.Connect && res === 0) res = this.connected(slot);
     batch.push(kind, slot, s.getUint32(ctx + GEN, true), res, 0);
   }
@@ -209,8 +204,8 @@ class IocpClientQueue implements ClientQueue {
 
   dispose(): void {
     for (let slot = 0; slot < this.sockets.length; slot++) this.close(slot);
-    kernel32.CloseHandle(this.port);
-    release(this.entries);
+    this.port.close();
+    this.entries.dispose();
     release(this.scratch);
     release(this.slab);
   }
@@ -221,14 +216,10 @@ export function openIocpClientQueue(params: ClientParams): ClientQueue {
   // WSAStartup counts its callers; each worker's call is matched by nothing, as the process ends with the run.
   const started = ws2_32.WSAStartup(0x0202, scratch.address as Pointer);
   if (started !== 0) throw new OsError("WSAStartup", win32Code(started), started);
-  const port = kernel32.CreateIoCompletionPort(ALL_ONES, 0, 0, 1);
-  if (!isValidHandle(port)) {
-    const error = kernel32.GetLastError();
-    throw new OsError("CreateIoCompletionPort", win32Code(error), error);
-  }
+  const port = CompletionPort.create();
   const slabLength = params.slots * (CTX_BYTES + 2 * params.areaBytes) + 2 * SOCKADDR_BYTES;
   // LIFETIME: slab and entries are the kernel's while operations are pending; freed in dispose().
   const slab = allocate(slabLength, "client slab");
-  const entries = allocate(BATCH_ENTRIES * OVERLAPPED_ENTRY_BYTES + 16, "completion entries");
+  const entries = new CompletionEntries(BATCH_ENTRIES);
   return new IocpClientQueue(port, slab, entries, scratch, params);
 }

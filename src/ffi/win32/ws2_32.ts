@@ -49,6 +49,8 @@ export const SO_REUSEADDR = 4;
 /** ~SO_REUSEADDR: no other socket may bind the port, whatever its options. */
 export const SO_EXCLUSIVEADDRUSE = ~SO_REUSEADDR;
 export const SO_UPDATE_ACCEPT_CONTEXT = 0x700b;
+/** setsockopt(SOL_SOCKET) after ConnectEx completes. */
+export const SO_UPDATE_CONNECT_CONTEXT = 0x7010;
 export const TCP_NODELAY = 1;
 /** getsockopt: the socket's WSAPROTOCOL_INFOW (628 bytes; dwServiceFlags1 first). */
 export const SO_PROTOCOL_INFOW = 0x2005;
