@@ -21,7 +21,7 @@ describeTargets("bench targets", (t) => {
     } finally {
       server.stop();
     }
-  }, 30_000);
+  }, 90_000);
 
   test("a host name is resolved once and measured", async () => {
     const server = await BrokenEcho.start("ok");
@@ -35,7 +35,7 @@ describeTargets("bench targets", (t) => {
     } finally {
       server.stop();
     }
-  }, 30_000);
+  }, 90_000);
 
   test("a target that refuses every connection says so in one line and exits 1", async () => {
     const port = closedPort();
@@ -46,13 +46,13 @@ describeTargets("bench targets", (t) => {
     expect(lines).toEqual([
       `iocp-echo bench: 127.0.0.1:${port} (127.0.0.1) accepted none of 3 connections: 3 connect refused (nothing listens there)`,
     ]);
-  }, 30_000);
+  }, 90_000);
 
   test("a name that does not resolve is one line and exit 1", async () => {
     const run = await bench(t, "no-such-host.invalid:6000", ["-c", "1"], false);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("iocp-echo bench: cannot resolve no-such-host.invalid");
-  }, 30_000);
+  }, 90_000);
 
   const BAD: [string[], string][] = [
     [[], "--target: required"],
