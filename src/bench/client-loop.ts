@@ -7,7 +7,7 @@
  * of its code: the server reacts to what arrives, the client drives.
  */
 import { type ClientQueue, CompletionBatch, type IssueResult, OpKind } from "../engine.ts";
-import { Busy, ClientSlots, SlotState } from "./client-slots.ts";
+import { Busy, ClientSlots, GaveUp, SlotState } from "./client-slots.ts";
 import { connectErrorKind, type ErrorKind, ioErrorKind } from "./errors.ts";
 import type { Meter } from "./meter.ts";
 import { fillStream, preparePattern } from "./payload.ts";
@@ -107,9 +107,11 @@ export class ClientLoop {
 
   private onConnect(slot: number, res: number): void {
     const s = this.s;
-    if (res < 0 || s.timedOut[slot] === 1 || this.draining) {
-      const kind: ErrorKind = s.timedOut[slot] === 1 ? "timedOut" : connectErrorKind(res);
-      if (res < 0 || s.timedOut[slot] === 1) this.meter.error(kind, this.now);
+    const gaveUp = s.gaveUp[slot];
+    if (res < 0 || gaveUp !== GaveUp.No || this.draining) {
+      // A connect abandoned because the run ended is no error; one that took too long is.
+      if (gaveUp === GaveUp.TimedOut) this.meter.error("timedOut", this.now);
+      else if (res < 0 && gaveUp === GaveUp.No) this.meter.error(connectErrorKind(res), this.now);
       this.finish(slot);
       return;
     }
@@ -208,8 +210,8 @@ export class ClientLoop {
         else if (this.pacer.paced(slot)) this.pump(slot);
       } else if (state === SlotState.Connecting) {
         const late = this.now - s.startedMs[slot]! >= this.plan.connectTimeoutMs;
-        if ((late || this.draining) && s.timedOut[slot] === 0) {
-          s.timedOut[slot] = late ? 1 : 0;
+        if ((late || this.draining) && s.gaveUp[slot] === GaveUp.No) {
+          s.gaveUp[slot] = late ? GaveUp.TimedOut : GaveUp.RunEnded;
           this.queue.abort(slot);
         }
       }

@@ -8,6 +8,8 @@ import { StreamVerifier } from "./verifier.ts";
 
 export const SlotState = { Idle: 0, Connecting: 1, Open: 2, Failing: 3, Ending: 4, Done: 5 } as const;
 export const Busy = { Recv: 1, Send: 2, Connect: 4 } as const;
+/** Why a connect still pending was aborted: it took longer than --connect-timeout, or the run ended first. */
+export const GaveUp = { No: 0, TimedOut: 1, RunEnded: 2 } as const;
 
 export class ClientSlots {
   readonly state: Uint8Array;
@@ -15,7 +17,8 @@ export class ClientSlots {
   /** Busy bits: which operations of the slot are outstanding. */
   readonly busy: Uint8Array;
   readonly startedMs: Float64Array;
-  readonly timedOut: Uint8Array;
+  /** A GaveUp value per slot. */
+  readonly gaveUp: Uint8Array;
   /** Messages committed to be sent so far. */
   readonly committed: Float64Array;
   /** Messages echoed back whole. */
@@ -42,7 +45,7 @@ export class ClientSlots {
     this.gen = new Uint32Array(slots);
     this.busy = new Uint8Array(slots);
     this.startedMs = new Float64Array(slots);
-    this.timedOut = new Uint8Array(slots);
+    this.gaveUp = new Uint8Array(slots);
     this.committed = new Float64Array(slots);
     this.doneMessages = new Float64Array(slots);
     this.backlog = new Float64Array(slots);

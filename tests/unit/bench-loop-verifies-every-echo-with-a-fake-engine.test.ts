@@ -79,6 +79,13 @@ test("a connect that never completes is given up after --connect-timeout and cou
   expect(errorCount(errors)).toBe(4);
 });
 
+test("a connect still pending when the run ends is abandoned, not counted as an error", () => {
+  const { done, errors } = run({ connectTimeoutMs: 60_000 }, "hang");
+  expect(done.attempted).toBe(4);
+  expect(done.established).toBe(0);
+  expect(errorCount(errors)).toBe(0);
+});
+
 test("a server that never answers is a stall", () => {
   const { errors } = run({}, "silent");
   expect(errors.stall).toBe(4);
