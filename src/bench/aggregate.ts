@@ -82,8 +82,9 @@ export class Aggregator {
       elapsedS,
       messages: counts.messages,
       bytes: counts.bytes,
-      messagesPerSec: elapsedS > 0 ? counts.messages / elapsedS : 0,
-      mbPerSec: elapsedS > 0 ? counts.bytes / 1e6 / elapsedS : 0,
+      // Rounded as the report's totals are: 0.1 message/s, 1 kB/s.
+      messagesPerSec: elapsedS > 0 ? Math.round((10 * counts.messages) / elapsedS) / 10 : 0,
+      mbPerSec: elapsedS > 0 ? Math.round(counts.bytes / 1e3 / elapsedS) / 1e3 : 0,
       open: p.reports.reduce((sum, r) => sum + r.open, 0),
       latencyUs: percentiles(p.histogram),
       errors: errorTotal(counts),
