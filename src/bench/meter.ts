@@ -9,7 +9,7 @@ import type { Histogram } from "hdr-histogram-js";
 import { emptyCounts } from "./aggregate.ts";
 import type { ErrorKind } from "./errors.ts";
 import { encode, newHistogram, recordUs } from "./histogram.ts";
-import type { BenchWorkerReport, Counts } from "./protocol.ts";
+import type { BenchWorkerReport } from "./protocol.ts";
 
 export interface MeterPlan {
   worker: number;
@@ -124,5 +124,3 @@ export class Meter {
     this.connect.destroy();
   }
 }
-
-export type { Counts };
