@@ -6,7 +6,7 @@
  */
 import { parseServeArgs, SERVE_OPTIONS, SERVE_SOURCES, VERSION } from "../config.ts";
 import { createLogger } from "../log.ts";
-import { notifySystemd } from "../serve-notify.ts";
+import { notifySystemd } from "../service/serve-notify.ts";
 import { EchoServer, StartupError } from "../server.ts";
 import { answerHelpOrVersion, type Command, type CommandIo } from "./command.ts";
 import { optionHelp } from "./options.ts";

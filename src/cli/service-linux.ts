@@ -1,13 +1,13 @@
 /**
  * `service install|uninstall|start|stop|status` on Linux, through systemd:
  * a unit file, the config file it points at, and systemctl. serve itself
- * speaks the notify protocol (src/serve-notify.ts), so the unit is
+ * speaks the notify protocol (src/service/serve-notify.ts), so the unit is
  * Type=notify. Exit codes as on Windows: 1 refused or failed, 2 bad options.
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { adminUrl, linuxServicePaths } from "../service-paths.ts";
-import { unitText } from "../systemd-unit.ts";
+import { adminUrl, linuxServicePaths } from "../service/service-paths.ts";
+import { unitText } from "../service/systemd-unit.ts";
 import { planConfig, readServiceConfig, writeConfig } from "./service-config.ts";
 import type { ServiceRequest } from "./service-request.ts";
 

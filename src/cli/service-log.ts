@@ -5,7 +5,7 @@
  * Writing a log line never throws: a full disk must not stop the server.
  */
 import type { Logger, LogLevel } from "../log.ts";
-import type { RotatingFile } from "../rotating-log.ts";
+import type { RotatingFile } from "../service/rotating-log.ts";
 
 const LEVELS = { error: 0, warn: 1, info: 2, debug: 3 } as const;
 

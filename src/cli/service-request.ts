@@ -5,7 +5,7 @@
  * loads them).
  */
 import { ConfigError } from "../config.ts";
-import { DEFAULT_SERVICE_NAME, serviceNameProblem } from "../service-paths.ts";
+import { DEFAULT_SERVICE_NAME, serviceNameProblem } from "../service/service-paths.ts";
 
 const ACTIONS = ["install", "uninstall", "start", "stop", "status", "run"] as const;
 const START_TYPES = ["auto", "delayed", "manual"] as const;

@@ -19,10 +19,10 @@ import { EventSource, EventType } from "../ffi/win32/event-log.ts";
 import { ERROR_FAILED_SERVICE_CONTROLLER_CONNECT, ServiceControl } from "../ffi/win32/service-codes.ts";
 import { ServiceControlPath, type ServiceEvent } from "../ffi/win32/service-control.ts";
 import { ServiceStatusReporter } from "../ffi/win32/service-status.ts";
-import { RotatingFile } from "../rotating-log.ts";
-import { connections } from "../sd-notify.ts";
+import { RotatingFile } from "../service/rotating-log.ts";
+import { connections } from "../service/sd-notify.ts";
 import { EchoServer, StartupError } from "../server.ts";
-import { adminUrl, stopBudgetMs, type WindowsServicePaths, windowsServicePaths } from "../service-paths.ts";
+import { adminUrl, stopBudgetMs, type WindowsServicePaths, windowsServicePaths } from "../service/service-paths.ts";
 import { loadServiceConfig } from "./service-config.ts";
 import { type EventSink, ServiceLog } from "./service-log.ts";
 

@@ -7,7 +7,7 @@
 import { programDataDirectory } from "../ffi/win32/program-data.ts";
 import { ERROR_INVALID_LEVEL, type ServiceHandle, ServiceManager, StartType } from "../ffi/win32/service-manager.ts";
 import { OsError } from "../os-error.ts";
-import { adminUrl, windowsServicePaths } from "../service-paths.ts";
+import { adminUrl, windowsServicePaths } from "../service/service-paths.ts";
 import { readServiceConfig } from "./service-config.ts";
 import type { ServiceRequest } from "./service-request.ts";
 

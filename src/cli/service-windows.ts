@@ -16,7 +16,12 @@ import {
   ServiceManager,
   StartType,
 } from "../ffi/win32/service-manager.ts";
-import { stopBudgetMs, windowsCommandLine, type WindowsServicePaths, windowsServicePaths } from "../service-paths.ts";
+import {
+  stopBudgetMs,
+  windowsCommandLine,
+  type WindowsServicePaths,
+  windowsServicePaths,
+} from "../service/service-paths.ts";
 import { type PlannedConfig, planConfig, readServiceConfig, writeConfig } from "./service-config.ts";
 import type { ServiceRequest } from "./service-request.ts";
 import { STATE_NAMES } from "./service-windows-status.ts";

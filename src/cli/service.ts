@@ -4,7 +4,7 @@
  * Windows and Linux halves load lazily, since each binds its own system
  * libraries on import.
  */
-import { DEFAULT_SERVICE_NAME } from "../service-paths.ts";
+import { DEFAULT_SERVICE_NAME } from "../service/service-paths.ts";
 import { answerHelpOrVersion, type Command, type CommandIo } from "./command.ts";
 import { parseServiceArgs, type ServiceRequest } from "./service-request.ts";
 

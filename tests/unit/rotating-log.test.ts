@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RotatingFile, rotationSteps } from "../../src/rotating-log.ts";
+import { RotatingFile, rotationSteps } from "../../src/service/rotating-log.ts";
 
 test("rotation drops the oldest file, shifts the rest up by one and moves the live file to .1", () => {
   expect(rotationSteps("a.log", 3)).toEqual([

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { readyMessage, statusMessage, stoppingMessage, SystemdNotifier } from "../../src/sd-notify.ts";
+import { readyMessage, statusMessage, stoppingMessage, SystemdNotifier } from "../../src/service/sd-notify.ts";
 
 const READY = {
   backend: "io_uring",

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ServiceLog } from "../../src/cli/service-log.ts";
-import { RotatingFile } from "../../src/rotating-log.ts";
+import { RotatingFile } from "../../src/service/rotating-log.ts";
 
 test("a service logs everything to its file, and warnings, errors and lifecycle lines to the Event Log", () => {
   const path = join(mkdtempSync(join(tmpdir(), "iocp-echo-service-log-")), "iocp-echo.log");

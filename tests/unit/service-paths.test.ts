@@ -6,7 +6,7 @@ import {
   stopBudgetMs,
   windowsCommandLine,
   windowsServicePaths,
-} from "../../src/service-paths.ts";
+} from "../../src/service/service-paths.ts";
 
 test("Windows paths come from the registry's ProgramData before the environment's, never the working directory", () => {
   expect(windowsServicePaths("edge", "D:\\Data", { ProgramData: "C:\\users\\Public" })).toEqual({

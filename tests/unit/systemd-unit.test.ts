@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { unitText } from "../../src/systemd-unit.ts";
+import { unitText } from "../../src/service/systemd-unit.ts";
 
 const lines = (text: string) => text.split("\n");
 

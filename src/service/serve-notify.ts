@@ -3,9 +3,9 @@
  * once the ports listen, STATUS= with connection counts, STOPPING=1 when the
  * graceful stop begins. Without NOTIFY_SOCKET, or off Linux, nothing.
  */
-import type { Logger } from "./log.ts";
+import type { Logger } from "../log.ts";
 import { NOTIFY_SOCKET_VARIABLE, SystemdNotifier } from "./sd-notify.ts";
-import type { EchoServer, ReadyLine } from "./server.ts";
+import type { EchoServer, ReadyLine } from "../server.ts";
 
 export async function notifySystemd(
   server: EchoServer,
@@ -15,7 +15,7 @@ export async function notifySystemd(
 ): Promise<void> {
   const socket = env[NOTIFY_SOCKET_VARIABLE];
   if (socket === undefined || socket === "" || process.platform !== "linux") return;
-  const { sendDatagram } = await import("./ffi/linux/notify-socket.ts");
+  const { sendDatagram } = await import("../ffi/linux/notify-socket.ts");
   const notifier = new SystemdNotifier(
     (message) => sendDatagram(socket, message),
     (message) => log.warn(message),
