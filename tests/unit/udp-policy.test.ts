@@ -32,12 +32,12 @@ describe("source keys", () => {
     const bytes = new DataView(new ArrayBuffer(28));
     bytes.setUint16(0, 2, true);
     bytes.setUint16(2, 5555, false);
-    [127, 0, 0, 1].forEach((b, i) => bytes.setUint8(4 + i, b));
+    new Uint8Array(bytes.buffer).set([127, 0, 0, 1], 4);
     const v4 = new Uint32Array(4);
     expect(readSourceKey(bytes, 0, 10, v4)).toBe(true);
     const mapped = new DataView(new ArrayBuffer(28));
     mapped.setUint16(0, 10, true);
-    [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1].forEach((b, i) => mapped.setUint8(8 + i, b));
+    new Uint8Array(mapped.buffer).set([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1], 8);
     const v6 = new Uint32Array(4);
     expect(readSourceKey(mapped, 0, 10, v6)).toBe(true);
     expect([...v4]).toEqual([...v6]);
