@@ -15,6 +15,7 @@ import { cpus, release } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { agreementRows, type ClientSample, OUR_BINARY, runOurClient } from "./our-client.ts";
+import { UDP_CPU_RATIO_TARGET, UDP_REFERENCE, UDP_SCENARIOS, UDP_WINDOW, udpReference, waitForUdp } from "./udp.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const OUT = join(import.meta.dir, "out");
@@ -48,6 +49,7 @@ const C_PROGRAMS = [
   ["echo-epoll", []],
   ["echo-uring", ["-luring"]],
   ["echo-uring-multishot", ["-luring"]],
+  ["echo-udp", []],
 ] as const;
 for (const [name, extra] of C_PROGRAMS) {
   sh(["gcc", "-O2", "-Wall", "-o", join(OUT, name), join(import.meta.dir, "c", `${name}.c`), ...extra]);
@@ -57,21 +59,42 @@ sh([process.execPath, "build/compile.ts", "linux"]);
 interface Server {
   name: string;
   argv: (port: number) => string[];
+  /** What it serves; TCP alone when absent. */
+  protocols?: readonly string[];
 }
-const ours = (port: number) => ["--port", String(port), "--host", "127.0.0.1", "--admin-port", "0", "--workers", "1"];
+// --udp beside TCP: the UDP scenarios run against the same command line.
+const ours = (port: number) => [
+  "--port",
+  String(port),
+  "--host",
+  "127.0.0.1",
+  "--admin-port",
+  "0",
+  "--workers",
+  "1",
+  "--udp",
+  "--udp-rate",
+  "0",
+];
+const BOTH = ["tcp", "udp"] as const;
 const ALL_SERVERS: Server[] = [
   { name: "C io_uring", argv: (p) => [join(OUT, "echo-uring"), String(p)] },
   // What multishot recv into a provided-buffer ring is worth, before building it in TypeScript.
   { name: "C io_uring, multishot recv", argv: (p) => [join(OUT, "echo-uring-multishot"), String(p)] },
   { name: "C epoll", argv: (p) => [join(OUT, "echo-epoll"), String(p)] },
-  { name: "iocp-echo (source)", argv: (p) => [process.execPath, join(ROOT, "src/main.ts"), ...ours(p)] },
-  { name: "iocp-echo (binary)", argv: (p) => [join(ROOT, "dist/iocp-echo"), ...ours(p)] },
+  udpReference(OUT),
+  {
+    name: "iocp-echo (source)",
+    argv: (p) => [process.execPath, join(ROOT, "src/main.ts"), ...ours(p)],
+    protocols: BOTH,
+  },
+  { name: "iocp-echo (binary)", argv: (p) => [join(ROOT, "dist/iocp-echo"), ...ours(p)], protocols: BOTH },
   { name: "Bun.listen", argv: (p) => [process.execPath, join(import.meta.dir, "servers/bun-listen.ts"), String(p)] },
   { name: "node:net (Bun)", argv: (p) => [process.execPath, join(import.meta.dir, "servers/node-net.ts"), String(p)] },
 ];
 if (args.baseline) {
   const baseline = args.baseline;
-  ALL_SERVERS.push({ name: "iocp-echo (baseline)", argv: (p) => [baseline, ...ours(p)] });
+  ALL_SERVERS.push({ name: "iocp-echo (baseline)", argv: (p) => [baseline, ...ours(p)], protocols: BOTH });
 }
 const SERVERS = ALL_SERVERS.filter((s) => !args.servers || args.servers.split(",").some((n) => s.name.includes(n)));
 
@@ -80,6 +103,7 @@ interface Scenario {
   mode: "pingpong" | "stream";
   size: number;
   conns: number;
+  udp?: boolean;
 }
 const ALL_SCENARIOS: Scenario[] = [
   { name: "ping-pong 64 B x 50", mode: "pingpong", size: 64, conns: 50 },
@@ -89,10 +113,13 @@ const ALL_SCENARIOS: Scenario[] = [
   { name: "stream 64 KiB x 10", mode: "stream", size: 65536, conns: 10 },
   { name: "stream 1 MiB x 4", mode: "stream", size: 1048576, conns: 4 },
   { name: "ping-pong 64 B x 10000", mode: "pingpong", size: 64, conns: 10000 },
+  ...UDP_SCENARIOS,
 ];
 const SCENARIOS = ALL_SCENARIOS.filter(
   (s) => !args.scenarios || args.scenarios.split(",").some((n) => s.name.includes(n)),
 );
+const serves = (sv: Server, sc: Scenario) => (sv.protocols ?? ["tcp"]).includes(sc.udp ? "udp" : "tcp");
+const serversFor = (sc: Scenario) => SERVERS.filter((sv) => serves(sv, sc));
 
 interface Sample {
   msgsPerSec: number;
@@ -133,7 +160,7 @@ async function measure(server: Server, scenario: Scenario): Promise<Sample> {
   const port = nextPort++;
   const proc = Bun.spawn(["taskset", "-c", "1", ...server.argv(port)], { stdout: "ignore", stderr: "pipe" });
   try {
-    await waitForPort(port, 15_000);
+    await (scenario.udp ? waitForUdp(port, 15_000) : waitForPort(port, 15_000));
     await Bun.sleep(200); // let a JIT-ed server settle after start-up
     const before = cpuTicks(proc.pid);
     const client = Bun.spawnSync(
@@ -152,6 +179,7 @@ async function measure(server: Server, scenario: Scenario): Promise<Sample> {
         String(scenario.conns),
         "--seconds",
         String(SECONDS),
+        ...(scenario.udp ? ["--udp", "1", "--window", String(UDP_WINDOW)] : []),
       ],
       { stdout: "pipe", stderr: "pipe" },
     );
@@ -159,7 +187,8 @@ async function measure(server: Server, scenario: Scenario): Promise<Sample> {
     if (client.exitCode !== 0) throw new Error(`load client failed: ${client.stderr.toString()}`);
     const r = JSON.parse(client.stdout.toString()) as Record<string, number>;
     const msgs = r.msgs!;
-    const ours = WITH_OURS ? runOurClient(OUR_BINARY, port, scenario, SECONDS) : null;
+    // Our client speaks TCP only: UDP scenarios are the C client's alone.
+    const ours = WITH_OURS && !scenario.udp ? runOurClient(OUR_BINARY, port, scenario, SECONDS) : null;
     return {
       ours,
       msgsPerSec: msgs / r.seconds!,
@@ -243,7 +272,8 @@ const key = (sc: Scenario, sv: Server) => `${sc.name}\u0000${sv.name}`;
 for (let round = 0; round < ROUNDS; round++) {
   for (const scenario of SCENARIOS) {
     // Rotate the order each round so no server always runs first or last.
-    const order = SERVERS.map((_, i) => SERVERS[(i + round) % SERVERS.length]!);
+    const those = serversFor(scenario);
+    const order = those.map((_, i) => those[(i + round) % those.length]!);
     for (const server of order) {
       const sample = await measure(server, scenario);
       const list = results.get(key(scenario, server)) ?? [];
@@ -263,7 +293,7 @@ if (!args.scenarios || "idle".includes(args.scenarios)) {
     `| server | RSS at start MiB | RSS with ${IDLE_CONNS} idle MiB | KiB per idle connection | within 64 MiB + 16 KiB/conn | alive after | lost/corrupt |`,
     "| --- | --- | --- | --- | --- | --- | --- |",
   );
-  for (const server of SERVERS) {
+  for (const server of SERVERS.filter((sv) => (sv.protocols ?? ["tcp"]).includes("tcp"))) {
     const x = await measureIdle(server, IDLE_CONNS);
     const perConn = ((x.rssIdleMiB - x.rssBeforeMiB) * 1024) / IDLE_CONNS;
     const ok = x.rssIdleMiB <= 64 + (16 * IDLE_CONNS) / 1024;
@@ -287,16 +317,19 @@ const spread = (xs: number[]) => {
 const lines: string[] = [];
 for (const scenario of SCENARIOS) {
   const row = (sv: Server) => results.get(key(scenario, sv))!;
-  const refC = median(row(SERVERS.find((s) => s.name === "C io_uring") ?? SERVERS[0]!).map((s) => s.cpuUsPerMsg));
-  const bun = SERVERS.find((s) => s.name === "Bun.listen");
+  const refName = scenario.udp ? UDP_REFERENCE : "C io_uring";
+  const refC = median(
+    row(SERVERS.find((s) => s.name === refName) ?? serversFor(scenario)[0]!).map((s) => s.cpuUsPerMsg),
+  );
+  const bun = scenario.udp ? undefined : SERVERS.find((s) => s.name === "Bun.listen");
   const refBunCpu = bun ? median(row(bun).map((s) => s.cpuUsPerMsg)) : Number.NaN;
   const refBunRate = bun ? median(row(bun).map((s) => s.msgsPerSec)) : Number.NaN;
   lines.push(`### ${scenario.name}`, "");
   lines.push(
-    "| server | msgs/s (spread) | MB/s | p50 / p99 µs | server CPU µs/msg (spread) | CPU vs C io_uring | CPU vs Bun.listen | msgs/s vs Bun.listen | lost/corrupt |",
+    `| server | msgs/s (spread) | MB/s | p50 / p99 µs | server CPU µs/msg (spread) | CPU vs ${refName} | CPU vs Bun.listen | msgs/s vs Bun.listen | lost/corrupt |`,
   );
   lines.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-  for (const sv of SERVERS) {
+  for (const sv of serversFor(scenario)) {
     const xs = row(sv);
     const rate = median(xs.map((s) => s.msgsPerSec));
     const cpu = median(xs.map((s) => s.cpuUsPerMsg));
@@ -316,7 +349,7 @@ const verdicts: string[] = [
 const byName = (name: string) => SERVERS.find((s) => s.name === name);
 const [us, cRef, bunRef] = [byName("iocp-echo (binary)"), byName("C io_uring"), byName("Bun.listen")];
 if (us && cRef && bunRef) {
-  for (const scenario of SCENARIOS) {
+  for (const scenario of SCENARIOS.filter((sc) => !sc.udp)) {
     const m = (sv: Server, f: (x: Sample) => number) => median(results.get(key(scenario, sv))!.map(f));
     const cpu = (sv: Server) => m(sv, (x) => x.cpuUsPerMsg);
     const rate = (sv: Server) => m(sv, (x) => x.msgsPerSec);
@@ -330,8 +363,9 @@ if (us && cRef && bunRef) {
 // Our client beside the C one: the same servers, one after the other in each measurement.
 const agreement = WITH_OURS
   ? agreementRows(
-      SCENARIOS.flatMap((scenario) =>
-        SERVERS.map((sv) => {
+      // UDP scenarios have no second client to agree with.
+      SCENARIOS.filter((sc) => !sc.udp).flatMap((scenario) =>
+        serversFor(scenario).map((sv) => {
           const xs = results.get(key(scenario, sv))!;
           const ours = xs.map((x) => x.ours!);
           return {
@@ -347,9 +381,25 @@ const agreement = WITH_OURS
     )
   : [];
 if (agreement.length > 0) console.log(`\n${agreement.join("\n")}`);
+// The UDP target (issue 12): CPU per datagram against the C recvmmsg/sendmmsg server.
+const udpVerdicts: string[] = [
+  `| scenario | CPU/datagram ≤ ${UDP_CPU_RATIO_TARGET} × ${UDP_REFERENCE} | lost (iocp-echo) | lost (C) |`,
+  "| --- | --- | --- | --- |",
+];
+const udpRef = byName(UDP_REFERENCE);
+if (us && udpRef) {
+  for (const scenario of SCENARIOS.filter((sc) => sc.udp)) {
+    const xs = (sv: Server) => results.get(key(scenario, sv))!;
+    const ratio = median(xs(us).map((x) => x.cpuUsPerMsg)) / median(xs(udpRef).map((x) => x.cpuUsPerMsg));
+    const lost = (sv: Server) => xs(sv).reduce((n, x) => n + x.problems, 0);
+    udpVerdicts.push(
+      `| ${scenario.name} | ${ratio <= UDP_CPU_RATIO_TARGET ? "met" : "**missed**"} (${ratio.toFixed(2)}) | ${lost(us)} | ${lost(udpRef)} |`,
+    );
+  }
+}
 const machine = `${cpus()[0]?.model ?? "?"} x ${cpus().length}, Linux ${release()}, Bun ${Bun.version}`;
 const table = lines.join("\n");
-console.log(`\n${table}\n${verdicts.join("\n")}\n\n${idleRows.join("\n")}`);
+console.log(`\n${table}\n${verdicts.join("\n")}\n\n${udpVerdicts.join("\n")}\n\n${idleRows.join("\n")}`);
 const report = `# Benchmark results
 
 Generated by \`bun run bench\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}.
@@ -362,6 +412,14 @@ bytes never echoed, as the client verified them: it must be 0.
 ## Targets (issue 4), iocp-echo (binary)
 
 ${verdicts.join("\n")}
+
+## UDP target (issue 12), iocp-echo (binary)
+
+UDP "lost/corrupt" counts datagrams that never came back (the load client
+waits 200 ms per socket before calling them lost) plus changed ones; loss
+is UDP's right, so it is reported, not a failure.
+
+${udpVerdicts.join("\n")}
 
 ## All servers
 

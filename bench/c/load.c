@@ -10,6 +10,8 @@
  *             created once all are connected and echoed (the runner samples
  *             the server's memory then), and at the end every connection
  *             must still echo a second message.
+ *   --udp:    datagrams instead of connections, WINDOW in flight per socket
+ *             (load-udp.h); lost datagrams are counted as "unreturned".
  * Every byte sent is a function of (connection, offset) and every byte echoed
  * is checked against it, so lost, reordered or corrupted bytes are counted.
  * Prints one JSON line.
@@ -132,6 +134,8 @@ static void pump_in(conn_t *c, uint32_t id) {
 
 static const char *ready_file;
 
+#include "load-udp.h"
+
 /* One ping-pong round on every live connection, however long it takes (up to 30 s). */
 static void round_trip_all(conn_t *conns, int nconns) {
   struct epoll_event events[256];
@@ -167,20 +171,23 @@ static int run_idle(conn_t *conns, int nconns, double seconds) {
 }
 
 int main(int argc, char **argv) {
-  int port = 0, nconns = 50;
+  int port = 0, nconns = 50, udp = 0, window = 1;
   double seconds = 5;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "--port")) port = atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--conns")) nconns = atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--size")) size = atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--seconds")) seconds = atof(argv[i + 1]);
+    else if (!strcmp(argv[i], "--udp")) udp = atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "--window")) window = atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--mode")) {
       pingpong = !strcmp(argv[i + 1], "pingpong") || !strcmp(argv[i + 1], "idle");
       idle = !strcmp(argv[i + 1], "idle");
     } else if (!strcmp(argv[i], "--ready")) ready_file = argv[i + 1];
   }
   if (port <= 0 || nconns <= 0 || size <= 0 || size > MAX_SIZE) {
-    fprintf(stderr, "usage: load --port P [--conns N] [--size 1..16777216] [--seconds S] [--mode pingpong|stream]\n");
+    fprintf(stderr, "usage: load --port P [--conns N] [--size 1..16777216] [--seconds S] [--mode pingpong|stream]"
+                    " [--udp 1 --window 1..64]\n");
     return 2;
   }
   struct rlimit rl;
@@ -189,6 +196,7 @@ int main(int argc, char **argv) {
   setrlimit(RLIMIT_NOFILE, &rl);
 
   ep = epoll_create1(0);
+  if (udp) return run_udp(port, nconns, window, seconds);
   conn_t *conns = calloc((size_t)nconns, sizeof(conn_t));
   struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
