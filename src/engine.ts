@@ -48,6 +48,10 @@ export const OpKind = {
   Cancel: 6,
   /** A client connection's connect (ClientQueue): res 0 once connected, a negative errno otherwise. */
   Connect: 7,
+  /** A datagram arrived in a UDP buffer (see UdpQueue). */
+  UdpRecv: 8,
+  /** A datagram's echo left from its buffer. */
+  UdpSend: 9,
 } as const;
 export type OpKind = (typeof OpKind)[keyof typeof OpKind];
 
@@ -55,6 +59,8 @@ export type OpKind = (typeof OpKind)[keyof typeof OpKind];
 export const Command = {
   /** The exit key: close what is left, wait for outstanding operations, leave. */
   Exit: 1,
+  /** Shutdown began: stop receiving datagrams now (UDP has nothing to drain). */
+  StopUdp: 2,
 } as const;
 
 /** Struct-of-arrays completion records, refilled by every `wait`. */
@@ -337,4 +343,47 @@ export interface ClientQueue {
   wait(batch: CompletionBatch): void;
   /** Free the memory and the queue. Only with nothing outstanding. */
   dispose(): void;
+/** A UdpRecv completion whose `slot` is this holds no buffer (io_uring errors, ENOBUFS). */
+export const NO_UDP_BUFFER = 0xffffffff;
+
+/**
+ * The UDP half of a worker's queue, present with `--udp`: RFC 862 echo on a
+ * datagram socket the host opened beside the TCP listener, on the same host
+ * and port.
+ *
+ * Datagrams land in a fixed set of buffers the queue owns in its slab, each
+ * with room for the largest datagram and its source address; nothing about
+ * UDP grows with traffic. A `OpKind.UdpRecv` completion hands the buffer
+ * named by its `slot` to the loop, with `res` the datagram's length, or
+ * `-EMSGSIZE` when it did not fit (truncated: never echoed cut short), or
+ * another negative errno. The loop gives every buffer back exactly once:
+ * `reply` then, on its `OpKind.UdpSend` completion, `recycle`; or `recycle`
+ * at once. Backends:
+ *
+ * - IOCP: each worker keeps a fixed number of `WSARecvFrom` posted, one per
+ *   buffer; `recycle` posts the buffer's receive again. A receive that fails
+ *   with WSAECONNRESET / WSAENETRESET (an ICMP answer to an earlier reply)
+ *   still hands its buffer back, so the loop re-posts and never stops.
+ * - io_uring: one multishot `IORING_OP_RECVMSG` per worker on a provided-
+ *   buffer ring; `recycle` returns the buffer to the ring. A completion
+ *   without more (`more` 0), ENOBUFS when the ring ran dry among them, means
+ *   the receive ended and `startReceiving` must arm it again.
+ */
+export interface UdpQueue {
+  /** Arm receiving (io_uring: the multishot receive; IOCP: a receive on each of this worker's free buffers). */
+  startReceiving(): IssueResult;
+  /** Withdraw the pending receives at once; their completions still arrive. Later `recycle`s only free their buffer. */
+  stopReceiving(): void;
+  /**
+   * The source of the datagram in `buffer`: its port, with its address as
+   * four words in `key` (see udp-policy's readSourceKey); -1 for a family
+   * the server does not serve.
+   */
+  source(buffer: number, key: Uint32Array): number;
+  /** Send the buffer's first `length` bytes back to its source, as one datagram. */
+  reply(buffer: number, length: number): IssueResult;
+  /** The buffer is the queue's again: it receives once more (unless receiving has stopped). */
+  recycle(buffer: number): void;
+  /** Operations this worker must see complete before it may exit and free its buffers. */
+  readonly pending: boolean;
 }
