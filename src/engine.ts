@@ -186,6 +186,8 @@ export interface WorkerQueue {
    * (VirtualAlloc/VirtualFree, madvise).
    */
   readonly receiveMemory: { readonly bytes: number; readonly calls: number };
+  /** The UDP half (see UdpQueue), with `--udp`; null without. */
+  readonly udp: UdpQueue | null;
   /** Free the slab and the queue. Only with nothing outstanding. */
   dispose(): void;
 }
@@ -202,6 +204,12 @@ export interface EngineHost {
    * Accepted connections get TCP keepalive with `keepaliveMs` (0: none).
    */
   listen(host: string, port: number, backlog: number, keepaliveMs: number): BoundAddress;
+  /**
+   * With `--udp`: open the datagram socket on the TCP listener's host and
+   * (bound) port, before the workers start; throws an OsError naming the
+   * address. Closed by `dispose`.
+   */
+  listenUdp(host: string, port: number): void;
   /** Structured-cloneable data a worker needs to open its queue. */
   workerParams(slots: number, bufferBytes: number): WorkerParams;
   /** Record what a worker reported once its queue was open. */
@@ -244,6 +252,8 @@ export function keepaliveTiming(keepaliveMs: number): { idleMs: number; interval
 interface CommonWorkerParams {
   slots: number;
   bufferBytes: number;
+  /** The datagram socket (a descriptor or a SOCKET) with `--udp`; -1 without. */
+  udp: number;
 }
 
 /** An io_uring worker opens its own ring and slab; it shares only the listener. */

@@ -12,6 +12,7 @@ export class FakeQueue implements WorkerQueue {
   readonly threadId = 4242;
   readonly handle = 0;
   readonly bufferBytes = 65_536;
+  readonly udp = null;
   readonly calls: string[] = [];
   acceptArmed = false;
   kernelWaits = 0;

@@ -13,6 +13,8 @@ export const SYS =
 /** Opcodes the server and the bench client issue. */
 export const IORING_OP = {
   NOP: 0,
+  SENDMSG: 9,
+  RECVMSG: 10,
   TIMEOUT: 11,
   ACCEPT: 13,
   ASYNC_CANCEL: 14,
@@ -38,6 +40,22 @@ export const IORING_CQE_F_MORE = 1 << 1;
 export const IORING_ACCEPT_MULTISHOT = 1 << 0;
 export const IORING_ASYNC_CANCEL_ALL = 1 << 0;
 export const IORING_REGISTER_PROBE = 8;
+/** Register a provided-buffer ring (Linux 5.19); its argument is `struct io_uring_buf_reg`. */
+export const IORING_REGISTER_PBUF_RING = 22;
+export const IO_URING_BUF_REG_BYTES = 40;
+/** `struct io_uring_buf`: u64 addr, u32 len, u16 bid, u16 resv (entry 0's resv is the ring's tail). */
+export const IO_URING_BUF_BYTES = 16;
+/** The kernel picks the buffer from the group in sqe.buf_group. */
+export const IOSQE_BUFFER_SELECT = 1 << 5;
+/** ioprio flag of RECV/RECVMSG: stay armed, one CQE per message (multishot recvmsg: Linux 6.0). */
+export const IORING_RECV_MULTISHOT = 1 << 1;
+/** cqe.flags: a provided buffer was used; its id is flags >> IORING_CQE_BUFFER_SHIFT. */
+export const IORING_CQE_F_BUFFER = 1 << 0;
+export const IORING_CQE_BUFFER_SHIFT = 16;
+/** `struct io_uring_recvmsg_out`: u32 namelen, controllen, payloadlen, flags; then name, control, payload. */
+export const IO_URING_RECVMSG_OUT_BYTES = 16;
+/** recvmsg(2) flag and msg_flags bit: the datagram was longer than the buffer. */
+export const MSG_TRUNC = 0x20;
 export const IO_URING_OP_SUPPORTED = 1;
 export const IORING_OFF_SQ_RING = 0;
 export const IORING_OFF_SQES = 0x10000000;
@@ -64,6 +82,8 @@ export const SQE_WORD = {
   opFlags: 7,
   /** u64 user_data: low, high */
   userData: 8,
+  /** u16 buf_index / buf_group | u16 personality << 16 */
+  bufGroup: 10,
   WORDS: 16,
 } as const;
 export const SQE_BYTES = SQE_WORD.WORDS * 4;

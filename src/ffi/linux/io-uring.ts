@@ -12,6 +12,7 @@ import {
   IORING_FEAT_SINGLE_MMAP,
   IORING_OFF_SQ_RING,
   IORING_OFF_SQES,
+  IORING_REGISTER_PBUF_RING,
   IORING_REGISTER_PROBE,
   IORING_SETUP,
   PARAMS,
@@ -141,6 +142,13 @@ export class Ring implements SqeSink {
     } finally {
       unmapMemory(scratch);
     }
+  }
+
+  /** IORING_REGISTER_PBUF_RING: `regAddress` holds a `struct io_uring_buf_reg` naming the ring's memory. */
+  registerBufferRing(regAddress: number): void {
+    const r = syscall(SYS.io_uring_register, this.fd, IORING_REGISTER_PBUF_RING, regAddress, 1);
+    if (r < 0)
+      throw OsError.fromErrno("io_uring_register(PBUF_RING)", lastErrno(), "provided-buffer rings need Linux 5.19");
   }
 
   /** Which opcodes this kernel supports (IORING_REGISTER_PROBE). */

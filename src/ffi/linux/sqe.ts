@@ -20,7 +20,13 @@
  * control).
  */
 import { high32, TWO_POW_32 } from "../u64.ts";
-import { IORING_ACCEPT_MULTISHOT, IORING_OP, SQE_WORD } from "./io-uring-abi.ts";
+import {
+  IORING_ACCEPT_MULTISHOT,
+  IORING_OP,
+  IORING_RECV_MULTISHOT,
+  IOSQE_BUFFER_SELECT,
+  SQE_WORD,
+} from "./io-uring-abi.ts";
 import type { SqeSink } from "./io-uring.ts";
 
 export const MAX_SLOTS = 1 << 24;
@@ -164,6 +170,44 @@ export function prepCancel(
 ): number {
   const w = prepRw(ring, IORING_OP.ASYNC_CANCEL, -1, targetUserLo + targetUserHi * TWO_POW_32, 0, 0);
   ring.sqeWords[w + SQE_WORD.opFlags] = flags;
+  setUserData(ring, w, userLo, userHi);
+  return w;
+}
+
+/**
+ * recvmsg(2) that stays armed, each datagram into a buffer the kernel takes
+ * from provided-buffer group `group` (io_uring_prep_recvmsg_multishot with
+ * IOSQE_BUFFER_SELECT); Linux 6.0. The msghdr at `msghdrAddress` only sizes
+ * the name and control areas of each buffer's io_uring_recvmsg_out layout.
+ */
+export function prepRecvmsgMultishot(
+  ring: SqeSink,
+  fd: number,
+  msghdrAddress: number,
+  msgFlags: number,
+  group: number,
+  userLo: number,
+  userHi: number,
+): number {
+  const w = prepRw(ring, IORING_OP.RECVMSG, fd, msghdrAddress, 1, 0);
+  ring.sqeWords[w + SQE_WORD.opcodeFlagsIoprio]! |= (IOSQE_BUFFER_SELECT << 8) | (IORING_RECV_MULTISHOT << 16);
+  ring.sqeWords[w + SQE_WORD.opFlags] = msgFlags;
+  ring.sqeWords[w + SQE_WORD.bufGroup] = group & 0xffff;
+  setUserData(ring, w, userLo, userHi);
+  return w;
+}
+
+/** sendmsg(2) of the msghdr at `msghdrAddress` (name, iovec) with MSG_* `msgFlags`. */
+export function prepSendmsg(
+  ring: SqeSink,
+  fd: number,
+  msghdrAddress: number,
+  msgFlags: number,
+  userLo: number,
+  userHi: number,
+): number {
+  const w = prepRw(ring, IORING_OP.SENDMSG, fd, msghdrAddress, 1, 0);
+  ring.sqeWords[w + SQE_WORD.opFlags] = msgFlags;
   setUserData(ring, w, userLo, userHi);
   return w;
 }

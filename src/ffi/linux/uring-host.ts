@@ -15,6 +15,7 @@ import { Ring } from "./io-uring.ts";
 import { allocateNative, lastErrno, libc, unmapMemory } from "./libc.ts";
 import { prepMsgRing, userLo } from "./sqe.ts";
 import { listenTcp, SHUT_RDWR } from "./sockets.ts";
+import { bindUdp } from "./udp-socket.ts";
 
 /** Opcodes the server cannot run without, with the kernel that added them. */
 const REQUIRED_OPS: [number, string][] = [
@@ -25,10 +26,15 @@ const REQUIRED_OPS: [number, string][] = [
   [IORING_OP.ASYNC_CANCEL, "IORING_OP_ASYNC_CANCEL (Linux 5.5)"],
   [IORING_OP.MSG_RING, "IORING_OP_MSG_RING (Linux 5.18)"],
 ];
+/** What --udp needs beside them (multishot recvmsg on a provided-buffer ring: Linux 6.0). */
+const UDP_OPS: [number, string][] = [
+  [IORING_OP.RECVMSG, "IORING_OP_RECVMSG (Linux 5.3; multishot 6.0)"],
+  [IORING_OP.SENDMSG, "IORING_OP_SENDMSG (Linux 5.3)"],
+];
 
-function requireOps(ring: Ring): void {
+function requireOps(ring: Ring, ops = REQUIRED_OPS): void {
   const supported = ring.supportedOps();
-  const missing = REQUIRED_OPS.filter(([op]) => !supported.has(op)).map(([, name]) => name);
+  const missing = ops.filter(([op]) => !supported.has(op)).map(([, name]) => name);
   if (missing.length > 0) {
     throw new OsError("io_uring_register(PROBE)", "ENOSYS", ERRNO.ENOSYS, `kernel lacks ${missing.join(", ")}`);
   }
@@ -38,6 +44,7 @@ class UringHost implements EngineHost {
   readonly backend = "io_uring" as const;
   readonly sharesConnections = false;
   private listener = -1;
+  private udp = -1;
   private readonly ringFds: number[] = [];
 
   constructor(private readonly control: Ring) {}
@@ -48,8 +55,13 @@ class UringHost implements EngineHost {
     return bound;
   }
 
+  listenUdp(host: string, port: number): void {
+    requireOps(this.control, UDP_OPS);
+    this.udp = bindUdp(host, port);
+  }
+
   workerParams(slots: number, bufferBytes: number): UringWorkerParams {
-    return { backend: "io_uring", listener: this.listener, slots, bufferBytes };
+    return { backend: "io_uring", listener: this.listener, udp: this.udp, slots, bufferBytes };
   }
 
   attach(index: number, ringFd: number): void {
@@ -101,7 +113,9 @@ class UringHost implements EngineHost {
   dispose(): void {
     // close(2) fails only on a descriptor that is not open: nothing to undo.
     if (this.listener >= 0) libc.close(this.listener);
+    if (this.udp >= 0) libc.close(this.udp);
     this.listener = -1;
+    this.udp = -1;
     this.control.close();
   }
 }

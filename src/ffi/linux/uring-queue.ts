@@ -48,6 +48,7 @@ import {
   slotOf,
   userLo,
 } from "./sqe.ts";
+import { UringUdp } from "./udp-uring.ts";
 
 const SQ_ENTRIES = 1024;
 const CQ_ENTRIES = 16384;
@@ -88,6 +89,7 @@ class UringQueue implements WorkerQueue {
     private readonly ring: Ring,
     private readonly slab: NativeMemory,
     params: UringWorkerParams,
+    readonly udp: UringUdp | null,
   ) {
     this.bufferBytes = params.bufferBytes;
     this.listener = params.listener;
@@ -235,12 +237,19 @@ class UringQueue implements WorkerQueue {
       const lo = ring.cqeUserLo(word);
       const more = (ring.cqeFlags(word) & IORING_CQE_F_MORE) !== 0 ? 1 : 0;
       const op = opOf(lo);
-      const res = ring.cqeRes(word);
+      let res = ring.cqeRes(word);
+      let slot = slotOf(lo);
       // Multishot accept arrived in 5.19; an older kernel rejects it with
       // EINVAL, after which every accept is armed single-shot.
       if (op === OpKind.Accept && res === -ERRNO.EINVAL) this.multishot = false;
       if (op === OpKind.Accept && more === 0) this.acceptArmed = false;
-      batch.push(op, slotOf(lo), ring.cqeUserHi(word), res, more);
+      if (op === OpKind.UdpRecv) {
+        res = this.udp!.translateReceive(res, ring.cqeFlags(word), more);
+        slot = this.udp!.buffer;
+      } else if (op === OpKind.UdpSend) {
+        this.udp!.sendDone();
+      }
+      batch.push(op, slot, ring.cqeUserHi(word), res, more);
     }
     ring.consume(n);
   }
@@ -248,6 +257,7 @@ class UringQueue implements WorkerQueue {
   dispose(): void {
     for (let slot = 0; slot < this.fds.length; slot++) this.close(slot);
     this.ring.close();
+    this.udp?.dispose();
     unmapMemory(this.slab);
   }
 }
@@ -266,5 +276,13 @@ export function openUringQueue(params: UringWorkerParams): WorkerQueue {
     ring.close();
     throw error;
   }
-  return new UringQueue(ring, slab, params);
+  let udp: UringUdp | null = null;
+  try {
+    if (params.udp >= 0) udp = UringUdp.open(ring, params.udp);
+  } catch (error) {
+    ring.close();
+    unmapMemory(slab);
+    throw error;
+  }
+  return new UringQueue(ring, slab, params, udp);
 }

@@ -65,6 +65,7 @@ class IocpHost implements EngineHost {
     this.params = {
       backend: "iocp",
       listener: this.listener,
+      udp: -1,
       port: this.port.handle,
       slots,
       bufferBytes,
@@ -82,6 +83,10 @@ class IocpHost implements EngineHost {
       receive: new SharedArrayBuffer(slots * 8),
     };
     return this.params;
+  }
+
+  listenUdp(): void {
+    throw new Error("--udp is not available on the iocp backend yet (io_uring serves it)");
   }
 
   attach(): void {

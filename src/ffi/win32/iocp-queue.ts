@@ -91,6 +91,9 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
     return this.accepts.pending;
   }
 
+  /** UDP is served by the io_uring backend only, so far. */
+  readonly udp = null;
+
   get inlineCompletions(): number {
     return this.inline.delivered;
   }
