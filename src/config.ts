@@ -7,6 +7,7 @@
 import { isIP } from "node:net";
 import { availableParallelism } from "node:os";
 import { z } from "zod";
+import { DEFAULT_UDP_RATE, MAX_UDP_RATE } from "./udp-policy.ts";
 import {
   ConfigError,
   type OptionTable,
@@ -127,6 +128,21 @@ export const SERVE_OPTIONS = {
     fallback: "auto",
     value: "NAME",
     help: "auto, iocp or io_uring (default auto)",
+  },
+  udp: {
+    schema: z.boolean(),
+    accepts: "true or false",
+    fallback: false,
+    kind: "boolean",
+    help: "also echo UDP datagrams on the same host and port (RFC 862)",
+  },
+  udpRate: {
+    schema: z.number().int().min(0).max(MAX_UDP_RATE),
+    accepts: `an integer from 0 (no cap) to ${MAX_UDP_RATE}`,
+    fallback: DEFAULT_UDP_RATE,
+    kind: "number",
+    value: "N",
+    help: `UDP datagrams answered per second per source address (default ${DEFAULT_UDP_RATE}; 0: no cap)`,
   },
   logLevel: {
     schema: z.enum(["error", "warn", "info", "debug"]),

@@ -11,6 +11,8 @@ import { ERRNO } from "./os-error.ts";
 import { ReceiveSizes } from "./receive-size.ts";
 import type { SlotPool } from "./slot-pool.ts";
 import { Field, Phase, ThreadState, type StatsLayout, type StatsWriter } from "./stats.ts";
+import { UdpEcho, type UdpFields } from "./udp-echo.ts";
+import { SourceRateTable } from "./udp-policy.ts";
 
 export interface LoopOptions {
   slots: number;
@@ -24,7 +26,22 @@ export interface LoopOptions {
    */
   scanOffset: number;
   scanStride: number;
+  /** With --udp: the echo port (for the reflection filter), --udp-rate and the rate table all workers share. */
+  udp?: { serverPort: number; rate: number; table: SharedArrayBuffer } | null;
 }
+
+const UDP_FIELDS: UdpFields = {
+  received: Field.UdpReceived,
+  echoed: Field.UdpEchoed,
+  truncated: Field.UdpTruncated,
+  droppedReflectionPort: Field.UdpDroppedReflectionPort,
+  droppedOwnPort: Field.UdpDroppedOwnPort,
+  droppedRate: Field.UdpDroppedRate,
+  bytesReceived: Field.UdpBytesReceived,
+  bytesSent: Field.UdpBytesSent,
+  peerGone: Field.UdpPeerGone,
+  errors: Field.UdpErrors,
+};
 
 const BATCH_CAPACITY = 256;
 /** Accept errors in a row after which re-arming waits for the next tick. */
@@ -52,6 +69,7 @@ export class CompletionLoop {
   private heldExitKeys = 0;
   /** How much each slot's next receive asks for; in the table's buffer, so shared as the table is. */
   private readonly sizes: ReceiveSizes;
+  private readonly udp: UdpEcho | null;
 
   constructor(
     private readonly queue: WorkerQueue,
@@ -63,6 +81,11 @@ export class CompletionLoop {
   ) {
     this.c = stats.local;
     this.sizes = new ReceiveSizes(table.slots, queue.bufferBytes, table.buffer, ConnTable.receiveSizesAt(table.slots));
+    const u = options.udp;
+    this.udp =
+      queue.udp && u
+        ? new UdpEcho(queue.udp, u.serverPort, new SourceRateTable(u.table, u.rate), this.c, UDP_FIELDS)
+        : null;
     this.tickMs =
       options.idleTimeoutMs > 0 ? Math.min(MAX_TICK_MS, Math.max(10, options.idleTimeoutMs / 4)) : MAX_TICK_MS;
   }
@@ -72,6 +95,7 @@ export class CompletionLoop {
     const c = this.c;
     c[Field.ThreadId] = this.queue.threadId;
     this.armAccept();
+    if (this.layout.phase() === Phase.Running) this.udp?.start();
     this.armTimer();
     this.stats.publish();
     while (!this.finished()) {
@@ -107,7 +131,7 @@ export class CompletionLoop {
 
   /** No accept and no connection outstanding that this worker must wait for. */
   private drained(): boolean {
-    return !this.queue.acceptPending && this.table.openCount() === 0;
+    return !this.queue.acceptPending && this.table.openCount() === 0 && (this.udp?.drained ?? true);
   }
 
   private dispatch(): void {
@@ -117,6 +141,8 @@ export class CompletionLoop {
       if (op === OpKind.Recv || op === OpKind.Send) this.onIo(b.slot[i]!, b.gen[i]!, op, b.res[i]!);
       else if (op === OpKind.Accept) this.onAccept(b.res[i]!);
       else if (op === OpKind.Timer) this.onTimer();
+      else if (op === OpKind.UdpRecv) this.udp!.onReceive(b.slot[i]!, b.res[i]!, b.more[i]!, this.now);
+      else if (op === OpKind.UdpSend) this.udp!.onSend(b.slot[i]!, b.res[i]!);
       else if (op === OpKind.Control) this.onCommand(b.res[i]!);
       // OpKind.Cancel: a cancel that found nothing to cancel; nothing to do.
     }
@@ -215,6 +241,7 @@ export class CompletionLoop {
     // Accepting backed off after repeated errors (EMFILE, say): try again.
     this.acceptFailures = 0;
     this.armAccept();
+    this.udp?.start(true);
     this.armTimer();
   }
 
@@ -245,7 +272,10 @@ export class CompletionLoop {
   }
 
   private onCommand(command: number): void {
+    // Shutdown began: UDP has nothing to drain, so it stops at once.
+    if (command === Command.StopUdp) this.udp?.stop();
     if (command !== Command.Exit) return;
+    this.udp?.stop();
     if (this.exiting) {
       this.heldExitKeys++;
       return;

@@ -11,11 +11,12 @@ import { createAdminApp } from "./admin/app.ts";
 import { ConnTable } from "./conn-table.ts";
 import { serveAdmin, type AdminServer } from "./admin/serve.ts";
 import type { EchoConfig } from "./config.ts";
-import type { BoundAddress, EngineHost } from "./engine.ts";
+import { type BoundAddress, Command, type EngineHost } from "./engine.ts";
 import { backendAvailable, openHost, resolveBackend } from "./ffi/backends.ts";
 import type { Logger } from "./log.ts";
 import { SlotPool } from "./slot-pool.ts";
 import { Phase, snapshot, StatsLayout, type StatsSnapshot, threadInfo } from "./stats.ts";
+import { SourceRateTable } from "./udp-policy.ts";
 import { WorkerPool } from "./worker-pool.ts";
 import type { WorkerStart } from "./worker-protocol.ts";
 
@@ -28,6 +29,8 @@ export interface ReadyLine {
   event: "ready";
   backend: string;
   workers: number;
+  /** What the echo port serves: ["tcp"], or ["tcp", "udp"] with --udp. */
+  protocols: string[];
   echo: BoundAddress;
   admin: BoundAddress;
   pid: number;
@@ -44,6 +47,8 @@ const WORKER_EXIT_AFTER_FAILURE_MS = 2_000;
 const WORKER_EXIT_AFTER_ABANDON_MS = 2_000;
 const DRAIN_POLL_MS = 20;
 const LISTEN_BACKLOG = 4096;
+/** Sources --udp-rate tracks at once (128 KiB, shared by the workers); see udp-policy.ts. */
+const UDP_RATE_SOURCES = 4096;
 
 export class EchoServer {
   private readonly layout: StatsLayout;
@@ -51,6 +56,9 @@ export class EchoServer {
   private readonly workers: WorkerPool;
   private admin: AdminServer | null = null;
   private readonly startedAt = Date.now();
+  private readonly protocols: string[];
+  /** With --udp: the echo port and the per-source rate table every worker shares. */
+  private udp: { serverPort: number; rate: number; table: SharedArrayBuffer } | null = null;
   private stopping: Promise<number> | null = null;
   private cutDrainShort: () => void = () => {};
   private failure: string | null = null;
@@ -66,6 +74,7 @@ export class EchoServer {
     private readonly log: Logger,
   ) {
     this.layout = StatsLayout.create(config.workers);
+    this.protocols = config.udp ? ["tcp", "udp"] : ["tcp"];
     this.shared = host.sharesConnections ? EchoServer.sharedTables(config.maxConnections) : null;
     this.workers = new WorkerPool(host, log, (index, stack) => this.workerFailed(index, stack));
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
@@ -123,6 +132,7 @@ export class EchoServer {
     } catch (error) {
       throw new StartupError(`echo port: ${(error as Error).message}`);
     }
+    if (config.udp) this.openUdp(echo);
     this.admin = serveAdmin(this.adminApp(), config.adminHost, config.adminPort);
     // One at a time: each worker opens its queue and reports before the next starts.
     for (let index = 0; index < config.workers; index++) await this.workers.spawn(this.workerStart(index));
@@ -130,15 +140,27 @@ export class EchoServer {
       event: "ready",
       backend: host.backend,
       workers: config.workers,
+      protocols: this.protocols,
       echo,
       admin: this.admin.address,
       pid: process.pid,
     };
   }
 
+  /** The datagram socket beside the listener, on the port the listener got. */
+  private openUdp(echo: BoundAddress): void {
+    try {
+      this.host.listenUdp(echo.host, echo.port);
+    } catch (error) {
+      throw new StartupError(`echo port (UDP): ${(error as Error).message}`);
+    }
+    const table = new SharedArrayBuffer(SourceRateTable.bytesFor(UDP_RATE_SOURCES));
+    this.udp = { serverPort: echo.port, rate: this.config.udpRate, table };
+  }
+
   private adminApp() {
     return createAdminApp({
-      stats: () => snapshot(this.layout, this.host.backend, this.startedAt, Date.now()),
+      stats: () => this.stats(),
       threads: () => threadInfo(this.layout),
       shutdown: () => this.shutdown("POST /shutdown"),
       unhealthy: () => this.failure ?? (this.stopping ? "shutting down" : null),
@@ -161,6 +183,7 @@ export class EchoServer {
         idleTimeoutMs: config.idleTimeout,
         scanOffset: shared ? index : 0,
         scanStride: shared ? config.workers : 1,
+        udp: this.udp,
       },
     };
   }
@@ -175,7 +198,7 @@ export class EchoServer {
 
   /** The /stats figures, for a service manager's status (systemd STATUS=, the Event Log). */
   stats(): StatsSnapshot {
-    return snapshot(this.layout, this.host.backend, this.startedAt, Date.now());
+    return snapshot(this.layout, this.host.backend, this.startedAt, Date.now(), this.protocols);
   }
 
   /** Runs `listener` once when the graceful stop begins, whatever asked for it (SCM STOP_PENDING, systemd STOPPING=1). */
@@ -202,6 +225,8 @@ export class EchoServer {
     const { layout, host, config } = this;
     layout.setPhase(Phase.Draining);
     host.stopAccepting();
+    // UDP has nothing to drain: it stops receiving now, not at the exit key.
+    if (this.udp) for (let index = 0; index < this.workers.size; index++) host.post(index, Command.StopUdp);
     const drained = await this.waitFor(() => layout.active() === 0, config.drainTimeout);
     if (!drained) this.log.warn(`drain timeout (${config.drainTimeout} ms): closing ${layout.active()} connections`);
     layout.setPhase(Phase.Exiting);

@@ -120,6 +120,44 @@ export const STATS = {
       "Calls that committed or handed back receive-buffer memory (VirtualAlloc/VirtualFree, madvise).",
     ),
   },
+  /** With --udp (all 0 without): RFC 862 over datagrams, see udp-echo.ts and udp-policy.ts. */
+  udp: {
+    received: counter("UdpReceived", "udp_datagrams_received", "UDP datagrams received."),
+    echoed: counter("UdpEchoed", "udp_datagrams_echoed", "UDP datagrams echoed to their source."),
+    truncated: counter(
+      "UdpTruncated",
+      "udp_datagrams_truncated",
+      "UDP datagrams larger than the receive buffer, not echoed.",
+    ),
+    dropped: {
+      reflectionPort: counter(
+        "UdpDroppedReflectionPort",
+        "udp_dropped_reflection_port",
+        "UDP datagrams dropped for their source port (0, 7, 13, 17 or 19).",
+      ),
+      ownPort: counter(
+        "UdpDroppedOwnPort",
+        "udp_dropped_own_port",
+        "UDP datagrams dropped for coming from the server's own port.",
+      ),
+      rate: counter("UdpDroppedRate", "udp_dropped_rate", "UDP datagrams dropped over --udp-rate for their source."),
+    },
+    bytes: {
+      received: counter("UdpBytesReceived", "udp_bytes_received", "UDP payload bytes received.", "bytes"),
+      sent: counter("UdpBytesSent", "udp_bytes_sent", "UDP payload bytes echoed.", "bytes"),
+    },
+    peerGone: counter(
+      "UdpPeerGone",
+      "udp_peer_gone",
+      "UDP receives or echoes failed by an ICMP error about a peer (port or host unreachable); receiving went on.",
+    ),
+    errors: counter("UdpErrors", "udp_errors", "Other failed UDP operations; receiving went on."),
+    operations: counter(
+      "UdpOperations",
+      "udp_operations",
+      "UDP receives and sends issued (WSARecvFrom and WSASendTo calls; RECVMSG arms and SENDMSG entries).",
+    ),
+  },
 } as const satisfies StatTree;
 
 /** Row cells that are per worker only (read by /threads), not summed into /stats. */
@@ -132,7 +170,11 @@ type FieldName = Extract<Leaf<typeof STATS>, { kind: "row" }>["field"] | (typeof
 export type Snapshot<T> = {
   -readonly [K in keyof T]: T[K] extends LabelStat ? string : T[K] extends StatDecl ? number : Snapshot<T[K]>;
 };
-export type StatsSnapshot = Snapshot<typeof STATS>;
+/**
+ * /stats: the declared values, then what the echo port serves: ["tcp"], or
+ * ["tcp", "udp"] with --udp (the ready line says the same).
+ */
+export type StatsSnapshot = Snapshot<typeof STATS> & { protocols: string[] };
 
 /** One declared value and where it sits in /stats. */
 export interface StatEntry {
@@ -182,9 +224,9 @@ export function mapStats<R>(
 }
 
 /** The /stats JSON from the summed rows and the process's values. */
-export function buildSnapshot(p: ProcessValues, backend: string): StatsSnapshot {
+export function buildSnapshot(p: ProcessValues, backend: string, protocols: string[] = ["tcp"]): StatsSnapshot {
   const value = (d: StatDecl) => (d.kind === "label" ? backend : d.kind === "row" ? p.sum(d.field) : d.value(p));
-  return mapStats<unknown>(value, (fields) => fields) as StatsSnapshot;
+  return { ...(mapStats<unknown>(value, (fields) => fields) as Snapshot<typeof STATS>), protocols };
 }
 
 /** The value at `path` of a /stats snapshot. */

@@ -159,7 +159,13 @@ export function threadInfo(layout: StatsLayout): ThreadInfo[] {
   });
 }
 
-export function snapshot(layout: StatsLayout, backend: string, startedAt: number, now: number): StatsSnapshot {
+export function snapshot(
+  layout: StatsLayout,
+  backend: string,
+  startedAt: number,
+  now: number,
+  protocols: string[] = ["tcp"],
+): StatsSnapshot {
   const sum = new Float64Array(FIELD_COUNT);
   const row = new Float64Array(FIELD_COUNT);
   for (let w = 0; w < layout.workers; w++) {
@@ -176,5 +182,6 @@ export function snapshot(layout: StatsLayout, backend: string, startedAt: number
       sum: (field) => sum[fields[field]!]!,
     },
     backend,
+    protocols,
   );
 }
