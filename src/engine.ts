@@ -206,10 +206,11 @@ export interface EngineHost {
   listen(host: string, port: number, backlog: number, keepaliveMs: number): BoundAddress;
   /**
    * With `--udp`: open the datagram socket on the TCP listener's host and
-   * (bound) port, before the workers start; throws an OsError naming the
-   * address. Closed by `dispose`.
+   * (bound) port, before the `workers` start (IOCP sizes the buffers they
+   * share by their number); throws an OsError naming the address. Closed
+   * by `dispose`.
    */
-  listenUdp(host: string, port: number): void;
+  listenUdp(host: string, port: number, workers: number): void;
   /** Structured-cloneable data a worker needs to open its queue. */
   workerParams(slots: number, bufferBytes: number): WorkerParams;
   /** Record what a worker reported once its queue was open. */
@@ -302,6 +303,10 @@ export interface IocpWorkerParams extends CommonWorkerParams {
    * on any worker, issues that receive again).
    */
   receive: SharedArrayBuffer;
+  /** With --udp: the UDP slab (src/ffi/win32/udp-iocp.ts), its buffer count and its shared words; else 0, 0, null. */
+  udpSlab: number;
+  udpBuffers: number;
+  udpControl: SharedArrayBuffer | null;
 }
 
 /** Structured-cloneable data a worker needs to open its queue, one shape per backend. */
@@ -380,7 +385,10 @@ export const NO_UDP_BUFFER = 0xffffffff;
  *   the receive ended and `startReceiving` must arm it again.
  */
 export interface UdpQueue {
-  /** Arm receiving (io_uring: the multishot receive; IOCP: a receive on each of this worker's free buffers). */
+  /**
+   * Arm receiving (io_uring: the multishot receive; IOCP: a receive on each
+   * of this worker's idle buffers). Idempotent: what is armed stays as is.
+   */
   startReceiving(): IssueResult;
   /** Withdraw the pending receives at once; their completions still arrive. Later `recycle`s only free their buffer. */
   stopReceiving(): void;
@@ -392,8 +400,18 @@ export interface UdpQueue {
   source(buffer: number, key: Uint32Array): number;
   /** Send the buffer's first `length` bytes back to its source, as one datagram. */
   reply(buffer: number, length: number): IssueResult;
-  /** The buffer is the queue's again: it receives once more (unless receiving has stopped). */
-  recycle(buffer: number): void;
+  /**
+   * The buffer is the queue's again: it receives once more (unless receiving
+   * has stopped). An error means the buffer could not be put back to work
+   * now; `startReceiving` tries again.
+   */
+  recycle(buffer: number): IssueResult;
   /** Operations this worker must see complete before it may exit and free its buffers. */
   readonly pending: boolean;
+  /**
+   * Receives and sends this worker issued so far: WSARecvFrom and WSASendTo
+   * calls on IOCP; RECVMSG arms and SENDMSG entries on io_uring (giving a
+   * buffer back to the ring is a memory write, not an operation).
+   */
+  readonly operations: number;
 }

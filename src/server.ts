@@ -150,7 +150,7 @@ export class EchoServer {
   /** The datagram socket beside the listener, on the port the listener got. */
   private openUdp(echo: BoundAddress): void {
     try {
-      this.host.listenUdp(echo.host, echo.port);
+      this.host.listenUdp(echo.host, echo.port, this.config.workers);
     } catch (error) {
       throw new StartupError(`echo port (UDP): ${(error as Error).message}`);
     }

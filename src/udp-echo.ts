@@ -9,8 +9,6 @@ import { NO_UDP_BUFFER, type IssueResult, type UdpQueue } from "./engine.ts";
 import { ERRNO } from "./os-error.ts";
 import { reflectionDrop, UdpDrop, type SourceRateTable } from "./udp-policy.ts";
 
-const EMSGSIZE = 90;
-const ENETRESET = 102;
 /**
  * Receive errors that an ICMP message about an earlier reply causes (the
  * peer's port or host was unreachable; on Windows WSAECONNRESET /
@@ -19,7 +17,7 @@ const ENETRESET = 102;
  */
 const PEER_GONE = new Set<number>([
   -ERRNO.ECONNRESET,
-  -ENETRESET,
+  -ERRNO.ENETRESET,
   -ERRNO.ECONNREFUSED,
   -ERRNO.EHOSTUNREACH,
   -ERRNO.ENETUNREACH,
@@ -70,9 +68,14 @@ export class UdpEcho {
     this.dropField[UdpDrop.Rate] = f.droppedRate;
   }
 
-  /** Arm receiving, unless stopped or armed; after repeated failures, only when `tick` says the loop's timer fired. */
+  /**
+   * Arm receiving, unless stopped or armed. `tick` (the loop's timer fired)
+   * asks the queue even when armed: startReceiving is idempotent, and on
+   * IOCP it re-posts buffers whose post failed. After repeated failures
+   * only the tick re-arms.
+   */
   start(tick = false): void {
-    if (this.stopped || this.armed) return;
+    if (this.stopped || (this.armed && !tick)) return;
     if (this.failedArms >= REARMS_BEFORE_BACKOFF && !tick) return;
     const result = this.queue.startReceiving();
     if (result === "pending" || result === "completed") {
@@ -112,7 +115,8 @@ export class UdpEcho {
   /** Give a buffer back; the first one back after the buffers ran dry re-arms the receive. */
   private recycle(buffer: number): void {
     this.held--;
-    this.queue.recycle(buffer);
+    const result = this.queue.recycle(buffer);
+    if (result !== "pending" && result !== "completed") this.c[this.f.errors]!++;
     if (this.starved) {
       this.starved = false;
       this.start();
@@ -134,7 +138,7 @@ export class UdpEcho {
     const { c, f } = this;
     this.held++;
     if (res < 0) {
-      if (res === -EMSGSIZE) {
+      if (res === -ERRNO.EMSGSIZE) {
         c[f.received]!++;
         c[f.truncated]!++;
       } else if (res !== -ERRNO.ECANCELED) {

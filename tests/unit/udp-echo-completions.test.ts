@@ -30,6 +30,7 @@ class FakeUdpQueue implements UdpQueue {
   armResult: IssueResult = "pending";
   replyResult: IssueResult = "pending";
   pending = false;
+  operations = 0;
   startReceiving(): IssueResult {
     this.calls.push("arm");
     return this.armResult;
@@ -46,8 +47,10 @@ class FakeUdpQueue implements UdpQueue {
     this.calls.push(`reply ${buffer} ${length}`);
     return this.replyResult;
   }
-  recycle(buffer: number): void {
+  recycleResult: IssueResult = "pending";
+  recycle(buffer: number): IssueResult {
     this.calls.push(`recycle ${buffer}`);
+    return this.recycleResult;
   }
 }
 
@@ -134,6 +137,15 @@ describe("UDP completions", () => {
     udp.onReceive(4, 10, 1, 0);
     expect(queue.calls).toEqual(["reply 4 10", "recycle 4"]);
     expect(counters[F.errors]).toBe(1);
+  });
+
+  test("a buffer that cannot be put back to work is counted, and the next tick asks the queue again", () => {
+    const { queue, counters, udp } = setup();
+    queue.recycleResult = new OsError("WSARecvFrom", "ENOBUFS", 10055);
+    udp.onReceive(4, ECONNRESET, 1, 0);
+    expect(counters[F.errors]).toBe(1);
+    udp.start(true);
+    expect(queue.calls).toEqual(["recycle 4", "arm"]);
   });
 
   test("a failed echo still recycles its buffer", () => {

@@ -75,6 +75,7 @@ export class UringUdp implements UdpQueue {
   private armed = false;
   private stopped = false;
   private sends = 0;
+  operations = 0;
   /** The buffer of the receive completion `translate` read last (NO_UDP_BUFFER when none). */
   buffer = NO_UDP_BUFFER;
 
@@ -125,12 +126,13 @@ export class UringUdp implements UdpQueue {
   }
 
   startReceiving(): IssueResult {
-    if (this.stopped) return "pending";
+    if (this.stopped || this.armed) return "pending";
     // LIFETIME: the kernel reads the msghdr when it takes the SQE and writes
     // each datagram into a buffer of the group, which the CQE hands to us.
     const msghdr = this.slab.address + RECV_MSGHDR;
     prepRecvmsgMultishot(this.ring, this.fd, msghdr, MSG_TRUNC, GROUP, userLo(0, OpKind.UdpRecv), 0);
     this.armed = true;
+    this.operations++;
     return "pending";
   }
 
@@ -156,10 +158,11 @@ export class UringUdp implements UdpQueue {
     // buffer's part of the slab) until the CQE; the buffer is not recycled before.
     prepSendmsg(this.ring, this.fd, this.slab.address + at, 0, userLo(buffer, OpKind.UdpSend), 0);
     this.sends++;
+    this.operations++;
     return "pending";
   }
 
-  recycle(buffer: number): void {
+  recycle(buffer: number): IssueResult {
     const tail = this.tail[7]!;
     const at = (tail & (UDP_BUFFERS - 1)) * IO_URING_BUF_BYTES;
     writeU64(this.view, at, this.bufferAddress(buffer));
@@ -167,6 +170,7 @@ export class UringUdp implements UdpQueue {
     this.view.setUint16(at + 12, buffer, true);
     // Release: the entry must be visible before the kernel sees the new tail.
     Atomics.store(this.tail, 7, (tail + 1) & 0xffff);
+    return "pending";
   }
 
   get pending(): boolean {

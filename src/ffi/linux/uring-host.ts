@@ -56,6 +56,7 @@ class UringHost implements EngineHost {
   }
 
   listenUdp(host: string, port: number): void {
+    // Each worker's ring has its own buffers: the number of workers does not matter here.
     requireOps(this.control, UDP_OPS);
     this.udp = bindUdp(host, port);
   }

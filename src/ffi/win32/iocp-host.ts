@@ -15,6 +15,8 @@ import { loadAcceptEx } from "./mswsock.ts";
 import { allocate, release, reserve, type NativeBlock } from "./native.ts";
 import { buffersAt, slabBytes, type SlabLayout } from "./op-context.ts";
 import { listenTcp, wsaCheck } from "./sockets.ts";
+import { UDP_BUFFERS_PER_WORKER, udpControlBytes, udpSlabBytes } from "./udp-iocp.ts";
+import { bindUdp } from "./udp-socket.ts";
 import {
   SO_PROTOCOL_INFOW,
   SOL_SOCKET,
@@ -35,6 +37,8 @@ class IocpHost implements EngineHost {
   private slab: NativeBlock | null = null;
   private params: IocpWorkerParams | null = null;
   private readonly control = new SharedArrayBuffer(CONTROL_BYTES);
+  /** With --udp: the datagram socket, and the slab and words its buffers share. */
+  private udp: { socket: number; slab: NativeBlock; buffers: number; control: SharedArrayBuffer } | null = null;
 
   constructor(
     private readonly port: CompletionPort,
@@ -65,7 +69,7 @@ class IocpHost implements EngineHost {
     this.params = {
       backend: "iocp",
       listener: this.listener,
-      udp: -1,
+      udp: this.udp?.socket ?? -1,
       port: this.port.handle,
       slots,
       bufferBytes,
@@ -81,12 +85,26 @@ class IocpHost implements EngineHost {
       skips: new SharedArrayBuffer(slots),
       slotFlags: new SharedArrayBuffer(slots * 2),
       receive: new SharedArrayBuffer(slots * 8),
+      udpSlab: this.udp?.slab.address ?? 0,
+      udpBuffers: this.udp?.buffers ?? 0,
+      udpControl: this.udp?.control ?? null,
     };
     return this.params;
   }
 
-  listenUdp(): void {
-    throw new Error("--udp is not available on the iocp backend yet (io_uring serves it)");
+  listenUdp(host: string, port: number, workers: number): void {
+    const socket = bindUdp(this.scratch, host, port);
+    try {
+      const associated = this.port.associate(socket, SOCKET_KEY);
+      if (associated !== null) throw associated;
+      const buffers = workers * UDP_BUFFERS_PER_WORKER;
+      // LIFETIME: like the TCP slab, it outlives every worker; dispose() frees it after they exit.
+      const slab = allocate(udpSlabBytes(buffers), "the UDP buffers");
+      this.udp = { socket, slab, buffers, control: new SharedArrayBuffer(udpControlBytes(buffers)) };
+    } catch (error) {
+      ws2_32.closesocket(socket);
+      throw error;
+    }
   }
 
   attach(): void {
@@ -116,6 +134,12 @@ class IocpHost implements EngineHost {
 
   dispose(): void {
     this.stopAccepting();
+    // The datagram socket closes before the port; no worker is left to use either.
+    if (this.udp) {
+      ws2_32.closesocket(this.udp.socket);
+      release(this.udp.slab);
+      this.udp = null;
+    }
     this.port.close();
     if (this.slab) release(this.slab);
     this.slab = null;

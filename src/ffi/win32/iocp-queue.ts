@@ -36,6 +36,7 @@ import {
 import { PortTimer } from "./port-timer.ts";
 import { ReceiveMemory } from "./receive-memory.ts";
 import { ReceiveParking, type ReceivePoster } from "./receive-parking.ts";
+import { IocpUdp, udpSlabBytes } from "./udp-iocp.ts";
 import { SD_BOTH, SOCKET_ERROR, ws2_32 } from "./ws2_32.ts";
 
 const BATCH_ENTRIES = 128;
@@ -81,6 +82,7 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
     this.skips = new Uint8Array(x.skips);
     this.inline = new InlineResults(x.slots, BATCH_ENTRIES);
     this.parking = new ReceiveParking(x.slotFlags, x.slots, this);
+    this.udp = x.udpControl && new IocpUdp(x.udp, attach(x.udpSlab, udpSlabBytes(x.udpBuffers)), x.udpControl, index);
   }
 
   private ptr(offset: number): Pointer {
@@ -91,8 +93,7 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
     return this.accepts.pending;
   }
 
-  /** UDP is served by the io_uring backend only, so far. */
-  readonly udp = null;
+  readonly udp: IocpUdp | null;
 
   get inlineCompletions(): number {
     return this.inline.delivered;
@@ -272,6 +273,7 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
       if (e.key(i) === CONTROL_KEY) batch.push(OpKind.Control, 0, 0, bytes, 0);
       return;
     }
+    if (this.udp?.deliver(batch, overlapped, bytes)) return;
     const ctxNumber = contextAt(this.layout, this.slab.address, overlapped);
     if (ctxNumber < 0) return; // not one of ours; never touch it
     const s = this.slab.view;

@@ -28,8 +28,12 @@ const lib = dlopen("ws2_32.dll", {
   WSAIoctl: { args: [SOCKET, DWORD, LPVOID, DWORD, LPVOID, DWORD, LPVOID, LPVOID, LPVOID], returns: INT },
   // https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecv
   WSARecv: { args: [SOCKET, LPVOID, DWORD, LPVOID, LPVOID, LPVOID, LPVOID], returns: INT },
+  // https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecvfrom
+  WSARecvFrom: { args: [SOCKET, LPVOID, DWORD, LPVOID, LPVOID, LPVOID, LPVOID, LPVOID, LPVOID], returns: INT },
   // https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsasend
   WSASend: { args: [SOCKET, LPVOID, DWORD, LPVOID, DWORD, LPVOID, LPVOID], returns: INT },
+  // https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsasendto
+  WSASendTo: { args: [SOCKET, LPVOID, DWORD, LPVOID, DWORD, LPVOID, INT, LPVOID, LPVOID], returns: INT },
   // https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsasocketw
   WSASocketW: { args: [INT, INT, INT, LPVOID, DWORD, DWORD], returns: SOCKET_RESULT },
   // https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-wsastartup
@@ -42,6 +46,16 @@ export const SOCKET_ERROR = -1;
 export const AF_INET = 2;
 export const AF_INET6 = 23;
 export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+export const IPPROTO_UDP = 17;
+export const SO_SNDBUF = 0x1001;
+export const SO_RCVBUF = 0x1002;
+/**
+ * WSAIoctl with a FALSE BOOL: an ICMP port-unreachable no longer fails the
+ * socket's next WSARecvFrom with WSAECONNRESET.
+ * https://learn.microsoft.com/en-us/windows/win32/winsock/winsock-ioctls (_WSAIOW(IOC_VENDOR, 12))
+ */
+export const SIO_UDP_CONNRESET = 0x9800000c;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_IPV6 = 41;
 export const SOL_SOCKET = 0xffff;
