@@ -29,6 +29,8 @@ export async function waitForUdp(port: number, ms: number): Promise<void> {
       data() {
         answered = true;
       },
+      // ECONNREFUSED while nothing listens yet: expected, keep probing.
+      error() {},
     },
   });
   try {

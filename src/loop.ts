@@ -111,6 +111,7 @@ export class CompletionLoop {
       c[Field.KernelWaits] = this.queue.kernelWaits;
       c[Field.InlineCompletions] = this.queue.inlineCompletions;
       c[Field.IdleReleases] = this.queue.idleReleases;
+      if (this.queue.udp) c[Field.UdpOperations] = this.queue.udp.operations;
       this.dispatch();
       // After dispatch: what this turn's receives and releases did, published now rather than a turn later.
       c[Field.ReceiveBufferBytes] = this.queue.receiveMemory.bytes;

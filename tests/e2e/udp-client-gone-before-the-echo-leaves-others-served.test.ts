@@ -26,6 +26,9 @@ describeTargets("a UDP client that closes before its echo arrives does not stop 
       // Every vanished client's datagram was received and answered (into the void).
       const udp = await udpStatsWhen(server.admin.bind(server), (s) => s.echoed >= 41);
       expect(udp.received).toBeGreaterThanOrEqual(41);
+      // Which path ran: peerGone > 0 means ICMP errors reached receives or
+      // sends and the loop re-posted past them; 0 means none ever surfaced.
+      console.error(`vanished UDP clients [${t.name}]: peerGone ${udp.peerGone}, errors ${udp.errors}`);
       expect(udp.echoed).toBeGreaterThanOrEqual(41);
     } finally {
       expect(await server.stop()).toBe(0);
