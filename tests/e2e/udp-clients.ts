@@ -87,6 +87,8 @@ export interface UdpStats {
   truncated: number;
   dropped: { reflectionPort: number; ownPort: number; rate: number };
   bytes: { received: number; sent: number };
+  peerGone: number;
+  errors: number;
 }
 
 export async function udpStats(admin: (path: string) => Promise<Response>): Promise<UdpStats> {

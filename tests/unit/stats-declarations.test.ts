@@ -30,6 +30,16 @@ const STATS_KEYS = {
     receiveBufferBytes: "number",
     bufferCalls: "number",
   },
+  udp: {
+    received: "number",
+    echoed: "number",
+    truncated: "number",
+    dropped: { reflectionPort: "number", ownPort: "number", rate: "number" },
+    bytes: { received: "number", sent: "number" },
+    peerGone: "number",
+    errors: "number",
+    operations: "number",
+  },
 };
 
 function shape(value: unknown): unknown {
@@ -53,9 +63,13 @@ function sampleLayout() {
 
 describe("the stats declarations", () => {
   test("/stats keeps its shape and key order", () => {
-    const s = snapshot(sampleLayout(), "io_uring", 0, 1000);
-    expect(shape(s)).toEqual(STATS_KEYS);
-    expect(JSON.stringify(shape(s))).toBe(JSON.stringify(STATS_KEYS));
+    const s = snapshot(sampleLayout(), "io_uring", 0, 1000, ["tcp", "udp"]);
+    // The declared values, then the protocols the echo port serves.
+    expect(shape(s)).toEqual({ ...STATS_KEYS, protocols: { 0: "string", 1: "string" } });
+    expect(Object.keys(s)).toEqual([...Object.keys(STATS_KEYS), "protocols"]);
+    expect(s.protocols).toEqual(["tcp", "udp"]);
+    const { protocols: _, ...declared } = s;
+    expect(JSON.stringify(shape(declared))).toBe(JSON.stringify(STATS_KEYS));
   });
 
   test("row cells are numbered 0.. without gaps or repeats", () => {
