@@ -50,6 +50,7 @@ const C_PROGRAMS = [
   ["echo-uring", ["-luring"]],
   ["echo-uring-multishot", ["-luring"]],
   ["echo-udp", []],
+  ["echo-udp-uring", ["-luring"]],
 ] as const;
 for (const [name, extra] of C_PROGRAMS) {
   sh(["gcc", "-O2", "-Wall", "-o", join(OUT, name), join(import.meta.dir, "c", `${name}.c`), ...extra]);
@@ -83,6 +84,8 @@ const ALL_SERVERS: Server[] = [
   { name: "C io_uring, multishot recv", argv: (p) => [join(OUT, "echo-uring-multishot"), String(p)] },
   { name: "C epoll", argv: (p) => [join(OUT, "echo-epoll"), String(p)] },
   udpReference(OUT),
+  // The same UDP technique as ours in C: what io_uring's per-datagram path costs before TypeScript.
+  { name: "C UDP io_uring", argv: (p) => [join(OUT, "echo-udp-uring"), String(p)], protocols: ["udp"] },
   {
     name: "iocp-echo (source)",
     argv: (p) => [process.execPath, join(ROOT, "src/main.ts"), ...ours(p)],
