@@ -106,6 +106,8 @@ export class IocpUdp implements UdpQueue {
   }
 
   startReceiving(): IssueResult {
+    // Another worker may have taken the StopUdp this one never saw.
+    if (Atomics.load(this.words, W.Stopped) === 1) return "pending";
     let result: IssueResult = "pending";
     for (let b = this.first; b < this.first + UDP_BUFFERS_PER_WORKER; b++) {
       if (Atomics.compareExchange(this.words, W.State + b, IDLE, BUSY) !== IDLE) continue;
