@@ -65,6 +65,7 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
   private readonly skips: Uint8Array;
   private readonly inline: InlineResults;
   kernelWaits = 0;
+  readonly udp: IocpUdp | null;
   private readonly parking: ReceiveParking;
   private readonly timer = new PortTimer();
 
@@ -92,8 +93,6 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
   get acceptPending(): boolean {
     return this.accepts.pending;
   }
-
-  readonly udp: IocpUdp | null;
 
   get inlineCompletions(): number {
     return this.inline.delivered;
