@@ -20,6 +20,7 @@
  *                         [48, ...)  the datagram, up to PAYLOAD_BYTES
  */
 import { NO_UDP_BUFFER, type IssueResult, OpKind, type UdpQueue } from "../../engine.ts";
+import { OsError } from "../../os-error.ts";
 import { readSourceKey } from "../../udp-policy.ts";
 import {
   IO_URING_BUF_BYTES,
@@ -96,6 +97,7 @@ export class UringUdp implements UdpQueue {
     try {
       const udp = new UringUdp(ring, fd, slab);
       udp.register();
+      udp.armAndProbe();
       return udp;
     } catch (error) {
       unmapMemory(slab);
@@ -119,6 +121,24 @@ export class UringUdp implements UdpQueue {
       writeU64(v, at + MSGHDR_BYTES, this.bufferAddress(b) + PAYLOAD_OFFSET);
       this.recycle(b);
     }
+  }
+
+  /**
+   * Arms the receive and submits it now: a kernel without multishot recvmsg
+   * (before Linux 6.0) rejects the SQE as it takes it, and the worker then
+   * fails to start naming that, instead of serving no UDP while TCP works.
+   */
+  private armAndProbe(): void {
+    this.startReceiving();
+    this.ring.submit(0);
+    if (this.ring.ready === 0) return;
+    const word = this.ring.cqeWord(0);
+    const res = this.ring.cqeRes(word);
+    // Anything else (a datagram already) is the loop's to handle.
+    if (this.ring.cqeUserLo(word) !== userLo(0, OpKind.UdpRecv) || res >= 0) return;
+    this.ring.consume(1);
+    this.armed = false;
+    throw OsError.fromErrno("io_uring_enter(RECVMSG)", res, "--udp on io_uring needs multishot recvmsg (Linux 6.0)");
   }
 
   private bufferAddress(b: number): number {
