@@ -10,6 +10,8 @@ export interface Reply {
   data: Buffer;
   address: string;
   port: number;
+  /** Date.now() when it arrived. */
+  at: number;
 }
 
 /** A client socket bound to an ephemeral (or the given) port; every datagram it receives is queued. */
@@ -19,7 +21,7 @@ export class UdpClient {
 
   private constructor(readonly socket: dgram.Socket) {
     socket.on("message", (data, rinfo) => {
-      this.replies.push({ data, address: rinfo.address, port: rinfo.port });
+      this.replies.push({ data, address: rinfo.address, port: rinfo.port, at: Date.now() });
       for (const w of this.waiters.splice(0)) w();
     });
     socket.on("error", () => {}); // an ICMP error reported on a later call is not this test's failure

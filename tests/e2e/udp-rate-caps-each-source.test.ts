@@ -18,9 +18,12 @@ describeTargets("--udp-rate caps the datagrams answered per source address", (t)
       await flood.waitFor(1000, 1000); // whatever is coming has come by then
       const got = flood.replies.length;
       console.error(`udp-rate 100 [${t.name}]: ${got} of 1000 flooded datagrams answered`);
-      // One second's burst (100) plus what the rate refills while the flood lasts.
+      // One second's burst (100) plus what the rate refills while the server
+      // works through the flood, which the replies' arrival span bounds (a
+      // slow server, Wine, takes longer and may rightly answer more).
+      const spanSeconds = got > 0 ? (flood.replies.at(-1)!.at - flood.replies[0]!.at) / 1000 : 0;
       expect(got).toBeGreaterThanOrEqual(50);
-      expect(got).toBeLessThanOrEqual(300);
+      expect(got).toBeLessThanOrEqual(100 + Math.ceil(100 * (spanSeconds + 0.1)) + 5);
       const udp = await udpStatsWhen(server.admin.bind(server), (s) => s.dropped.rate + s.echoed >= 1000);
       expect(udp.dropped.rate).toBeGreaterThanOrEqual(700);
     } finally {
