@@ -80,6 +80,8 @@ const W = { Lock: 0, Used: 1, Key: 2, Tokens: 6, Last: 7 } as const;
 /** Entries looked at per source before one is taken over. */
 const PROBE = 4;
 const MILLI = 1000;
+/** How far behind another worker's clock reading one may be (a long batch), in ms. */
+const STALE_CLOCK_MS = 60_000;
 
 /**
  * Per-source token buckets in a fixed table. The memory may be a
@@ -127,12 +129,17 @@ export class SourceRateTable {
         w[base + W.Tokens] = this.capacityMilli;
         w[base + W.Last] = now;
       }
-      // Wrapping subtraction: right for gaps under 24 days; a longer silence
-      // refills by less than it should, which only errs towards the cap.
-      const elapsed = Math.max(0, (now - w[base + W.Last]!) | 0);
+      // Workers read the clock once per batch, so one may pass a time a
+      // little older than the last another stored: that refills nothing and
+      // never moves the time back (else the same interval would refill
+      // twice). Far in the past means the 32-bit milliseconds wrapped (a
+      // source silent for 24 days): a full bucket.
+      let elapsed = (now - w[base + W.Last]!) | 0;
+      if (elapsed < -STALE_CLOCK_MS) elapsed = MILLI;
+      if (elapsed < 0) elapsed = 0;
+      else w[base + W.Last] = now;
       const refill = Math.min(this.capacityMilli, elapsed * this.ratePerSecond);
       const tokens = Math.min(this.capacityMilli, w[base + W.Tokens]! + refill);
-      w[base + W.Last] = now;
       if (tokens < MILLI) {
         w[base + W.Tokens] = tokens;
         return false;

@@ -148,6 +148,39 @@ describe("the per-source token bucket", () => {
     );
   });
 
+  test("a worker whose clock reading is older than another's refills nothing twice", () => {
+    const t = table(100);
+    for (let i = 0; i < 100; i++) t.admit(key(4), 1000); // the burst, spent at t = 1000
+    expect(t.admit(key(4), 1500)).toBe(true); // worker A at 1500: 50 tokens back
+    let late = 0;
+    // Worker B still at 1100 (its batch began earlier), then A again at 1500:
+    // nothing beyond the 50 that 500 ms gave.
+    for (let i = 0; i < 100; i++) late += t.admit(key(4), i % 2 ? 1100 : 1500) ? 1 : 0;
+    expect(late).toBe(49);
+  });
+
+  test("property: any interleaving of two workers' clocks admits at most burst + rate x elapsed", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 500 }),
+        fc.array(fc.record({ gap: fc.integer({ min: 0, max: 40 }), lag: fc.integer({ min: 0, max: 300 }) }), {
+          maxLength: 500,
+        }),
+        (rate, steps) => {
+          const t = table(rate);
+          let now = 10_000;
+          let admitted = 0;
+          for (const { gap, lag } of steps) {
+            now += gap;
+            admitted += t.admit(key(5), now - lag) ? 1 : 0; // a reading up to 300 ms stale
+          }
+          // Tokens accrue between the earliest reading (10,000 - 300) and the latest (now).
+          expect(admitted).toBeLessThanOrEqual(rate + Math.floor(((now - 9_700) * rate) / 1000) + 1);
+        },
+      ),
+    );
+  });
+
   test("a table that is not a power of two is refused", () => {
     expect(() => new SourceRateTable(new ArrayBuffer(SourceRateTable.bytesFor(12)), 1)).toThrow(RangeError);
   });
