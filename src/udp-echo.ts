@@ -46,7 +46,12 @@ export class UdpEcho {
   /** 1 while the receive is armed (io_uring's multishot); IOCP keeps it 1. */
   private armed = false;
   private failedArms = 0;
-  /** Buffers the loop holds (handed over by a receive, not yet recycled). */
+  /**
+   * Buffers this worker's loop holds (handed over by a receive, not yet
+   * recycled). Meaningful on io_uring, where a worker's buffers are its own;
+   * on IOCP another worker may recycle a buffer this one received, but IOCP
+   * never ends a receive with ENOBUFS, the one case that reads it.
+   */
   private held = 0;
   /**
    * The receive ended with ENOBUFS: every buffer was in the loop's hands.
