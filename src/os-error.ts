@@ -58,6 +58,12 @@ export function errnoCode(errno: number): ErrorCode {
   return NAME_BY_NUMBER.get(Math.abs(errno)) ?? "EIO";
 }
 
+/**
+ * What issuing an operation did: "pending" or "completed" (its completion
+ * will come), or the OsError of a call that failed at once (none will).
+ */
+export type IssueResult = "pending" | "completed" | OsError;
+
 /** A failed OS call: which call, the portable code, the raw OS number. */
 export class OsError extends Error {
   constructor(
