@@ -37,8 +37,6 @@
 import type { IssueResult } from "./os-error.ts";
 import type { UdpQueue } from "./udp-queue.ts";
 
-export { NO_UDP_BUFFER, type UdpQueue } from "./udp-queue.ts";
-
 export type BackendName = "io_uring" | "iocp";
 
 /** What a completion was for. */
@@ -51,9 +49,8 @@ export const OpKind = {
   Cancel: 6,
   /** A client connection's connect (ClientQueue): res 0 once connected, a negative errno otherwise. */
   Connect: 7,
-  /** A datagram arrived in a UDP buffer (see UdpQueue). */
+  /** UDP (udp-queue.ts): a datagram arrived in a buffer; its echo left that buffer. */
   UdpRecv: 8,
-  /** A datagram's echo left from its buffer. */
   UdpSend: 9,
 } as const;
 export type OpKind = (typeof OpKind)[keyof typeof OpKind];
@@ -206,12 +203,7 @@ export interface EngineHost {
    * Accepted connections get TCP keepalive with `keepaliveMs` (0: none).
    */
   listen(host: string, port: number, backlog: number, keepaliveMs: number): BoundAddress;
-  /**
-   * With `--udp`: open the datagram socket on the TCP listener's host and
-   * (bound) port, before the `workers` start (IOCP sizes the buffers they
-   * share by their number); throws an OsError naming the address. Closed
-   * by `dispose`.
-   */
+  /** With --udp: bind UDP on the listener's host and port (IOCP sizes buffers for `workers`); closed by dispose. */
   listenUdp(host: string, port: number, workers: number): void;
   /** Structured-cloneable data a worker needs to open its queue. */
   workerParams(slots: number, bufferBytes: number): WorkerParams;
@@ -305,7 +297,7 @@ export interface IocpWorkerParams extends CommonWorkerParams {
    * on any worker, issues that receive again).
    */
   receive: SharedArrayBuffer;
-  /** With --udp: the UDP slab (src/ffi/win32/udp-iocp.ts), its buffer count and its shared words; else 0, 0, null. */
+  /** With --udp: the UDP slab (win32/udp-iocp.ts), its buffer count, its shared words; else 0, 0, null. */
   udpSlab: number;
   udpBuffers: number;
   udpControl: SharedArrayBuffer | null;

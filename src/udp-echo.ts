@@ -5,7 +5,8 @@
  * UDP has no connection to close, so every failure is counted and the
  * buffer goes back to receiving.
  */
-import { NO_UDP_BUFFER, type IssueResult, type UdpQueue } from "./engine.ts";
+import type { IssueResult } from "./engine.ts";
+import { NO_UDP_BUFFER, type UdpQueue } from "./udp-queue.ts";
 import { ERRNO } from "./os-error.ts";
 import { reflectionDrop, UdpDrop, type SourceRateTable } from "./udp-policy.ts";
 

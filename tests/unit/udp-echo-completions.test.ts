@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { NO_UDP_BUFFER, type IssueResult, type UdpQueue } from "../../src/engine.ts";
+import type { IssueResult } from "../../src/engine.ts";
+import { NO_UDP_BUFFER, type UdpQueue } from "../../src/udp-queue.ts";
 import { OsError } from "../../src/os-error.ts";
 import { UdpEcho, type UdpFields } from "../../src/udp-echo.ts";
 import { SourceRateTable } from "../../src/udp-policy.ts";

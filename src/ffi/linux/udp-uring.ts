@@ -19,7 +19,8 @@
  *                         [16, 48)   the source address (sockaddr_in/in6)
  *                         [48, ...)  the datagram, up to PAYLOAD_BYTES
  */
-import { NO_UDP_BUFFER, type IssueResult, OpKind, type UdpQueue } from "../../engine.ts";
+import { type IssueResult, OpKind } from "../../engine.ts";
+import { NO_UDP_BUFFER, type UdpQueue } from "../../udp-queue.ts";
 import { OsError } from "../../os-error.ts";
 import { readSourceKey } from "../../udp-policy.ts";
 import {

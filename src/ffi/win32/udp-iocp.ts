@@ -26,7 +26,8 @@
  * posted, or in the loop's hands until recycled).
  */
 import type { Pointer } from "bun:ffi";
-import { type CompletionBatch, type IssueResult, OpKind, type UdpQueue } from "../../engine.ts";
+import { type CompletionBatch, type IssueResult, OpKind } from "../../engine.ts";
+import type { UdpQueue } from "../../udp-queue.ts";
 import { OsError } from "../../os-error.ts";
 import { readSourceKey } from "../../udp-policy.ts";
 import { high32 } from "../u64.ts";
