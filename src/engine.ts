@@ -352,3 +352,4 @@ export interface ClientQueue {
   wait(batch: CompletionBatch): void;
   /** Free the memory and the queue. Only with nothing outstanding. */
   dispose(): void;
+}

@@ -33,7 +33,7 @@ test("the WSA start-up and bind errors a user meets are named", () => {
 
 test("UDP receive results: an oversized datagram is EMSGSIZE, ICMP-caused failures are the peer-gone codes", () => {
   expect(statusToRes(0x80000005)).toBe(-ERRNO.EMSGSIZE); // STATUS_BUFFER_OVERFLOW (WSAEMSGSIZE), a warning status
-  expect(statusToRes(0xc000023f)).toBe(-ERRNO.ECONNRESET); // STATUS_PORT_UNREACHABLE (WSAECONNRESET)
+  expect(statusToRes(0xc000023f)).toBe(-ERRNO.ECONNREFUSED); // STATUS_PORT_UNREACHABLE: re-posted like WSAECONNRESET
   expect(statusToRes(0xc000023d)).toBe(-ERRNO.EHOSTUNREACH);
   expect(statusToRes(0xc000023c)).toBe(-ERRNO.ENETUNREACH);
   expect(win32Code(10040)).toBe("EMSGSIZE"); // WSAEMSGSIZE
