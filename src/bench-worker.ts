@@ -8,7 +8,7 @@ import { Meter } from "./bench/meter.ts";
 import { preparePattern } from "./bench/payload.ts";
 import type { BenchWorkerCommand, LoopPlan } from "./bench/plan.ts";
 import type { BenchWorkerReport } from "./bench/protocol.ts";
-import type { ClientQueue } from "./engine.ts";
+import type { ClientQueue } from "./client-queue.ts";
 import { openClientQueue } from "./ffi/backends.ts";
 
 declare const self: Worker;

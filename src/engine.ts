@@ -20,7 +20,8 @@
  * - `ClientQueue` lives on one bench worker thread: it opens connections
  *   with the OS's asynchronous connect (ConnectEx, IORING_OP_CONNECT) and
  *   runs them with the same receive and send operations. Each bench worker
- *   opens its own and owns its connections; there is no host half.
+ *   opens its own and owns its connections; there is no host half. Its
+ *   contract is in src/client-queue.ts.
  *
  * Lifetimes: every byte the kernel may touch (buffers, OVERLAPPEDs,
  * timespecs) lives in one native slab with one owner: each worker's queue on
@@ -36,6 +37,7 @@
  */
 import type { IssueResult } from "./os-error.ts";
 import type { UdpQueue } from "./udp-queue.ts";
+import type { WorkerParams } from "./worker-params.ts";
 
 export type BackendName = "io_uring" | "iocp";
 
@@ -241,115 +243,4 @@ export function keepaliveTiming(keepaliveMs: number): { idleMs: number; interval
   const idleMs = Math.ceil(keepaliveMs / 1000) * 1000; // Linux counts whole seconds
   const intervalMs = Math.min(10_000, Math.max(1000, Math.round(idleMs / 10_000) * 1000));
   return { idleMs, intervalMs, probes: 10 };
-}
-
-/** What every backend's worker needs, whichever backend it is. */
-interface CommonWorkerParams {
-  slots: number;
-  bufferBytes: number;
-  /** The datagram socket (a descriptor or a SOCKET) with `--udp`; -1 without. */
-  udp: number;
-}
-
-/** An io_uring worker opens its own ring and slab; it shares only the listener. */
-export interface UringWorkerParams extends CommonWorkerParams {
-  backend: "io_uring";
-  /** The listening socket's file descriptor. */
-  listener: number;
-}
-
-/**
- * An IOCP worker maps what the host made: the one completion port, the slab
- * of every operation context and buffer, and the shared bookkeeping. Handles
- * and addresses are numbers (exact below 2^53) so that they cross to the
- * worker by structured clone.
- */
-export interface IocpWorkerParams extends CommonWorkerParams {
-  backend: "iocp";
-  /** The listening SOCKET. */
-  listener: number;
-  /** The completion port HANDLE every worker dequeues. */
-  port: number;
-  /** Address of the shared slab (see src/ffi/win32/op-context.ts for its layout). */
-  slab: number;
-  /** AcceptEx contexts in the slab. */
-  acceptPool: number;
-  /** AF_INET or AF_INET6 (Windows numbering): accept sockets are made to match the listener. */
-  family: number;
-  /** AcceptEx's address, fetched once through WSAIoctl. */
-  acceptEx: number;
-  /** Int32 words: AcceptEx outstanding, listener open, one state per accept context. */
-  control: SharedArrayBuffer;
-  /** One SOCKET (as a float64) per connection slot. */
-  sockets: SharedArrayBuffer;
-  /** One SOCKET per accept context, waiting for its client. */
-  acceptSockets: SharedArrayBuffer;
-  keepaliveMs: number;
-  /** Whether accepted sockets may use FILE_SKIP_COMPLETION_PORT_ON_SUCCESS. */
-  skipOnSuccess: boolean;
-  /** One byte per slot: 1 when that socket is in skip mode (any worker may issue on it). */
-  skips: SharedArrayBuffer;
-  /** Two bytes per slot: parked (a zero-byte read is pending), then aborted. */
-  slotFlags: SharedArrayBuffer;
-  /**
-   * Two Uint32 columns: each slot's committed buffer bytes, then the length
-   * of the receive the loop last asked for (a zero-byte read's completion,
-   * on any worker, issues that receive again).
-   */
-  receive: SharedArrayBuffer;
-  /** With --udp: the UDP slab (win32/udp-iocp.ts), its buffer count, its shared words; else 0, 0, null. */
-  udpSlab: number;
-  udpBuffers: number;
-  udpControl: SharedArrayBuffer | null;
-}
-
-/** Structured-cloneable data a worker needs to open its queue, one shape per backend. */
-export type WorkerParams = UringWorkerParams | IocpWorkerParams;
-
-/** What a ClientQueue needs to open: the target, and its slots' sizes. Structured-cloneable. */
-export interface ClientParams {
-  backend: BackendName;
-  address: string;
-  port: number;
-  family: 4 | 6;
-  slots: number;
-  /** Bytes of each slot's receive area, and of its send area. */
-  areaBytes: number;
-}
-
-/**
- * The client half: outgoing connections, one per slot, each with a receive
- * area and a send area of `areaBytes` in the queue's native memory. The
- * kernel reads and writes an area while an operation on it is pending; the
- * loop reads received bytes and writes bytes to send only in between.
- */
-export interface ClientQueue {
-  readonly threadId: number;
-  readonly areaBytes: number;
-  /**
-   * The queue's native memory as bytes, made once: a view made per
-   * operation would be an object per operation (the server's soak under
-   * Wine showed such garbage never being collected).
-   */
-  readonly memory: Uint8Array;
-  /** Where in `memory` the slot's receive area starts, and its send area. */
-  receiveAt(slot: number): number;
-  sendAt(slot: number): number;
-  /** Open a socket for the slot and connect it to the target; completes as OpKind.Connect. */
-  connect(slot: number, gen: number): IssueResult;
-  /** Receive into the slot's receive area. */
-  recv(slot: number, gen: number): IssueResult;
-  /** Send `length` bytes of the slot's send area from `offset`. */
-  send(slot: number, gen: number, offset: number, length: number): IssueResult;
-  /** Make the slot's outstanding operations, a connect included, finish soon. */
-  abort(slot: number): void;
-  /** Release the slot's socket; nothing of the slot may be outstanding. */
-  close(slot: number): void;
-  /** One OpKind.Timer completion after `ms` milliseconds. */
-  armTimer(ms: number): void;
-  cancelTimer(): void;
-  /** Submit what is queued, block until at least one completion, fill `batch`. */
-  wait(batch: CompletionBatch): void;
-  /** Free the memory and the queue. Only with nothing outstanding. */
-  dispose(): void;
 }

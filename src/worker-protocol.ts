@@ -1,5 +1,5 @@
 /** Messages between the main thread and a completion-loop worker. */
-import type { WorkerParams } from "./engine.ts";
+import type { WorkerParams } from "./worker-params.ts";
 import type { LoopOptions } from "./loop.ts";
 
 export interface WorkerStart {

@@ -6,7 +6,8 @@
  * reports through its Meter. It is the server loop's mirror and shares none
  * of its code: the server reacts to what arrives, the client drives.
  */
-import { type ClientQueue, CompletionBatch, type IssueResult, OpKind } from "../engine.ts";
+import type { ClientQueue } from "../client-queue.ts";
+import { CompletionBatch, type IssueResult, OpKind } from "../engine.ts";
 import { Busy, ClientSlots, GaveUp, SlotState } from "./client-slots.ts";
 import { connectErrorKind, type ErrorKind, ioErrorKind } from "./errors.ts";
 import type { Meter } from "./meter.ts";

@@ -1,5 +1,5 @@
 /** What the main thread tells each bench worker to do. */
-import type { ClientParams } from "../engine.ts";
+import type { ClientParams } from "../client-queue.ts";
 import type { MeterPlan } from "./meter.ts";
 
 export interface LoopPlan {

@@ -8,7 +8,7 @@ import { spawnBenchWorker } from "../bench-spawn.ts";
 import { backendAvailable, resolveBackend } from "../ffi/backends.ts";
 import { Aggregator } from "./aggregate.ts";
 import type { BenchConfig } from "./options.ts";
-import type { ClientParams } from "../engine.ts";
+import type { ClientParams } from "../client-queue.ts";
 import type { BenchWorkerCommand, LoopPlan } from "./plan.ts";
 import { connectionsOf } from "./plan.ts";
 import { ProgressWriter } from "./progress.ts";

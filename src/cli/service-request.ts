@@ -31,7 +31,8 @@ function takeOwnOptions(args: string[]): { own: Map<string, string>; rest: strin
       rest.push(arg);
       continue;
     }
-    const [, key, inline] = match as unknown as [string, string, string | undefined];
+    const key = match[1]!;
+    const inline = match[2];
     if (key === "json") {
       if (inline !== undefined) throw new ConfigError("--json: takes no value");
       own.set(key, "true");

@@ -3,7 +3,9 @@
  * implementation; this module is the one place that does, and the only
  * place that asks which OS this is.
  */
-import type { BackendName, ClientParams, ClientQueue, EngineHost, WorkerParams, WorkerQueue } from "../engine.ts";
+import type { ClientParams, ClientQueue } from "../client-queue.ts";
+import type { BackendName, EngineHost, WorkerQueue } from "../engine.ts";
+import type { WorkerParams } from "../worker-params.ts";
 
 /** `auto` resolves here, and only here, from the platform. */
 export function resolveBackend(requested: BackendName | "auto"): BackendName {

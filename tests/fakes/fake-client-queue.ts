@@ -3,7 +3,8 @@
  * without sockets: sends land in a per-connection echo buffer (bent by a
  * fault when asked), receives take from it, timers sleep for real.
  */
-import { type ClientQueue, type CompletionBatch, type IssueResult, OpKind } from "../../src/engine.ts";
+import type { ClientQueue } from "../../src/client-queue.ts";
+import { type CompletionBatch, type IssueResult, OpKind } from "../../src/engine.ts";
 
 export type FakeFault = "none" | "refuse" | "hang" | "flip" | "silent" | "close";
 

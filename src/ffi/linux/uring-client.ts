@@ -6,7 +6,8 @@
  * by the kernel for every connect) and the timer's timespec.
  */
 import type { Pointer } from "bun:ffi";
-import { type ClientParams, type ClientQueue, type CompletionBatch, type IssueResult, OpKind } from "../../engine.ts";
+import type { ClientParams, ClientQueue } from "../../client-queue.ts";
+import { type CompletionBatch, type IssueResult, OpKind } from "../../engine.ts";
 import { OsError } from "../../os-error.ts";
 import { formatAddress, writeSockaddr } from "../sockaddr.ts";
 import {

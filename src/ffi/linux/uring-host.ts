@@ -8,7 +8,8 @@
  */
 import { readdirSync, readlinkSync } from "node:fs";
 import type { Pointer } from "bun:ffi";
-import { type BoundAddress, type EngineHost, OpKind, type UringWorkerParams } from "../../engine.ts";
+import { type BoundAddress, type EngineHost, OpKind } from "../../engine.ts";
+import type { UringWorkerParams } from "../../worker-params.ts";
 import { ERRNO, OsError } from "../../os-error.ts";
 import { IORING_OP } from "./io-uring-abi.ts";
 import { Ring } from "./io-uring.ts";

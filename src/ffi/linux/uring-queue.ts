@@ -4,13 +4,8 @@
  * worker's own completion queue; user_data says which (both in sqe.ts).
  */
 import type { Pointer } from "bun:ffi";
-import {
-  type CompletionBatch,
-  type IssueResult,
-  OpKind,
-  type UringWorkerParams,
-  type WorkerQueue,
-} from "../../engine.ts";
+import { type CompletionBatch, type IssueResult, OpKind, type WorkerQueue } from "../../engine.ts";
+import type { UringWorkerParams } from "../../worker-params.ts";
 import { ERRNO } from "../../os-error.ts";
 import {
   IORING_ASYNC_CANCEL_ALL,

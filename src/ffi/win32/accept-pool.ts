@@ -5,13 +5,8 @@
  * whichever worker dequeues a completion posts that context again.
  */
 import type { Pointer } from "bun:ffi";
-import {
-  type CompletionBatch,
-  type IocpWorkerParams,
-  type IssueResult,
-  keepaliveTiming,
-  OpKind,
-} from "../../engine.ts";
+import { type CompletionBatch, type IssueResult, keepaliveTiming, OpKind } from "../../engine.ts";
+import type { IocpWorkerParams } from "../../worker-params.ts";
 import { OsError } from "../../os-error.ts";
 import { statusToRes, win32Code } from "./errors.ts";
 import { ERROR_IO_PENDING } from "./kernel32.ts";

@@ -12,7 +12,8 @@
  * The connect uses the send's half: no send can be pending before it completes.
  */
 import type { Pointer } from "bun:ffi";
-import { type ClientParams, type ClientQueue, type CompletionBatch, type IssueResult, OpKind } from "../../engine.ts";
+import type { ClientParams, ClientQueue } from "../../client-queue.ts";
+import { type CompletionBatch, type IssueResult, OpKind } from "../../engine.ts";
 import { ERRNO, OsError } from "../../os-error.ts";
 import { writeSockaddr } from "../sockaddr.ts";
 import { CompletionEntries, CompletionPort } from "./completion-port.ts";

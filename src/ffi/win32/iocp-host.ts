@@ -6,7 +6,8 @@
  * listener is bound here, AcceptEx fetched once, and the exit key posted.
  */
 import type { Pointer } from "bun:ffi";
-import type { BoundAddress, EngineHost, IocpWorkerParams } from "../../engine.ts";
+import type { BoundAddress, EngineHost } from "../../engine.ts";
+import type { IocpWorkerParams } from "../../worker-params.ts";
 import { OsError } from "../../os-error.ts";
 import { CompletionPort } from "./completion-port.ts";
 import { win32Code } from "./errors.ts";

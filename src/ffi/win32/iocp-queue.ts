@@ -4,11 +4,12 @@
  * hands results to the loop. Two refinements sit between the port and the
  * loop, invisible to it: results of calls that completed at once on a
  * skip-on-success socket (InlineResults), and idle connections whose
- * receive is swapped for a zero-byte read (receive-parking.ts). Shared-port rules: iocp-shared.ts.
+ * receive is swapped for a zero-byte read (receive-parking.ts). Shared-port
+ * rules: iocp-shared.ts.
  */
 import type { Pointer } from "bun:ffi";
-import type { CompletionBatch, IocpWorkerParams, IssueResult, WorkerQueue } from "../../engine.ts";
-import { OpKind } from "../../engine.ts";
+import { type CompletionBatch, type IssueResult, OpKind, type WorkerQueue } from "../../engine.ts";
+import type { IocpWorkerParams } from "../../worker-params.ts";
 import { ERRNO, OsError } from "../../os-error.ts";
 import { high32 } from "../u64.ts";
 import { AcceptPool } from "./accept-pool.ts";
@@ -21,15 +22,14 @@ import { attach, type NativeBlock } from "./native.ts";
 import {
   bufferOffset,
   bufferStride,
-  CONN_CTX_BYTES,
   CTX_DONE,
   CTX_FLAGS,
   CTX_GEN,
   CTX_KIND,
-  CTX_SEND_HALF,
   CTX_WSABUF,
   contextAt,
   OVERLAPPED_BYTES,
+  opCtxOffset,
   type SlabLayout,
   slabBytes,
 } from "./op-context.ts";
@@ -40,11 +40,6 @@ import { IocpUdp, udpSlabBytes } from "./udp-iocp.ts";
 import { SD_BOTH, SOCKET_ERROR, ws2_32 } from "./ws2_32.ts";
 
 const BATCH_ENTRIES = 128;
-
-/** The receive's or the send's half of a slot's connection context (connCtxOffset, inlined for the hot path). */
-function opCtxOffset(slot: number, op: number): number {
-  return slot * CONN_CTX_BYTES + (op === OpKind.Send ? CTX_SEND_HALF : 0);
-}
 
 class IocpQueue implements WorkerQueue, ReceivePoster {
   readonly threadId = kernel32.GetCurrentThreadId();

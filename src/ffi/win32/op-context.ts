@@ -30,6 +30,8 @@
  *   64  AcceptEx output: local then remote address, ACCEPT_ADDRESS_BYTES each
  *  352  DWORD bytes received (always 0: receive length 0)
  */
+import { OpKind } from "../../engine.ts";
+
 export const OVERLAPPED_BYTES = 32;
 
 /**
@@ -84,6 +86,9 @@ export function slabBytes(l: SlabLayout): number {
 }
 
 export const connCtxOffset = (slot: number) => slot * CONN_CTX_BYTES;
+/** The receive's or the send's half of a slot's connection context. */
+export const opCtxOffset = (slot: number, op: number) =>
+  slot * CONN_CTX_BYTES + (op === OpKind.Send ? CTX_SEND_HALF : 0);
 export const acceptCtxOffset = (l: SlabLayout, index: number) => l.slots * CONN_CTX_BYTES + index * ACCEPT_CTX_BYTES;
 export const bufferOffset = (l: SlabLayout, slot: number) => buffersAt(l) + slot * bufferStride(l);
 

@@ -1,0 +1,56 @@
+/**
+ * The client half of the engine contract (src/engine.ts), used by
+ * `iocp-echo bench`: a queue of outgoing connections on the same completion
+ * engine as the server. In a file of its own so that the contract stays
+ * readable.
+ */
+import type { BackendName, CompletionBatch } from "./engine.ts";
+import type { IssueResult } from "./os-error.ts";
+
+/** What a ClientQueue needs to open: the target, and its slots' sizes. Structured-cloneable. */
+export interface ClientParams {
+  backend: BackendName;
+  address: string;
+  port: number;
+  family: 4 | 6;
+  slots: number;
+  /** Bytes of each slot's receive area, and of its send area. */
+  areaBytes: number;
+}
+
+/**
+ * The client half: outgoing connections, one per slot, each with a receive
+ * area and a send area of `areaBytes` in the queue's native memory. The
+ * kernel reads and writes an area while an operation on it is pending; the
+ * loop reads received bytes and writes bytes to send only in between.
+ */
+export interface ClientQueue {
+  readonly threadId: number;
+  readonly areaBytes: number;
+  /**
+   * The queue's native memory as bytes, made once: a view made per
+   * operation would be an object per operation (the server's soak under
+   * Wine showed such garbage never being collected).
+   */
+  readonly memory: Uint8Array;
+  /** Where in `memory` the slot's receive area starts, and its send area. */
+  receiveAt(slot: number): number;
+  sendAt(slot: number): number;
+  /** Open a socket for the slot and connect it to the target; completes as OpKind.Connect. */
+  connect(slot: number, gen: number): IssueResult;
+  /** Receive into the slot's receive area. */
+  recv(slot: number, gen: number): IssueResult;
+  /** Send `length` bytes of the slot's send area from `offset`. */
+  send(slot: number, gen: number, offset: number, length: number): IssueResult;
+  /** Make the slot's outstanding operations, a connect included, finish soon. */
+  abort(slot: number): void;
+  /** Release the slot's socket; nothing of the slot may be outstanding. */
+  close(slot: number): void;
+  /** One OpKind.Timer completion after `ms` milliseconds. */
+  armTimer(ms: number): void;
+  cancelTimer(): void;
+  /** Submit what is queued, block until at least one completion, fill `batch`. */
+  wait(batch: CompletionBatch): void;
+  /** Free the memory and the queue. Only with nothing outstanding. */
+  dispose(): void;
+}
