@@ -10,7 +10,7 @@
 import { createAdminApp } from "./admin/app.ts";
 import { ConnTable } from "./conn-table.ts";
 import { serveAdmin, type AdminServer } from "./admin/serve.ts";
-import type { EchoConfig } from "./config.ts";
+import { VERSION, type EchoConfig } from "./config.ts";
 import { type BoundAddress, Command, type EngineHost } from "./engine.ts";
 import { backendAvailable, openHost, resolveBackend } from "./ffi/backends.ts";
 import type { Logger } from "./log.ts";
@@ -164,6 +164,7 @@ export class EchoServer {
       threads: () => threadInfo(this.layout),
       shutdown: () => this.shutdown("POST /shutdown"),
       unhealthy: () => this.failure ?? (this.stopping ? "shutting down" : null),
+      about: { version: VERSION, protocols: ["tcp"] },
       token: this.config.adminToken,
     });
   }

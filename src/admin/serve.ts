@@ -1,6 +1,10 @@
 /** The one place the admin app meets a socket. */
-import type { Hono } from "hono";
 import type { BoundAddress } from "../engine.ts";
+
+/** What Bun.serve needs of the app: a Hono app qualifies. */
+export interface AdminApp {
+  fetch(request: Request): Response | Promise<Response>;
+}
 
 export interface AdminServer {
   address: BoundAddress;
@@ -8,10 +12,16 @@ export interface AdminServer {
 }
 
 /** Throws with the address named when the port cannot be had. */
-export function serveAdmin(app: Hono, host: string, port: number): AdminServer {
+export function serveAdmin(app: AdminApp, host: string, port: number): AdminServer {
   let server: ReturnType<typeof Bun.serve>;
   try {
-    server = Bun.serve({ hostname: host, port, fetch: app.fetch, maxRequestBodySize: 64 * 1024, reusePort: false });
+    server = Bun.serve({
+      hostname: host,
+      port,
+      fetch: (request) => app.fetch(request),
+      maxRequestBodySize: 64 * 1024,
+      reusePort: false,
+    });
   } catch (error) {
     const code = (error as { code?: string }).code ?? (error as Error).message;
     const where = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;

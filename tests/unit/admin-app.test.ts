@@ -1,22 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { createAdminApp, tokenMatches, type AdminDeps } from "../../src/admin/app.ts";
-import { snapshot, StatsLayout } from "../../src/stats.ts";
-
-function deps(over: Partial<AdminDeps> = {}): AdminDeps & { shutdowns: number } {
-  const layout = StatsLayout.create(2);
-  const d: AdminDeps & { shutdowns: number } = {
-    shutdowns: 0,
-    stats: () => snapshot(layout, "fake", 0, 1000),
-    threads: () => [
-      { id: 0, threadId: 11, state: "waiting" as const, completions: 5, lastActivity: null },
-      { id: 1, threadId: 12, state: "running" as const, completions: 7, lastActivity: null },
-    ],
-    shutdown: (): boolean => d.shutdowns++ === 0,
-    unhealthy: () => null,
-    ...over,
-  };
-  return d;
-}
+import { createAdminApp, tokenMatches } from "../../src/admin/app.ts";
+import { fakeAdminDeps as deps } from "../fakes/admin-deps.ts";
 
 describe("admin app", () => {
   test("GET /stats is the snapshot", async () => {
@@ -72,7 +56,8 @@ describe("admin app", () => {
     expect(missing.headers.get("content-type")).toContain("application/json");
     const wrong = await app.request("/threads", { method: "POST" });
     expect(wrong.status).toBe(405);
-    expect(wrong.headers.get("allow")).toBe("GET");
+    expect(wrong.headers.get("allow")).toBe("GET, HEAD");
+    expect(((await wrong.json()) as { error: string }).error).toBe("POST is not allowed on /threads; use GET, HEAD");
   });
 
   test("a body over the limit is 413 and does not shut down", async () => {
