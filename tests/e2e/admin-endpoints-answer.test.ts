@@ -68,7 +68,7 @@ describeTargets("the admin API answers every endpoint, and errors as JSON", (t) 
   test("wrong method: 405 JSON with Allow", async () => {
     const res = await server.admin("/stats", { method: "DELETE" });
     expect(res.status).toBe(405);
-    expect(res.headers.get("allow")).toBe("GET");
+    expect(res.headers.get("allow")).toBe("GET, HEAD");
     const get = await server.admin("/shutdown");
     expect(get.status).toBe(405);
     expect(get.headers.get("allow")).toBe("POST");

@@ -51,31 +51,40 @@
   // ---- charts ----------------------------------------------------------
   const css = getComputedStyle(document.documentElement);
   const color = (name) => css.getPropertyValue(name).trim();
-  const axis = (format) => ({
+  const INTEGER_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6];
+  const axis = (format, integers) => ({
     stroke: color("--muted"),
+    space: format ? 30 : 90,
     grid: { stroke: color("--line"), width: 1 },
     ticks: { stroke: color("--line"), width: 1 },
     ...(format ? { values: (_u, splits) => splits.map(format), size: 70 } : {}),
+    ...(integers ? { incrs: INTEGER_STEPS } : {}),
   });
-  const line = (label, stroke, format) => ({
+  const line = (label, stroke, format, dash) => ({
     label,
     stroke,
     width: 2,
-    fill: `${stroke}22`,
+    fill: `${stroke}1f`,
+    ...(dash ? { dash: [7, 5] } : {}),
     points: { show: false },
     value: (_u, v) => (v === null || v === undefined ? "–" : format(v)),
   });
 
-  function chart(id, series, format) {
+  // Series are [label, colour, dashed]; the x axis always spans the last five minutes.
+  // `floor` is the least top of the y axis, so an idle server draws a flat line, not noise.
+  function chart(id, series, format, floor, integers = false) {
     const host = $(id);
     const data = [[], ...series.map(() => [])];
     const plot = new uPlot(
       {
         width: Math.max(200, host.clientWidth),
         height: CHART_HEIGHT,
-        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
-        series: [{}, ...series.map(([label, stroke]) => line(label, stroke, format))],
-        axes: [axis(null), axis(format)],
+        scales: {
+          x: { time: true, range: (_u, _min, max) => [max - WINDOW_SECONDS, max] },
+          y: { range: (_u, _min, max) => [0, Math.max(floor, max * 1.15)] },
+        },
+        series: [{}, ...series.map(([label, stroke, dash]) => line(label, stroke, format, dash))],
+        axes: [axis(null, false), axis(format, integers)],
         cursor: { points: { show: false } },
         legend: { live: true },
       },
@@ -98,22 +107,25 @@
   }
 
   const charts = {
-    connections: chart("chart-connections", [["open", color("--in")]], count),
+    connections: chart("chart-connections", [["open", color("--in")]], count, 4, true),
     bytes: chart(
       "chart-bytes",
       [
         ["in", color("--in")],
-        ["out", color("--out")],
+        // Echoed bytes equal received ones: dashed, so the line under it shows.
+        ["out", color("--out"), true],
       ],
       bytesPerSecond,
+      1024,
     ),
     ops: chart(
       "chart-ops",
       [
         ["operations", color("--ops")],
-        ["completions", color("--out")],
+        ["completions", color("--out"), true],
       ],
       perSecond,
+      10,
     ),
   };
 

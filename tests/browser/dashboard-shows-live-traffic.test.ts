@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { Browser } from "playwright-core";
+import { ServerProcess } from "../e2e/harness.ts";
+import {
+  chartInk,
+  type DashboardPage,
+  describeBrowserTargets,
+  figure,
+  launch,
+  openDashboard,
+  screenshotPath,
+  waitUntil,
+} from "./browser.ts";
+import { startTraffic } from "./traffic.ts";
+
+const CONNECTIONS = 8;
+
+describeBrowserTargets("the dashboard shows the server live, in chromium", (t) => {
+  let server: ServerProcess;
+  let browser: Browser;
+  let dash: DashboardPage;
+  beforeAll(async () => {
+    server = await ServerProcess.start(t);
+    browser = await launch();
+    dash = await openDashboard(browser, server);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    expect(await server.stop()).toBe(0);
+  });
+
+  test("loads with the server's facts, no console error and no failed request", async () => {
+    const { page, problems } = dash;
+    expect(await figure(page, "backend")).toBe(server.ready.backend);
+    expect(await figure(page, "workers")).toBe("2");
+    expect(await figure(page, "protocols")).toBe("TCP");
+    expect(await figure(page, "version")).toMatch(/^v\d+\.\d+\.\d+/);
+    expect(await page.locator("#health").getAttribute("data-state")).toBe("ok");
+    expect(await page.locator("#threads tr").count()).toBe(2);
+    expect(problems).toEqual([]);
+  });
+
+  test("connection count and throughput follow the traffic within 3 s, and the charts draw", async () => {
+    const { page, problems } = dash;
+    expect(await figure(page, "conn-active")).toBe("0");
+    const traffic = await startTraffic(server.echoPort, CONNECTIONS);
+    try {
+      await waitUntil(page, `document.querySelector("#conn-active").textContent === "${CONNECTIONS}"`, 3000);
+      await waitUntil(page, `!/^0 B\\/s$|^–$/.test(document.querySelector("#rate-in").textContent)`, 3000);
+      expect(await figure(page, "rate-out")).not.toMatch(/^0 B\/s$/);
+      const ink = await chartInk(page);
+      expect(ink).toHaveLength(3);
+      for (const pixels of ink) expect(pixels).toBeGreaterThan(500);
+      await page.screenshot({ path: screenshotPath(`dashboard-${t.name}.png`), fullPage: true });
+    } finally {
+      await traffic.stop();
+    }
+    await waitUntil(page, `document.querySelector("#conn-active").textContent === "0"`, 3000);
+    expect(problems).toEqual([]);
+  });
+
+  test("is readable on a small laptop screen: nothing wider than the window", async () => {
+    const small = await openDashboard(browser, server, { width: 1280, height: 720 });
+    const phone = await openDashboard(browser, server, { width: 420, height: 800 });
+    for (const { page } of [small, phone]) {
+      const overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth");
+      expect(overflow).toBe(0);
+    }
+    await phone.page.screenshot({ path: screenshotPath(`dashboard-narrow-${t.name}.png`), fullPage: true });
+    await Promise.all([small.page.close(), phone.page.close()]);
+    expect([...small.problems, ...phone.problems]).toEqual([]);
+  });
+});
