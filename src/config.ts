@@ -7,6 +7,7 @@
 import { isIP } from "node:net";
 import { availableParallelism } from "node:os";
 import { z } from "zod";
+import { LOG_FORMATS } from "./log.ts";
 import { DEFAULT_UDP_RATE, MAX_UDP_RATE } from "./udp-policy.ts";
 import {
   ConfigError,
@@ -150,6 +151,13 @@ export const SERVE_OPTIONS = {
     fallback: "info",
     value: "LEVEL",
     help: "error, warn, info or debug (default info)",
+  },
+  logFormat: {
+    schema: z.enum(LOG_FORMATS),
+    accepts: "one of text, json",
+    fallback: "text",
+    value: "FORMAT",
+    help: "text, or json: one JSON object per stderr line (default text)",
   },
 } as const satisfies OptionTable;
 

@@ -193,7 +193,7 @@ export class EchoServer {
   private workerFailed(index: number, stack: string): void {
     if (this.failure !== null) return;
     this.failure = `worker ${index} failed`;
-    this.log.error(`worker ${index} failed: ${stack}`);
+    this.log.error(`worker ${index} failed: ${stack}`, { worker: index });
     this.shutdown(`worker ${index} failed`);
   }
 
@@ -213,7 +213,7 @@ export class EchoServer {
       if (force) this.cutDrainShort();
       return false;
     }
-    this.log.info(`shutting down (${reason})`);
+    this.log.info(`shutting down (${reason})`, { reason });
     for (const listener of this.shutdownListeners) listener(reason);
     this.stopping = this.stop().then((code) => {
       this.resolveDone(code);
@@ -229,7 +229,10 @@ export class EchoServer {
     // UDP has nothing to drain: it stops receiving now, not at the exit key.
     if (this.udp) for (let index = 0; index < this.workers.size; index++) host.post(index, Command.StopUdp);
     const drained = await this.waitFor(() => layout.active() === 0, config.drainTimeout);
-    if (!drained) this.log.warn(`drain timeout (${config.drainTimeout} ms): closing ${layout.active()} connections`);
+    if (!drained) {
+      const connections = layout.active();
+      this.log.warn(`drain timeout (${config.drainTimeout} ms): closing ${connections} connections`, { connections });
+    }
     layout.setPhase(Phase.Exiting);
     let clean = await this.stopWorkers();
     await this.admin?.stop();

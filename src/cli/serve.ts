@@ -26,13 +26,15 @@ async function serve(argv: string[], io: CommandIo): Promise<number> {
   const request = parseServeArgs(argv, SERVE_SOURCES(io.env));
   if (request.kind !== "run") return answerHelpOrVersion(request.kind, SERVE_HELP, io);
   const config = request.values;
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, config.logFormat);
   let started: Awaited<ReturnType<typeof EchoServer.start>>;
   try {
     started = await EchoServer.start(config, log);
   } catch (error) {
     if (!(error instanceof StartupError)) throw error;
-    io.err(`iocp-echo: ${error.message}\n`);
+    // A log collector reading JSON lines gets this one as JSON too.
+    if (config.logFormat === "json") log.error(error.message, { exitCode: 1 });
+    else io.err(`iocp-echo: ${error.message}\n`);
     return 1;
   }
   const { server, ready } = started;
@@ -48,6 +50,7 @@ async function serve(argv: string[], io: CommandIo): Promise<number> {
   log.info(
     `echo on ${echo.host}:${echo.port}, admin on http://${admin.host}:${admin.port} ` +
       `(${ready.backend}, ${ready.workers} workers)`,
+    { backend: ready.backend, workers: ready.workers, echoPort: echo.port, adminPort: admin.port },
   );
   return server.done;
 }
