@@ -52,12 +52,15 @@
   const css = getComputedStyle(document.documentElement);
   const color = (name) => css.getPropertyValue(name).trim();
   const INTEGER_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6];
+  const clock = (t) => new Date(t * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  // The y axis is as wide as its longest label ("381 MiB/s"); the x axis shows the time of day only.
   const axis = (format, integers) => ({
     stroke: color("--muted"),
-    space: format ? 30 : 90,
+    space: format ? 30 : 60,
     grid: { stroke: color("--line"), width: 1 },
     ticks: { stroke: color("--line"), width: 1 },
-    ...(format ? { values: (_u, splits) => splits.map(format), size: 70 } : {}),
+    values: (_u, splits) => splits.map(format ?? clock),
+    ...(format ? { size: 88 } : {}),
     ...(integers ? { incrs: INTEGER_STEPS } : {}),
   });
   const line = (label, stroke, format, dash) => ({
@@ -126,6 +129,7 @@
       ],
       perSecond,
       10,
+      true,
     ),
   };
 
