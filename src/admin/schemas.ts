@@ -4,40 +4,25 @@
  * against them, so the document cannot drift from what the server sends.
  */
 import { z } from "@hono/zod-openapi";
+import { mapStats, type StatDecl, type StatsSnapshot } from "../stats-fields.ts";
 
 const count = z.number().int().nonnegative();
 
 /**
- * Written by hand to match stats.ts's StatsSnapshot. It moves to core's
- * declaration of the counters once that declaration can produce it.
+ * /stats, derived from the declaration of every counter (stats-fields.ts):
+ * a counter of things is a whole number, seconds and computed figures are
+ * not; each carries its help text into the OpenAPI document.
  */
-export const StatsSchema = z
-  .object({
-    uptimeSeconds: z.number().nonnegative(),
-    backend: z.string().openapi({ example: "io_uring" }),
-    workers: count,
-    connections: z.object({
-      active: count,
-      accepted: count,
-      closed: count,
-      rejected: count.describe("refused over --max-connections or during shutdown"),
-      peak: count,
-      idleClosed: count.describe("closed by --idle-timeout"),
-    }),
-    bytes: z.object({ received: count, sent: count }),
-    operations: count.describe("I/O operations issued"),
-    completions: count,
-    errors: count.describe("operations that completed with an error"),
-    loop: z.object({
-      dequeues: count,
-      completionsPerDequeue: z.number().nonnegative(),
-      waitSeconds: z.number().nonnegative().describe("time all workers spent waiting for completions"),
-      kernelWaits: count.describe("calls into io_uring_enter / GetQueuedCompletionStatusEx"),
-      inlineCompletions: count.describe("IOCP results handled without a dequeue"),
-      idleReleases: count.describe("receive buffers of idle connections released"),
-    }),
-  })
-  .openapi("Stats");
+function statSchema(decl: StatDecl): z.ZodType {
+  if (decl.kind === "label") return z.string().describe(decl.help);
+  const whole = decl.kind === "row" && decl.unit !== "seconds";
+  return (whole ? count : z.number().nonnegative()).describe(decl.help);
+}
+
+// mapStats builds the object from the declaration; its type is the snapshot's by construction.
+export const StatsSchema = (
+  mapStats<z.ZodType>(statSchema, (fields) => z.object(fields)) as z.ZodType<StatsSnapshot>
+).openapi("Stats");
 
 export const ThreadSchema = z
   .object({
