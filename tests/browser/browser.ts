@@ -77,14 +77,25 @@ export async function waitUntil(page: Page, expression: string, timeoutMs: numbe
 export const figure = (page: Page, id: string) => page.locator(`#${id}`).textContent();
 
 // Page-side code is passed as text: the tests are typed without the DOM library.
-const INK = `[...document.querySelectorAll(".chart canvas")].map((canvas) => {
-  const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
-  let ink = 0;
-  for (let i = 3; i < data.length; i += 4) if (data[i] > 0) ink++;
-  return ink;
-})`;
+// Grid and axes are drawn on the same canvas, so only pixels in a series colour count.
+const INK = `(() => {
+  const css = getComputedStyle(document.documentElement);
+  const colours = ["--in", "--out", "--ops"].map((name) => {
+    const hex = css.getPropertyValue(name).trim().slice(1);
+    return [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  });
+  return [...document.querySelectorAll(".chart canvas")].map((canvas) => {
+    const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
+    let ink = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const near = colours.some((c) => c.every((v, k) => Math.abs(v - data[i + k]) <= 30));
+      if (data[i + 3] > 200 && near) ink++;
+    }
+    return ink;
+  });
+})()`;
 
-/** How many pixels of each chart's canvas are not transparent. */
+/** How many pixels of each chart's canvas are drawn in a series colour (its lines, not its grid). */
 export function chartInk(page: Page): Promise<number[]> {
   return page.evaluate(INK);
 }
