@@ -49,13 +49,14 @@ describeBrowserTargets("the dashboard shows the server live, in chromium", (t) =
       await waitUntil(page, `document.querySelector("#conn-active").textContent === "${CONNECTIONS}"`, 3000);
       await waitUntil(page, `!/^0 B\\/s$|^–$/.test(document.querySelector("#rate-in").textContent)`, 3000);
       expect(await figure(page, "rate-out")).not.toMatch(/^0 B\/s$/);
-      await Bun.sleep(1500);
-      const ink = await chartInk(page);
-      expect(ink).toHaveLength(3);
       // Each chart's lines rose with the traffic: more pixels in series colours than before it.
-      ink.forEach((pixels, i) => {
-        expect(pixels).toBeGreaterThan(before[i]! + 50);
-      });
+      // uPlot draws on the next animation frame, so this is polled too.
+      const drawn = (ink: number[]) => ink.length === 3 && ink.every((pixels, i) => pixels > before[i]! + 50);
+      let ink = await chartInk(page);
+      for (const deadline = Date.now() + 3000; !drawn(ink) && Date.now() < deadline; ink = await chartInk(page)) {
+        await Bun.sleep(100);
+      }
+      expect({ before, ink, drawn: drawn(ink) }).toEqual({ before, ink, drawn: true });
       await page.screenshot({ path: screenshotPath(`dashboard-${t.name}.png`), fullPage: true });
     } finally {
       await traffic.stop();
