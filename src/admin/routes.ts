@@ -17,6 +17,7 @@ import {
   ErrorSchema,
   type Health,
   HealthSchema,
+  HistorySchema,
   IndexSchema,
   OpenApiDocumentSchema,
   SampleSchema,
@@ -75,10 +76,12 @@ export function pageRoutes(app: OpenAPIHono, streams: EventStreams): void {
     createRoute({
       method: "get",
       path: "/events",
-      summary: "Server-Sent Events: one `sample` event a second",
-      description: `Each event's data is an EventSample (see components). At most a few streams at once.`,
+      summary: "Server-Sent Events: the last five minutes, then one `sample` event a second",
+      description:
+        "The first event, `history`, carries an EventHistory; every `sample` event after it an EventSample " +
+        "(see components). At most 8 streams at once.",
       responses: {
-        200: text("text/event-stream", "the stream; each `data:` line is an EventSample in JSON"),
+        200: text("text/event-stream", "the stream; each event's `data:` line is JSON"),
         503: json(ErrorSchema, "too many streams open; Retry-After says when to retry"),
       },
     }),
@@ -161,6 +164,7 @@ export function controlRoutes(app: OpenAPIHono, deps: AdminDeps): void {
 
 /** The description of all the above; register it last. */
 export function documentRoute(app: OpenAPIHono, version: string): void {
+  app.openAPIRegistry.register("EventHistory", HistorySchema);
   app.openAPIRegistry.register("EventSample", SampleSchema);
   app.openapi(
     createRoute({

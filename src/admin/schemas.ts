@@ -67,6 +67,11 @@ export const SampleSchema = z
   })
   .openapi("EventSample");
 
+/** The first event of GET /events: the samples of the last five minutes, oldest first, without threads. */
+export const HistorySchema = z
+  .object({ points: z.array(z.object({ time: z.iso.datetime(), stats: StatsSchema })) })
+  .openapi("EventHistory");
+
 export const OpenApiDocumentSchema = z
   .looseObject({
     openapi: z.string().regex(/^3\.1\.\d+$/),
@@ -78,3 +83,4 @@ export const OpenApiDocumentSchema = z
 export type Health = z.infer<typeof HealthSchema>;
 export type About = z.infer<typeof AboutSchema>;
 export type Sample = z.infer<typeof SampleSchema>;
+export type History = z.infer<typeof HistorySchema>;

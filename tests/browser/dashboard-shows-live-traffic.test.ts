@@ -65,6 +65,18 @@ describeBrowserTargets("the dashboard shows the server live, in chromium", (t) =
     expect(problems).toEqual([]);
   });
 
+  test("a page opened after the traffic draws it at once, from the stream's history", async () => {
+    const late = await openDashboard(browser, server);
+    let ink = await chartInk(late.page);
+    for (const deadline = Date.now() + 3000; !ink.every((p) => p > 50) && Date.now() < deadline; ) {
+      await Bun.sleep(100);
+      ink = await chartInk(late.page);
+    }
+    expect(ink.map((p) => p > 50)).toEqual([true, true, true]);
+    await late.page.close();
+    expect(late.problems).toEqual([]);
+  });
+
   test("is readable on a small laptop screen: nothing wider than the window", async () => {
     const small = await openDashboard(browser, server, { width: 1280, height: 720 });
     const phone = await openDashboard(browser, server, { width: 420, height: 800 });

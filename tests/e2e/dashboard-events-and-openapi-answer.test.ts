@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { SampleSchema } from "../../src/admin/schemas.ts";
+import { HistorySchema, SampleSchema } from "../../src/admin/schemas.ts";
 import { readEvents } from "../fakes/sse.ts";
 import { describeTargets, ServerProcess } from "./harness.ts";
 
@@ -30,7 +30,9 @@ describeTargets("the dashboard, /events and /openapi.json answer from the real p
   test("GET /events streams samples of this server", async () => {
     const res = await server.admin("/events");
     expect(res.headers.get("content-type")).toStartWith("text/event-stream");
-    const [first] = await readEvents(res.body!, 1);
+    const [history, first] = await readEvents(res.body!, 2);
+    expect(history!.event).toBe("history");
+    HistorySchema.parse(JSON.parse(history!.data));
     const sample = SampleSchema.parse(JSON.parse(first!.data));
     expect(sample.stats.backend).toBe(server.ready.backend);
     expect(sample.threads).toHaveLength(2);

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { z } from "@hono/zod-openapi";
 import { createAdminApp } from "../../src/admin/app.ts";
 import { MAX_EVENT_STREAMS } from "../../src/admin/events.ts";
-import { ErrorSchema, SampleSchema } from "../../src/admin/schemas.ts";
+import { ErrorSchema, HistorySchema, SampleSchema } from "../../src/admin/schemas.ts";
 import { fakeAdminDeps } from "../fakes/admin-deps.ts";
 import { readEvents } from "../fakes/sse.ts";
 
@@ -22,10 +22,12 @@ const EXERCISE: Record<string, RequestInit[]> = {
 async function body(res: Response, type: string): Promise<unknown> {
   if (type === "application/json") return res.json();
   if (type !== "text/event-stream") return res.text();
-  const [first] = await readEvents(res.body!, 1);
+  const [history, sample] = await readEvents(res.body!, 2);
   // The stream's documented schema is text; each event's data has a schema of its own.
-  SampleSchema.parse(JSON.parse(first!.data));
-  return first!.data;
+  expect([history!.event, sample!.event]).toEqual(["history", "sample"]);
+  HistorySchema.parse(JSON.parse(history!.data));
+  SampleSchema.parse(JSON.parse(sample!.data));
+  return sample!.data;
 }
 
 describe("GET /openapi.json", () => {

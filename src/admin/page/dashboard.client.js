@@ -99,6 +99,7 @@
     );
     return {
       push(t, values) {
+        if (data[0].length > 0 && t <= data[0].at(-1)) return; // uPlot wants time ascending
         data[0].push(t);
         values.forEach((v, i) => {
           data[i + 1].push(v);
@@ -216,19 +217,22 @@
     });
   }
 
+  // One point on every chart, from a sample (or history point) and the one before it.
+  function chartPoint(point, before) {
+    const r = rates(point, before);
+    const t = Date.parse(point.time) / 1000;
+    charts.connections.push(t, [point.stats.connections.active]);
+    charts.bytes.push(t, [r.in, r.out]);
+    charts.ops.push(t, [r.ops, r.completions]);
+    return r;
+  }
+
   function onSample(sample) {
     showHeader(sample);
     showTotals(sample.stats);
     const now = Date.parse(sample.time);
     showThreads(sample.threads, now);
-    if (previous !== null) {
-      const r = rates(sample, previous);
-      showRates(r);
-      const t = now / 1000;
-      charts.connections.push(t, [sample.stats.connections.active]);
-      charts.bytes.push(t, [r.in, r.out]);
-      charts.ops.push(t, [r.ops, r.completions]);
-    }
+    if (previous !== null) showRates(chartPoint(sample, previous));
     previous = sample;
     set("stream", `live · ${new Date(now).toLocaleTimeString()}`);
     if (shutdownAccepted) {
@@ -276,6 +280,13 @@
 
   // ---- the stream --------------------------------------------------------
   const source = new EventSource("events");
+  // The last five minutes, oldest first: drawn at once, so the charts start full.
+  source.addEventListener("history", (event) => {
+    for (const point of JSON.parse(event.data).points) {
+      if (previous !== null) chartPoint(point, previous);
+      previous = point;
+    }
+  });
   source.addEventListener("sample", (event) => onSample(JSON.parse(event.data)));
   source.addEventListener("error", () => {
     if (shutdownAccepted) {
