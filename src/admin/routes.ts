@@ -10,7 +10,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import type { StatsSnapshot, ThreadInfo } from "../stats.ts";
 import { requireToken } from "./auth.ts";
-import type { EventStreams } from "./events.ts";
+import { type EventStreams, MAX_EVENT_STREAMS } from "./events.ts";
 import { renderMetrics } from "./metrics.ts";
 import { DASHBOARD, PAGE_HEADERS, wantsJson } from "./page.ts";
 import {
@@ -79,7 +79,7 @@ export function pageRoutes(app: OpenAPIHono, streams: EventStreams): void {
       summary: "Server-Sent Events: the last five minutes, then one `sample` event a second",
       description:
         "The first event, `history`, carries an EventHistory; every `sample` event after it an EventSample " +
-        "(see components). At most 8 streams at once.",
+        `(see components). At most ${MAX_EVENT_STREAMS} streams at once.`,
       responses: {
         200: text("text/event-stream", "the stream; each event's `data:` line is JSON"),
         503: json(ErrorSchema, "too many streams open; Retry-After says when to retry"),
