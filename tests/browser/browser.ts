@@ -87,16 +87,27 @@ const INK = `(() => {
   return [...document.querySelectorAll(".chart canvas")].map((canvas) => {
     const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
     let ink = 0;
+    let checksum = 0;
     for (let i = 0; i < data.length; i += 4) {
       const near = colours.some((c) => c.every((v, k) => Math.abs(v - data[i + k]) <= 30));
-      if (data[i + 3] > 200 && near) ink++;
+      if (data[i + 3] > 200 && near) {
+        ink++;
+        checksum = (checksum * 31 + i) >>> 0;
+      }
     }
-    return ink;
+    return { ink, checksum };
   });
 })()`;
 
-/** How many pixels of each chart's canvas are drawn in a series colour (its lines, not its grid). */
-export function chartInk(page: Page): Promise<number[]> {
+export interface ChartInk {
+  /** Pixels drawn in a series colour (the chart's lines, not its grid). */
+  ink: number;
+  /** Where they are, folded into one number: it changes when the lines move. */
+  checksum: number;
+}
+
+/** Each chart's lines, as pixel counts and positions. */
+export function chartInk(page: Page): Promise<ChartInk[]> {
   return page.evaluate(INK);
 }
 
