@@ -185,6 +185,8 @@
     set("errors", count(s.errors));
     set("inline", count(s.loop.inlineCompletions));
     set("idle-releases", count(s.loop.idleReleases));
+    set("receive-memory", bytes(s.loop.receiveBufferBytes));
+    set("buffer-calls", count(s.loop.bufferCalls));
   }
 
   function showRates(r) {
