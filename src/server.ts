@@ -164,7 +164,7 @@ export class EchoServer {
       threads: () => threadInfo(this.layout),
       shutdown: () => this.shutdown("POST /shutdown"),
       unhealthy: () => this.failure ?? (this.stopping ? "shutting down" : null),
-      about: { version: VERSION, protocols: ["tcp"] },
+      about: { version: VERSION, protocols: this.protocols },
       token: this.config.adminToken,
     });
   }

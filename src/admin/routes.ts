@@ -35,7 +35,7 @@ export interface AdminDeps {
   /** null while healthy, else why not (starting, draining, a worker died). */
   unhealthy(): string | null;
   /** The program's version and the protocols it echoes, shown on the dashboard. */
-  about: { version: string; protocols: ("tcp" | "udp")[] };
+  about: { version: string; protocols: string[] };
   token?: string | undefined;
 }
 

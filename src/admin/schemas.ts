@@ -53,7 +53,7 @@ export const IndexSchema = z
 
 /** Who is answering; fixed for the life of the process. */
 export const AboutSchema = z
-  .object({ version: z.string(), protocols: z.array(z.enum(["tcp", "udp"])), tokenRequired: z.boolean() })
+  .object({ version: z.string(), protocols: z.array(z.string()), tokenRequired: z.boolean() })
   .openapi("About");
 
 /** One `sample` event of GET /events: everything the dashboard draws, once a second. */
