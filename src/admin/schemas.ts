@@ -19,10 +19,14 @@ function statSchema(decl: StatDecl): z.ZodType {
   return (whole ? count : z.number().nonnegative()).describe(decl.help);
 }
 
-// mapStats builds the object from the declaration; its type is the snapshot's by construction.
-export const StatsSchema = (
-  mapStats<z.ZodType>(statSchema, (fields) => z.object(fields)) as z.ZodType<StatsSnapshot>
-).openapi("Stats");
+// Strict objects: a field /stats sends but no declaration describes fails the response check.
+const declared = mapStats<z.ZodType>(statSchema, (fields) => z.strictObject(fields)) as z.ZodObject;
+// `protocols` sits beside the counters (snapshot() adds it); the rest is the declaration's.
+const stats: z.ZodType = declared.extend({
+  protocols: z.array(z.string()).describe("the protocols echoed: tcp, and udp with --udp"),
+});
+// Built from the declaration, so its type is the snapshot's by construction.
+export const StatsSchema = (stats as z.ZodType<StatsSnapshot>).openapi("Stats");
 
 export const ThreadSchema = z
   .object({
