@@ -59,12 +59,14 @@ sh([process.execPath, "build/compile.ts", "linux"]);
 
 interface Server {
   name: string;
-  argv: (port: number) => string[];
+  /** `udp`: the command line for a UDP scenario (ours then adds --udp). */
+  argv: (port: number, udp: boolean) => string[];
   /** What it serves; TCP alone when absent. */
   protocols?: readonly string[];
 }
-// --udp beside TCP: the UDP scenarios run against the same command line.
-const ours = (port: number) => [
+// --udp only for the UDP scenarios, so TCP figures compare like with like
+// (the baseline build predates --udp).
+const ours = (port: number, udp = false) => [
   "--port",
   String(port),
   "--host",
@@ -73,9 +75,7 @@ const ours = (port: number) => [
   "0",
   "--workers",
   "1",
-  "--udp",
-  "--udp-rate",
-  "0",
+  ...(udp ? ["--udp", "--udp-rate", "0"] : []),
 ];
 const BOTH = ["tcp", "udp"] as const;
 const ALL_SERVERS: Server[] = [
@@ -88,16 +88,16 @@ const ALL_SERVERS: Server[] = [
   { name: "C UDP io_uring", argv: (p) => [join(OUT, "echo-udp-uring"), String(p)], protocols: ["udp"] },
   {
     name: "iocp-echo (source)",
-    argv: (p) => [process.execPath, join(ROOT, "src/main.ts"), ...ours(p)],
+    argv: (p, udp) => [process.execPath, join(ROOT, "src/main.ts"), ...ours(p, udp)],
     protocols: BOTH,
   },
-  { name: "iocp-echo (binary)", argv: (p) => [join(ROOT, "dist/iocp-echo"), ...ours(p)], protocols: BOTH },
+  { name: "iocp-echo (binary)", argv: (p, udp) => [join(ROOT, "dist/iocp-echo"), ...ours(p, udp)], protocols: BOTH },
   { name: "Bun.listen", argv: (p) => [process.execPath, join(import.meta.dir, "servers/bun-listen.ts"), String(p)] },
   { name: "node:net (Bun)", argv: (p) => [process.execPath, join(import.meta.dir, "servers/node-net.ts"), String(p)] },
 ];
 if (args.baseline) {
   const baseline = args.baseline;
-  ALL_SERVERS.push({ name: "iocp-echo (baseline)", argv: (p) => [baseline, ...ours(p)], protocols: BOTH });
+  ALL_SERVERS.push({ name: "iocp-echo (baseline)", argv: (p) => [baseline, ...ours(p)] });
 }
 const SERVERS = ALL_SERVERS.filter((s) => !args.servers || args.servers.split(",").some((n) => s.name.includes(n)));
 
@@ -161,7 +161,10 @@ async function waitForPort(port: number, ms: number): Promise<void> {
 let nextPort = 17_000 + Math.floor(Math.random() * 1000);
 async function measure(server: Server, scenario: Scenario): Promise<Sample> {
   const port = nextPort++;
-  const proc = Bun.spawn(["taskset", "-c", "1", ...server.argv(port)], { stdout: "ignore", stderr: "pipe" });
+  const proc = Bun.spawn(["taskset", "-c", "1", ...server.argv(port, scenario.udp === true)], {
+    stdout: "ignore",
+    stderr: "pipe",
+  });
   try {
     await (scenario.udp ? waitForUdp(port, 15_000) : waitForPort(port, 15_000));
     await Bun.sleep(200); // let a JIT-ed server settle after start-up
@@ -222,7 +225,7 @@ interface IdleSample {
 async function measureIdle(server: Server, conns: number): Promise<IdleSample> {
   const port = nextPort++;
   const ready = join(OUT, `idle-ready-${port}`);
-  const proc = Bun.spawn(["taskset", "-c", "1", ...server.argv(port)], { stdout: "ignore", stderr: "pipe" });
+  const proc = Bun.spawn(["taskset", "-c", "1", ...server.argv(port, false)], { stdout: "ignore", stderr: "pipe" });
   try {
     await waitForPort(port, 15_000);
     await Bun.sleep(500);
