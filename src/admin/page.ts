@@ -12,7 +12,8 @@
 import { createHash } from "node:crypto";
 import uplotStyle from "uplot/dist/uPlot.min.css" with { type: "text" };
 import uplotScript from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
-import script from "./page/dashboard.client.js" with { type: "text" };
+import client from "./page/dashboard.client.js" with { type: "text" };
+import format from "./page/dashboard.format.js" with { type: "text" };
 import style from "./page/dashboard.css" with { type: "text" };
 import template from "./page/dashboard.html" with { type: "text" };
 
@@ -25,6 +26,9 @@ function inline(html: string, tag: "style" | "script", marker: string, content: 
   // A function, not a string: "$&" and friends in the content stay as written.
   return html.replace(pattern, () => `<${tag}>${content}</${tag}>`);
 }
+
+/** The formats first: the client reads them from window.dashboardFormat. */
+const script = `${format}\n${client}`;
 
 function build() {
   const css = `${uplotStyle}\n${style}`;

@@ -12,3 +12,7 @@ declare module "*.css" {
   const text: string;
   export default text;
 }
+declare module "*.format.js" {
+  const text: string;
+  export default text;
+}
