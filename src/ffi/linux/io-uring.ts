@@ -210,6 +210,19 @@ export class Ring implements SqeSink {
     throw OsError.fromErrno("io_uring_enter", errno);
   }
 
+  /**
+   * A worker's turn: block until a completion is ready (submitting what is
+   * prepared on the way), or, when some are ready already, just hand the
+   * kernel what is prepared without waiting.
+   */
+  submitAndWait(): void {
+    if (this.ready === 0) {
+      while (!this.submit(1) || this.ready === 0);
+    } else if (this.unsubmitted > 0) {
+      this.submit(0);
+    }
+  }
+
   /** Completions waiting in the CQ. */
   get ready(): number {
     // Acquire: the kernel writes CQEs before it moves the tail.

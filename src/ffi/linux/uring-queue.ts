@@ -220,11 +220,7 @@ class UringQueue implements WorkerQueue {
 
   wait(batch: CompletionBatch): void {
     const ring = this.ring;
-    if (ring.ready === 0) {
-      while (!ring.submit(1) || ring.ready === 0);
-    } else if (ring.unsubmitted > 0) {
-      ring.submit(0);
-    }
+    ring.submitAndWait();
     batch.count = 0;
     const n = Math.min(ring.ready, batch.capacity);
     for (let i = 0; i < n; i++) {
