@@ -7,8 +7,8 @@
  *
  * Slab (VirtualAlloc'd, one per worker):
  *   [ contexts: slots x 128 ] [ areas: slots x (receive, send) ] [ target sockaddr 32 ] [ wildcard sockaddr 32 ]
- * A context has two 64-byte halves, the receive's and the send's, each
- *   0 OVERLAPPED, 32 WSABUF, 48 DWORD flags, 52 DWORD op kind, 56 DWORD generation.
+ * A context is the server's connection context (op-context.ts): two 64-byte
+ * halves, the receive's and the send's, each OVERLAPPED, WSABUF, flags, kind, generation.
  * The connect uses the send's half: no send can be pending before it completes.
  */
 import type { Pointer } from "bun:ffi";
@@ -22,6 +22,7 @@ import { ERROR_IO_PENDING, INFINITE, kernel32 } from "./kernel32.ts";
 import { bindConnectEx, loadConnectEx } from "./mswsock.ts";
 import { allocate, type NativeBlock, release, writeU64 } from "./native.ts";
 import { overlappedSocket, setIntOption, wsaError } from "./sockets.ts";
+import { CONN_CTX_BYTES, CTX_FLAGS, CTX_GEN, CTX_KIND, CTX_SEND_HALF, CTX_WSABUF } from "./op-context.ts";
 import {
   AF_INET6,
   IPPROTO_TCP,
@@ -33,12 +34,6 @@ import {
   ws2_32,
 } from "./ws2_32.ts";
 
-const CTX_BYTES = 128;
-const SEND_HALF = 64;
-const WSABUF = 32;
-const FLAGS = 48;
-const KIND = 52;
-const GEN = 56;
 const SOCKADDR_BYTES = 32;
 const BATCH_ENTRIES = 128;
 
@@ -66,7 +61,7 @@ class IocpClientQueue implements ClientQueue {
   ) {
     this.areaBytes = params.areaBytes;
     this.sockets = new Float64Array(params.slots);
-    this.areas = params.slots * CTX_BYTES;
+    this.areas = params.slots * CONN_CTX_BYTES;
     this.target = this.areas + params.slots * 2 * params.areaBytes;
     this.wildcard = this.target + SOCKADDR_BYTES;
     const t = writeSockaddr(slab.view, this.target, params.address, params.port, AF_INET6);
@@ -100,29 +95,29 @@ class IocpClientQueue implements ClientQueue {
 
   recv(slot: number, gen: number): IssueResult {
     const ctx = this.prepare(slot, gen, OpKind.Recv, 0, this.areaBytes);
-    this.slab.view.setUint32(ctx + FLAGS, 0, true);
+    this.slab.view.setUint32(ctx + CTX_FLAGS, 0, true);
     // LIFETIME: context and receive area belong to the kernel until the completion.
     const at = (o: number) => this.ptr(ctx + o);
-    const r = ws2_32.WSARecv(this.sockets[slot]!, at(WSABUF), 1, null, at(FLAGS), at(0), null);
+    const r = ws2_32.WSARecv(this.sockets[slot]!, at(CTX_WSABUF), 1, null, at(CTX_FLAGS), at(0), null);
     return r === SOCKET_ERROR ? this.pendingOr("WSARecv") : "pending";
   }
 
   send(slot: number, gen: number, offset: number, length: number): IssueResult {
     const ctx = this.prepare(slot, gen, OpKind.Send, this.areaBytes + offset, length);
     // LIFETIME: context and send area belong to the kernel until the completion.
-    const r = ws2_32.WSASend(this.sockets[slot]!, this.ptr(ctx + WSABUF), 1, null, 0, this.ptr(ctx), null);
+    const r = ws2_32.WSASend(this.sockets[slot]!, this.ptr(ctx + CTX_WSABUF), 1, null, 0, this.ptr(ctx), null);
     return r === SOCKET_ERROR ? this.pendingOr("WSASend") : "pending";
   }
 
   /** Zero the OVERLAPPED; WSABUF, kind and generation of the half the operation uses. */
   private prepare(slot: number, gen: number, kind: number, areaOffset: number, length: number): number {
-    const ctx = slot * CTX_BYTES + (kind === OpKind.Recv ? 0 : SEND_HALF);
+    const ctx = slot * CONN_CTX_BYTES + (kind === OpKind.Recv ? 0 : CTX_SEND_HALF);
     const v = this.slab.view;
-    this.memory.fill(0, ctx, ctx + WSABUF);
-    v.setUint32(ctx + WSABUF, length, true);
-    writeU64(v, ctx + WSABUF + 8, this.slab.address + this.areas + slot * 2 * this.areaBytes + areaOffset);
-    v.setUint32(ctx + KIND, kind, true);
-    v.setUint32(ctx + GEN, gen, true);
+    this.memory.fill(0, ctx, ctx + CTX_WSABUF);
+    v.setUint32(ctx + CTX_WSABUF, length, true);
+    writeU64(v, ctx + CTX_WSABUF + 8, this.slab.address + this.areas + slot * 2 * this.areaBytes + areaOffset);
+    v.setUint32(ctx + CTX_KIND, kind, true);
+    v.setUint32(ctx + CTX_GEN, gen, true);
     return ctx;
   }
 
@@ -187,14 +182,14 @@ class IocpClientQueue implements ClientQueue {
   /** One OVERLAPPED_ENTRY -> one batch record; the status is the OVERLAPPED's Internal field. */
   private take(batch: CompletionBatch, i: number): void {
     const ctx = this.entries.overlapped(i) - this.slab.address;
-    if (ctx < 0 || ctx >= this.areas || ctx % SEND_HALF !== 0) return; // not one of ours
+    if (ctx < 0 || ctx >= this.areas || ctx % CTX_SEND_HALF !== 0) return; // not one of ours
     const s = this.slab.view;
-    const slot = Math.floor(ctx / CTX_BYTES);
-    const kind = s.getUint32(ctx + KIND, true);
+    const slot = Math.floor(ctx / CONN_CTX_BYTES);
+    const kind = s.getUint32(ctx + CTX_KIND, true);
     const status = s.getUint32(ctx, true);
     let res = status === 0 ? this.entries.bytes(i) : statusToRes(status);
     if (kind === OpKind.Connect && res === 0) res = this.connected(slot);
-    batch.push(kind, slot, s.getUint32(ctx + GEN, true), res, 0);
+    batch.push(kind, slot, s.getUint32(ctx + CTX_GEN, true), res, 0);
   }
 
   /** Gives a ConnectEx socket its connected state; 0 or a negative errno. */
@@ -218,7 +213,7 @@ export function openIocpClientQueue(params: ClientParams): ClientQueue {
   const started = ws2_32.WSAStartup(0x0202, scratch.address as Pointer);
   if (started !== 0) throw new OsError("WSAStartup", win32Code(started), started);
   const port = CompletionPort.create();
-  const slabLength = params.slots * (CTX_BYTES + 2 * params.areaBytes) + 2 * SOCKADDR_BYTES;
+  const slabLength = params.slots * (CONN_CTX_BYTES + 2 * params.areaBytes) + 2 * SOCKADDR_BYTES;
   // LIFETIME: slab and entries are the kernel's while operations are pending; freed in dispose().
   const slab = allocate(slabLength, "client slab");
   const entries = new CompletionEntries(BATCH_ENTRIES);
