@@ -6,6 +6,7 @@
 import { availableParallelism } from "node:os";
 import { z } from "zod";
 import type { OptionTable, ValuesOf } from "../cli/options.ts";
+import { SERVE_OPTIONS } from "../config.ts";
 import { targetProblem } from "./target.ts";
 
 const MAX_CONNECTIONS = 50_000;
@@ -112,13 +113,8 @@ export const BENCH_OPTIONS = {
     value: "MS",
     help: "give up a connect after this long (default 5000)",
   },
-  backend: {
-    schema: z.enum(["auto", "iocp", "io_uring"]),
-    accepts: "one of auto, iocp, io_uring",
-    fallback: "auto",
-    value: "NAME",
-    help: "auto, iocp or io_uring (default auto)",
-  },
+  // The same engines as the server, declared once in serve's table.
+  backend: SERVE_OPTIONS.backend,
 } satisfies OptionTable;
 
 export type BenchValues = ValuesOf<typeof BENCH_OPTIONS>;
