@@ -10,7 +10,7 @@ import { advapi32 } from "./advapi32.ts";
 import { win32Code } from "./errors.ts";
 import { kernel32 } from "./kernel32.ts";
 import { allocate, type NativeBlock, readU64, release, writeU64 } from "./native.ts";
-import { SERVICE_WIN32_OWN_PROCESS } from "./service-codes.ts";
+import { SERVICE_WIN32_OWN_PROCESS, type ServiceStatus } from "./service-codes.ts";
 import { isValidHandle } from "./types.ts";
 
 export const ERROR_ACCESS_DENIED = 5;
@@ -41,13 +41,8 @@ export interface ServiceSpec {
   startType: number;
 }
 
-export interface ServiceProcessStatus {
-  state: number;
-  accepted: number;
-  win32ExitCode: number;
-  serviceExitCode: number;
-  checkPoint: number;
-  waitHintMs: number;
+/** SERVICE_STATUS_PROCESS: what the service reported, and the process it runs in. */
+export interface ServiceProcessStatus extends ServiceStatus {
   pid: number;
 }
 
