@@ -67,12 +67,26 @@ export const BASE_ARGS = ["--host", "127.0.0.1", "--port", "0", "--admin-port", 
 
 const READY_TIMEOUT_MS = 30_000;
 
+/**
+ * 128 + SIGKILL. Wine now and then ends a process that has already stopped
+ * cleanly with SIGKILL: NtTerminateProcess has the wineserver kill the
+ * process's other threads while the exiting one calls exit(), and a SIGKILL
+ * to any thread ends the whole process first (seen about once a CI run,
+ * before and after this session's changes, always after a clean 202 from
+ * /shutdown). The Windows exit code is then lost, so the server's own last
+ * line says how it stopped: "stopped" is exit 0; "stopped with errors", or
+ * no such line, leaves the 137 to fail the test.
+ */
+const WINE_KILLED = 137;
+const cleanStopLogged = (stderr: string) => /( info stopped|"message":"stopped"[,}][^\n]*)$/.test(stderr.trimEnd());
+
 export class ServerProcess {
   private stderr = "";
   private constructor(
     readonly proc: Bun.Subprocess<"ignore", "pipe", "pipe">,
     readonly ready: ReadyLine,
     private readonly stderrDone: Promise<void>,
+    private readonly underWine: boolean,
   ) {}
 
   get echoPort(): number {
@@ -111,7 +125,7 @@ export class ServerProcess {
       await stderrDone;
       throw new Error(`server printed no ready line (exit ${proc.exitCode}): ${stderr}`);
     }
-    const server = new ServerProcess(proc, JSON.parse(line) as ReadyLine, stderrDone);
+    const server = new ServerProcess(proc, JSON.parse(line) as ReadyLine, stderrDone, t.name === "wine");
     Object.defineProperty(server, "stderr", { get: () => stderr });
     return server;
   }
@@ -132,7 +146,7 @@ export class ServerProcess {
       throw new Error(`server did not exit within ${ms} ms; stderr: ${this.stderr}`);
     }
     await this.stderrDone;
-    return code;
+    return this.underWine && code === WINE_KILLED && cleanStopLogged(this.stderr) ? 0 : code;
   }
 
   /** Graceful stop through the admin API; resolves with the exit code. */
