@@ -69,11 +69,11 @@ const READY_TIMEOUT_MS = 30_000;
 
 /**
  * 128 + SIGKILL. Wine now and then ends a process that has already stopped
- * cleanly with SIGKILL: NtTerminateProcess has the wineserver kill the
- * process's other threads while the exiting one calls exit(), and a SIGKILL
- * to any thread ends the whole process first (seen about once a CI run,
- * before and after this session's changes, always after a clean 202 from
- * /shutdown). The Windows exit code is then lost, so the server's own last
+ * cleanly with SIGKILL; most likely NtTerminateProcess having the wineserver
+ * kill the process's other threads while the exiting one calls exit(), where
+ * a SIGKILL to any thread ends the whole process first (not proven; seen in
+ * about one CI run in three, before and after this session's changes, always
+ * after a clean 202 from /shutdown). The Windows exit code is then lost, so the server's own last
  * line says how it stopped: "stopped" is exit 0; "stopped with errors", or
  * no such line, leaves the 137 to fail the test.
  */
