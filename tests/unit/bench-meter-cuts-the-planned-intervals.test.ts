@@ -1,0 +1,54 @@
+import { expect, test } from "bun:test";
+import { Meter } from "../../src/bench/meter.ts";
+import type { BenchWorkerReport } from "../../src/bench/protocol.ts";
+
+/** The elapsed times of the intervals a meter posts for a 1 s run, ticked once after its end. */
+function intervals(intervalMs: number, nowMs: number, epochNowMs: number, fromEpochMs: number): number[] {
+  const posted: number[] = [];
+  const post = (r: BenchWorkerReport) => {
+    if (r.type === "interval") posted.push(r.elapsedMs);
+  };
+  const plan = { worker: 0, measureFromEpochMs: fromEpochMs, measureUntilEpochMs: fromEpochMs + 1000, intervalMs };
+  const meter = new Meter(plan, post, nowMs, epochNowMs);
+  meter.tick(meter.untilMs + 10, 2);
+  expect(meter.measured).toBe(true);
+  return posted;
+}
+
+// Clocks at which the start and the end, converted to this thread's time, round
+// apart by an ulp: summing interval lengths from the start once fell short of the
+// end and posted a third, empty interval (a third progress line on a 1 s run).
+const EPOCH = 1_764_000_733_801;
+const CLOCKS = [
+  { nowMs: 109.23854367445007, epochNowMs: EPOCH + 5, fromEpochMs: EPOCH + 1334 },
+  { nowMs: 198.9330458488269, epochNowMs: 1_764_000_239_005, fromEpochMs: 1_764_000_239_000 + 1326 },
+  { nowMs: 28.3887147633069, epochNowMs: 1_764_000_385_965, fromEpochMs: 1_764_000_385_960 + 812 },
+];
+
+test("a 1 s run cut every 0.5 s posts exactly two intervals whatever the clocks read", () => {
+  for (const c of CLOCKS) {
+    const got = intervals(500, c.nowMs, c.epochNowMs, c.fromEpochMs);
+    expect(got).toHaveLength(2);
+    expect(got[0]).toBeCloseTo(500, 6);
+    expect(got[1]).toBeCloseTo(500, 6);
+  }
+});
+
+test("a 1 s run cut every 0.3 s posts three full intervals and a short last one", () => {
+  for (const c of CLOCKS) {
+    const got = intervals(300, c.nowMs, c.epochNowMs, c.fromEpochMs);
+    expect(got).toHaveLength(4);
+    expect(got[3]).toBeCloseTo(100, 6);
+  }
+});
+
+test("a stop request ends the interval under way short, and nothing follows it", () => {
+  const posted: number[] = [];
+  const plan = { worker: 0, measureFromEpochMs: EPOCH, measureUntilEpochMs: EPOCH + 1000, intervalMs: 500 };
+  const meter = new Meter(plan, (r) => r.type === "interval" && posted.push(r.elapsedMs), 0, EPOCH);
+  meter.tick(600, 1);
+  meter.stopAt(700);
+  meter.tick(2000, 1);
+  expect(posted).toEqual([500, 200]);
+  expect(meter.measured).toBe(true);
+});
