@@ -10,6 +10,11 @@
  * A context is the server's connection context (op-context.ts): two 64-byte
  * halves, the receive's and the send's, each OVERLAPPED, WSABUF, flags, kind, generation.
  * The connect uses the send's half: no send can be pending before it completes.
+ *
+ * As on the server, sockets of an IFS provider are put in skip-on-success
+ * mode: a call that succeeds at once (a loopback send, a receive with data
+ * waiting) queues no packet; its result waits in InlineResults for the next
+ * `wait`, which saves one dequeue per such operation.
  */
 import type { Pointer } from "bun:ffi";
 import type { ClientParams, ClientQueue } from "../../client-queue.ts";
@@ -21,8 +26,9 @@ import { statusToRes, win32Code } from "./errors.ts";
 import { ERROR_IO_PENDING, INFINITE, kernel32 } from "./kernel32.ts";
 import { bindConnectEx, loadConnectEx } from "./mswsock.ts";
 import { allocate, type NativeBlock, release, writeU64 } from "./native.ts";
-import { overlappedSocket, setIntOption, wsaError } from "./sockets.ts";
-import { CONN_CTX_BYTES, CTX_FLAGS, CTX_GEN, CTX_KIND, CTX_SEND_HALF, CTX_WSABUF } from "./op-context.ts";
+import { ifsProvider, overlappedSocket, setIntOption, skipCompletionOnSuccess, wsaError } from "./sockets.ts";
+import { InlineResults } from "./inline-results.ts";
+import { CONN_CTX_BYTES, CTX_DONE, CTX_FLAGS, CTX_GEN, CTX_KIND, CTX_SEND_HALF, CTX_WSABUF } from "./op-context.ts";
 import {
   AF_INET6,
   IPPROTO_TCP,
@@ -41,6 +47,12 @@ class IocpClientQueue implements ClientQueue {
   readonly threadId = kernel32.GetCurrentThreadId();
   readonly areaBytes: number;
   private readonly sockets: Float64Array;
+  /** 1 where the slot's socket is in skip-on-success mode. */
+  private readonly skips: Uint8Array;
+  /** Results of calls that succeeded at once on such a socket: two per slot at most (a receive, a send or connect). */
+  private readonly inline: InlineResults;
+  /** Whether the provider allows skip-on-success; asked of the first socket. */
+  private skipMode: boolean | null = null;
   private readonly areas: number;
   private readonly target: number;
   private readonly wildcard: number;
@@ -61,6 +73,8 @@ class IocpClientQueue implements ClientQueue {
   ) {
     this.areaBytes = params.areaBytes;
     this.sockets = new Float64Array(params.slots);
+    this.skips = new Uint8Array(params.slots);
+    this.inline = new InlineResults(2 * params.slots, BATCH_ENTRIES);
     this.areas = params.slots * CONN_CTX_BYTES;
     this.target = this.areas + params.slots * 2 * params.areaBytes;
     this.wildcard = this.target + SOCKADDR_BYTES;
@@ -87,10 +101,15 @@ class IocpClientQueue implements ClientQueue {
     const nodelay = setIntOption(this.scratch, socket, IPPROTO_TCP, TCP_NODELAY, 1, "TCP_NODELAY");
     if (nodelay !== null) return nodelay;
     this.connectEx ??= bindConnectEx(loadConnectEx(socket, this.scratch));
+    this.skipMode ??= ifsProvider(socket, this.scratch);
+    this.skips[slot] = this.skipMode && skipCompletionOnSuccess(socket) ? 1 : 0;
     const ctx = this.prepare(slot, gen, OpKind.Connect, 0, 0);
     // LIFETIME: the context and the target sockaddr belong to the kernel until the completion.
     const ok = this.connectEx(socket, this.ptr(this.target), this.targetLength, null, 0, null, this.ptr(ctx));
-    return ok !== 0 ? "pending" : this.pendingOr("ConnectEx");
+    if (ok === 0) return this.pendingOr("ConnectEx");
+    if (this.skips[slot] === 0) return "pending";
+    this.inline.push(slot, gen, OpKind.Connect, this.connected(slot));
+    return "completed";
   }
 
   recv(slot: number, gen: number): IssueResult {
@@ -98,15 +117,23 @@ class IocpClientQueue implements ClientQueue {
     this.slab.view.setUint32(ctx + CTX_FLAGS, 0, true);
     // LIFETIME: context and receive area belong to the kernel until the completion.
     const at = (o: number) => this.ptr(ctx + o);
-    const r = ws2_32.WSARecv(this.sockets[slot]!, at(CTX_WSABUF), 1, null, at(CTX_FLAGS), at(0), null);
-    return r === SOCKET_ERROR ? this.pendingOr("WSARecv") : "pending";
+    const r = ws2_32.WSARecv(this.sockets[slot]!, at(CTX_WSABUF), 1, at(CTX_DONE), at(CTX_FLAGS), at(0), null);
+    return r === SOCKET_ERROR ? this.pendingOr("WSARecv") : this.succeeded(slot, gen, OpKind.Recv, ctx);
   }
 
   send(slot: number, gen: number, offset: number, length: number): IssueResult {
     const ctx = this.prepare(slot, gen, OpKind.Send, this.areaBytes + offset, length);
     // LIFETIME: context and send area belong to the kernel until the completion.
-    const r = ws2_32.WSASend(this.sockets[slot]!, this.ptr(ctx + CTX_WSABUF), 1, null, 0, this.ptr(ctx), null);
-    return r === SOCKET_ERROR ? this.pendingOr("WSASend") : "pending";
+    const at = (o: number) => this.ptr(ctx + o);
+    const r = ws2_32.WSASend(this.sockets[slot]!, at(CTX_WSABUF), 1, at(CTX_DONE), 0, at(0), null);
+    return r === SOCKET_ERROR ? this.pendingOr("WSASend") : this.succeeded(slot, gen, OpKind.Send, ctx);
+  }
+
+  /** A call that succeeded at once: in skip mode no packet will come, so its byte count waits for `wait`. */
+  private succeeded(slot: number, gen: number, kind: number, ctx: number): IssueResult {
+    if (this.skips[slot] === 0) return "pending";
+    this.inline.push(slot, gen, kind, this.slab.view.getUint32(ctx + CTX_DONE, true));
+    return "completed";
   }
 
   /** Zero the OVERLAPPED; WSABUF, kind and generation of the half the operation uses. */
@@ -146,6 +173,7 @@ class IocpClientQueue implements ClientQueue {
     const socket = this.sockets[slot]!;
     if (socket !== 0) ws2_32.closesocket(socket);
     this.sockets[slot] = 0;
+    this.skips[slot] = 0;
   }
 
   armTimer(ms: number): void {
@@ -164,19 +192,27 @@ class IocpClientQueue implements ClientQueue {
       this.timerCancelled = false;
       batch.push(OpKind.Timer, 0, 0, -ERRNO.ECANCELED, 0);
     }
+    // Room is kept for the timer's record, and on a port turn for the port (see InlineResults.serve).
+    if (this.inline.serve(batch, BATCH_ENTRIES + 1)) this.dequeue(batch);
+    // A full batch leaves a due timer to the next wait, which is at once.
+    if (batch.count < batch.capacity && this.timerDeadline !== 0 && performance.now() >= this.timerDeadline) {
+      this.timerDeadline = 0;
+      batch.push(OpKind.Timer, 0, 0, 0, 0);
+    }
+  }
+
+  /** One GetQueuedCompletionStatusEx: blocks only when the batch is still empty. */
+  private dequeue(batch: CompletionBatch): void {
+    const room = Math.min(BATCH_ENTRIES, batch.capacity - batch.count - 1);
+    if (room <= 0) return;
     const timeout =
       batch.count > 0
         ? 0
         : this.timerDeadline === 0
           ? INFINITE
           : Math.max(0, Math.ceil(this.timerDeadline - performance.now()));
-    // Room is kept for the timer's record.
-    const n = this.port.getMany(this.entries, batch.capacity - batch.count - 1, timeout);
+    const n = this.port.getMany(this.entries, room, timeout);
     for (let i = 0; i < n; i++) this.take(batch, i);
-    if (this.timerDeadline !== 0 && performance.now() >= this.timerDeadline) {
-      this.timerDeadline = 0;
-      batch.push(OpKind.Timer, 0, 0, 0, 0);
-    }
   }
 
   /** One OVERLAPPED_ENTRY -> one batch record; the status is the OVERLAPPED's Internal field. */

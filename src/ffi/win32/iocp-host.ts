@@ -15,17 +15,10 @@ import { ACCEPT_POOL, CONTROL_BYTES, CONTROL_KEY, LISTENING, SOCKET_KEY } from "
 import { loadAcceptEx } from "./mswsock.ts";
 import { allocate, release, reserve, type NativeBlock } from "./native.ts";
 import { buffersAt, slabBytes, type SlabLayout } from "./op-context.ts";
-import { listenTcp, wsaCheck } from "./sockets.ts";
+import { ifsProvider, listenTcp } from "./sockets.ts";
 import { UDP_BUFFERS_PER_WORKER, udpControlBytes, udpSlabBytes } from "./udp-iocp.ts";
 import { bindUdp } from "./udp-socket.ts";
-import {
-  SO_PROTOCOL_INFOW,
-  SOL_SOCKET,
-  WSADATA_BYTES,
-  WSAPROTOCOL_INFOW_BYTES,
-  ws2_32,
-  XP1_IFS_HANDLES,
-} from "./ws2_32.ts";
+import { WSADATA_BYTES, ws2_32 } from "./ws2_32.ts";
 
 class IocpHost implements EngineHost {
   readonly backend = "iocp" as const;
@@ -146,21 +139,6 @@ class IocpHost implements EngineHost {
     this.slab = null;
     release(this.scratch);
   }
-}
-
-/**
- * Whether the socket's provider hands out real file handles. A layered
- * (non-IFS) provider may complete operations in ways that skip-on-success
- * mishandles, so the mode is used only on an IFS provider, as libuv does.
- */
-function ifsProvider(socket: number, scratch: NativeBlock): boolean {
-  const at = (o: number) => (scratch.address + o) as Pointer;
-  const LENGTH = 1024;
-  scratch.view.setInt32(LENGTH, WSAPROTOCOL_INFOW_BYTES, true);
-  // Unknown provider: the mode stays off, which is always correct.
-  const r = ws2_32.getsockopt(socket, SOL_SOCKET, SO_PROTOCOL_INFOW, at(0), at(LENGTH));
-  if (wsaCheck("getsockopt(SO_PROTOCOL_INFOW)", r) !== null) return false;
-  return (scratch.view.getUint32(0, true) & XP1_IFS_HANDLES) !== 0;
 }
 
 export function openIocpHost(): EngineHost {

@@ -20,6 +20,7 @@ import {
   IPV6_V6ONLY,
   SIO_KEEPALIVE_VALS,
   SO_EXCLUSIVEADDRUSE,
+  SO_PROTOCOL_INFOW,
   SO_UPDATE_ACCEPT_CONTEXT,
   SOCK_STREAM,
   SOCKET_ERROR,
@@ -27,7 +28,9 @@ import {
   TCP_NODELAY,
   WSA_FLAG_NO_HANDLE_INHERIT,
   WSA_FLAG_OVERLAPPED,
+  WSAPROTOCOL_INFOW_BYTES,
   ws2_32,
+  XP1_IFS_HANDLES,
 } from "./ws2_32.ts";
 
 const SOCKADDR = 0;
@@ -143,9 +146,32 @@ export function prepareAccepted(scratch: NativeBlock, socket: number, o: Accepte
     scratch.view.setUint32(KEEPALIVE_VALS + 8, o.keepalive.intervalMs, true);
     ws2_32.WSAIoctl(socket, SIO_KEEPALIVE_VALS, at(KEEPALIVE_VALS), 12, null, 0, at(KEEPALIVE_RETURNED), null, null);
   }
-  if (!o.skipOnSuccess) return false;
-  // A refusal leaves the socket in ordinary mode, where every result comes
-  // through the port: correct, one packet per operation dearer.
+  return o.skipOnSuccess && skipCompletionOnSuccess(socket);
+}
+
+/**
+ * Puts the socket in FILE_SKIP_COMPLETION_PORT_ON_SUCCESS mode: an operation
+ * that succeeds at once queues no packet, and the caller takes its result
+ * from the call. Returns whether the mode is on. A refusal leaves the socket
+ * in ordinary mode, where every result comes through the port: correct, one
+ * packet per operation dearer.
+ */
+export function skipCompletionOnSuccess(socket: number): boolean {
   const modes = FILE_SKIP_COMPLETION_PORT_ON_SUCCESS | FILE_SKIP_SET_EVENT_ON_HANDLE;
   return kernel32.SetFileCompletionNotificationModes(socket, modes) !== 0;
+}
+
+/**
+ * Whether the socket's provider hands out real file handles. A layered
+ * (non-IFS) provider may complete operations in ways that skip-on-success
+ * mishandles, so the mode is used only on an IFS provider, as libuv does.
+ */
+export function ifsProvider(socket: number, scratch: NativeBlock): boolean {
+  const at = (o: number) => (scratch.address + o) as Pointer;
+  const LENGTH = 1024;
+  scratch.view.setInt32(LENGTH, WSAPROTOCOL_INFOW_BYTES, true);
+  // Unknown provider: the mode stays off, which is always correct.
+  const r = ws2_32.getsockopt(socket, SOL_SOCKET, SO_PROTOCOL_INFOW, at(0), at(LENGTH));
+  if (wsaCheck("getsockopt(SO_PROTOCOL_INFOW)", r) !== null) return false;
+  return (scratch.view.getUint32(0, true) & XP1_IFS_HANDLES) !== 0;
 }
