@@ -111,8 +111,11 @@ function matches(stream: number, position: number, data: Uint8Array, at: number,
   return position >= 0 && firstMismatch(stream, position, data, at, length) === -1;
 }
 
-/** Whether `data[at..at+length]` is a run of the pattern (from anywhere) other than at `own`. */
-function misplacedPattern(own: number, data: Uint8Array, at: number, length: number): boolean {
+/**
+ * Where in the pattern `data[at..at+length]` is a run of it, other than at
+ * `own`; -1 when it is none (at least four bytes are needed to tell).
+ */
+function locatePattern(own: number, data: Uint8Array, at: number, length: number): number {
   const p = pattern();
   for (let align = 0; align < 4 && align + 4 <= length; align++) {
     const i = at + align;
@@ -121,9 +124,29 @@ function misplacedPattern(own: number, data: Uint8Array, at: number, length: num
     if (index >= PATTERN_WORDS) continue;
     const from = index * 4 - align + (align > index * 4 ? PATTERN_BYTES : 0);
     if (from === own) continue;
-    if (p.compare(data, at, at + length, from, from + length) === 0) return true;
+    if (p.compare(data, at, at + length, from, from + length) === 0) return from;
   }
-  return false;
+  return -1;
+}
+
+function misplacedPattern(own: number, data: Uint8Array, at: number, length: number): boolean {
+  return locatePattern(own, data, at, length) !== -1;
+}
+
+/** STRIDE_BYTES's inverse modulo 2^32 (Newton's iteration; each step doubles the correct low bits). */
+const STRIDE_INVERSE = [0, 1, 2, 3, 4].reduce((x) => Math.imul(x, 2 - Math.imul(STRIDE_BYTES, x)), STRIDE_BYTES);
+
+/**
+ * The stream other than `own` whose bytes from `position` are exactly
+ * `data[at..at+length]`, or -1. A datagram's echo is checked with this: a
+ * whole datagram of another connection's is cross-talk, anything else that
+ * differs is corruption.
+ */
+export function otherStreamAt(own: number, position: number, data: Uint8Array, at: number, length: number): number {
+  const from = locatePattern(patternOffset(own, position), data, at, length);
+  if (from === -1) return -1;
+  const start = (from - (position % PATTERN_BYTES) + PATTERN_BYTES) % PATTERN_BYTES;
+  return Math.imul(start, STRIDE_INVERSE) & (PATTERN_BYTES - 1);
 }
 
 /**
