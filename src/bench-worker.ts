@@ -8,6 +8,7 @@ import { Meter } from "./bench/meter.ts";
 import { preparePattern } from "./bench/payload.ts";
 import type { BenchWorkerCommand, LoopPlan } from "./bench/plan.ts";
 import type { BenchWorkerReport } from "./bench/protocol.ts";
+import { UdpClientLoop } from "./bench/udp-loop.ts";
 import type { ClientQueue } from "./client-queue.ts";
 import { openClientQueue } from "./ffi/backends.ts";
 
@@ -39,7 +40,9 @@ self.onmessage = async (event: MessageEvent<BenchWorkerCommand>) => {
   if (queue === null || plan === null) return;
   try {
     const meter = new Meter(command.meter, report, performance.now(), Date.now());
-    new ClientLoop(queue, plan, meter, new Int32Array(command.stop)).run();
+    const stop = new Int32Array(command.stop);
+    if (plan.udp) new UdpClientLoop(queue, plan, meter, stop).run();
+    else new ClientLoop(queue, plan, meter, stop).run();
     queue.dispose();
   } catch (error) {
     failed(plan.worker, error);

@@ -14,6 +14,13 @@ export interface ClientParams {
   port: number;
   family: 4 | 6;
   slots: number;
+  /**
+   * tcp: a stream socket per slot, connected with the engine's connect.
+   * udp (`bench --udp`): a datagram socket per slot, connected to the target
+   * so that it sends there and receives only from there; each receive then
+   * completes with one datagram, each send is one datagram.
+   */
+  transport: "tcp" | "udp";
   /** Bytes of each slot's receive area, and of its send area. */
   areaBytes: number;
 }

@@ -18,6 +18,8 @@ export const ERROR_KINDS = {
   crosstalk: "echo carries another connection's bytes",
   closed: "server closed with bytes outstanding (short echo)",
   stall: "no echo for 1 s while bytes were outstanding",
+  lost: "UDP datagram not echoed within the loss timeout",
+  duplicate: "UDP datagram echoed more than once",
 } as const;
 
 export type ErrorKind = keyof typeof ERROR_KINDS;

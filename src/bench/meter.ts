@@ -9,7 +9,7 @@ import type { Histogram } from "hdr-histogram-js";
 import { emptyCounts } from "./aggregate.ts";
 import type { ErrorKind } from "./errors.ts";
 import { encode, newHistogram, recordUs } from "./histogram.ts";
-import type { BenchWorkerReport } from "./protocol.ts";
+import type { BenchWorkerReport, UdpTotals } from "./protocol.ts";
 
 export interface MeterPlan {
   worker: number;
@@ -38,6 +38,8 @@ export class Meter {
   sentBytes = 0;
   receivedBytes = 0;
   sentMessages = 0;
+  /** Set by a UDP loop before `finish`. */
+  udp: UdpTotals | null = null;
 
   constructor(
     private readonly plan: MeterPlan,
@@ -129,6 +131,7 @@ export class Meter {
       receivedBytes: this.receivedBytes,
       sentMessages: this.sentMessages,
       unmeasured: this.unmeasured,
+      udp: this.udp,
     });
     this.latency.destroy();
     this.connect.destroy();

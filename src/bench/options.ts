@@ -7,9 +7,11 @@ import { availableParallelism } from "node:os";
 import { z } from "zod";
 import type { OptionTable, ValuesOf } from "../cli/options.ts";
 import { SERVE_OPTIONS } from "../config.ts";
+import { DATAGRAM_MAX_BYTES, DATAGRAM_MIN_BYTES } from "./datagram.ts";
 import { targetProblem } from "./target.ts";
 
 const MAX_CONNECTIONS = 50_000;
+export const DEFAULT_LOSS_TIMEOUT_MS = 200;
 
 const whole = (min: number, max: number) => z.number().int().min(min).max(max);
 const seconds = (min: number, max: number) => z.number().min(min).max(max);
@@ -81,6 +83,21 @@ export const BENCH_OPTIONS = {
     value: "N",
     help: "open loop: N messages/s in all, latency counted from when each\nshould have gone (default 0: closed loop)",
   },
+  udp: {
+    schema: z.boolean(),
+    accepts: "a flag",
+    fallback: false,
+    kind: "boolean",
+    help: "UDP: each connection is a datagram socket with --pipeline datagrams\nof --size out; loss, duplicates, reordering and jitter counted",
+  },
+  lossTimeout: {
+    schema: whole(1, 60_000),
+    accepts: "milliseconds from 1 to 60000",
+    fallback: undefined,
+    kind: "number",
+    value: "MS",
+    help: `with --udp: a datagram not echoed within this long is lost (default ${DEFAULT_LOSS_TIMEOUT_MS})`,
+  },
   interval: {
     schema: seconds(0.1, 3600),
     accepts: "seconds from 0.1 to 3600",
@@ -120,8 +137,9 @@ export const BENCH_OPTIONS = {
 export type BenchValues = ValuesOf<typeof BENCH_OPTIONS>;
 
 /** The options once checked together, defaults filled in. */
-export interface BenchConfig extends Omit<BenchValues, "workers"> {
+export interface BenchConfig extends Omit<BenchValues, "workers" | "lossTimeout"> {
   workers: number;
+  lossTimeout: number;
 }
 
 /** What no single option can say; null when the combination is fine. */
@@ -130,13 +148,30 @@ export function benchConfigProblem(v: BenchValues): string | null {
   if (target !== null) return `--target: ${target}; got ${JSON.stringify(v.target)}`;
   if (v.workers !== undefined && v.workers > v.connections)
     return `--workers: ${v.workers} is more than --connections ${v.connections}: a worker without connections measures nothing`;
+  const udp = udpProblem(v);
+  if (udp !== null) return udp;
   if (v.mode === "stream" && v.rate > 0) return "--rate: paces ping-pong messages; stream mode is never paced";
   if (v.mode === "stream" && v.pipeline !== 1)
     return "--pipeline: applies to ping-pong; stream mode has its own window";
   return null;
 }
 
+/** What --udp cannot be combined with. */
+function udpProblem(v: BenchValues): string | null {
+  if (!v.udp) return v.lossTimeout === undefined ? null : "--loss-timeout: applies to --udp runs only";
+  if (v.mode === "stream")
+    return "--mode: stream has no meaning with --udp (datagrams are echoed one by one; use --pipeline for more in flight)";
+  if (v.rate > 0) return "--rate: not supported with --udp; a UDP run is closed loop, --pipeline datagrams per socket";
+  if (v.size < DATAGRAM_MIN_BYTES || v.size > DATAGRAM_MAX_BYTES)
+    return `--size: with --udp, from ${DATAGRAM_MIN_BYTES} (an 8-byte sequence number and 8 bytes to verify) to ${DATAGRAM_MAX_BYTES} (the largest IPv4 UDP payload); got ${v.size}`;
+  return null;
+}
+
 /** Workers default to the cores, never more than the connections. */
 export function withDefaults(v: BenchValues): BenchConfig {
-  return { ...v, workers: v.workers ?? Math.max(1, Math.min(availableParallelism(), v.connections)) };
+  return {
+    ...v,
+    workers: v.workers ?? Math.max(1, Math.min(availableParallelism(), v.connections)),
+    lossTimeout: v.lossTimeout ?? DEFAULT_LOSS_TIMEOUT_MS,
+  };
 }

@@ -13,6 +13,10 @@ export interface LoopPlan {
   /** Messages per second over all connections; 0: closed loop. */
   rate: number;
   connectTimeoutMs: number;
+  /** --udp: datagram sockets (udp-loop.ts) instead of TCP connections. */
+  udp: boolean;
+  /** With --udp: a datagram not echoed within this long is lost. */
+  lossTimeoutMs: number;
 }
 
 /** Connections worker `worker` of `workers` owns out of `connections`. */

@@ -25,6 +25,24 @@ export interface IntervalReport {
   latency: string;
 }
 
+/** A worker's UDP datagram counts over the whole run (warmup and drain included), with --udp. */
+export interface UdpTotals {
+  sent: number;
+  /** Echoed on time, verified, counted once. */
+  received: number;
+  lost: number;
+  /** Of the lost, those whose echo came after all. */
+  late: number;
+  duplicate: number;
+  reordered: number;
+  /** Echoes that were wrong (corrupt, cut, too long, another socket's). */
+  wrong: number;
+  /** The sum over sockets of their final RFC 3550 jitter (µs), and how many sockets had one. */
+  jitterSumUs: number;
+  jitterSockets: number;
+  maxJitterUs: number;
+}
+
 /** One worker's figures for the whole run, sent once as it leaves. */
 export interface DoneReport {
   type: "done";
@@ -39,6 +57,8 @@ export interface DoneReport {
   sentMessages: number;
   /** Errors during the warmup and the final drain, which no interval holds. */
   unmeasured: Counts;
+  /** With --udp; null otherwise. */
+  udp: UdpTotals | null;
 }
 
 export type BenchWorkerReport =

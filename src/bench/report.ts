@@ -6,6 +6,7 @@
 import type { Aggregator, IntervalSample } from "./aggregate.ts";
 import { ERROR_KIND_NAMES, ERROR_KINDS, type ErrorKind } from "./errors.ts";
 import { percentiles, type Percentiles } from "./histogram.ts";
+import type { DoneReport, UdpTotals } from "./protocol.ts";
 
 export const SCHEMA_VERSION = 1;
 
@@ -23,6 +24,9 @@ export interface RunFacts {
     workers: number;
     intervalS: number;
     connectTimeoutMs: number;
+    /** Whether this was a `--udp` run; then `lossTimeoutMs` is its loss timeout (null otherwise). */
+    udp: boolean;
+    lossTimeoutMs: number | null;
   };
   startedAt: string;
   /** CPU seconds this process used during the run (all threads). */
@@ -43,9 +47,47 @@ export interface BenchReport {
   connectUs: Percentiles;
   connections: { attempted: number; established: number; failed: number };
   totals: { sentBytes: number; receivedBytes: number; sentMessages: number };
+  /** With --udp, datagram counts over the whole run; null for TCP. */
+  udp: UdpSummary | null;
   errors: Record<ErrorKind, number>;
   cpu: { userS: number; systemS: number; percentOfOneCore: number };
   intervals: IntervalSample[];
+}
+
+export interface UdpSummary {
+  sent: number;
+  received: number;
+  lost: number;
+  /** lost / sent, in percent. */
+  lossPercent: number;
+  late: number;
+  duplicate: number;
+  reordered: number;
+  wrong: number;
+  /** RFC 3550 jitter of the round trips: the mean over sockets, and the largest. */
+  jitterUs: { mean: number; max: number };
+}
+
+function udpSummary(done: DoneReport[]): UdpSummary | null {
+  const all = done.map((d) => d.udp).filter((u) => u !== null);
+  if (all.length === 0) return null;
+  const sum = (pick: (u: UdpTotals) => number) => all.reduce((s, u) => s + pick(u), 0);
+  const sent = sum((u) => u.sent);
+  const sockets = sum((u) => u.jitterSockets);
+  return {
+    sent,
+    received: sum((u) => u.received),
+    lost: sum((u) => u.lost),
+    lossPercent: sent > 0 ? round((100 * sum((u) => u.lost)) / sent, 3) : 0,
+    late: sum((u) => u.late),
+    duplicate: sum((u) => u.duplicate),
+    reordered: sum((u) => u.reordered),
+    wrong: sum((u) => u.wrong),
+    jitterUs: {
+      mean: sockets > 0 ? round(sum((u) => u.jitterSumUs) / sockets, 1) : 0,
+      max: round(Math.max(0, ...all.map((u) => u.maxJitterUs)), 1),
+    },
+  };
 }
 
 export function buildReport(facts: RunFacts, agg: Aggregator): BenchReport {
@@ -79,6 +121,7 @@ export function buildReport(facts: RunFacts, agg: Aggregator): BenchReport {
       receivedBytes: sum((d) => d.receivedBytes),
       sentMessages: sum((d) => d.sentMessages),
     },
+    udp: udpSummary(agg.done),
     errors,
     cpu: {
       userS: round(facts.cpu.userS, 3),
@@ -99,17 +142,25 @@ const ms = (us: number) => (us / 1000).toFixed(3);
 /** The text report, for people. */
 export function formatReport(r: BenchReport): string {
   const c = r.config;
-  const shape =
-    c.mode === "stream" ? `stream, ${c.size} B units` : `ping-pong, ${c.size} B messages, pipeline ${c.pipeline}`;
+  const shape = c.udp
+    ? `UDP ping-pong, ${c.size} B datagrams, pipeline ${c.pipeline}, loss after ${c.lossTimeoutMs} ms`
+    : c.mode === "stream"
+      ? `stream, ${c.size} B units`
+      : `ping-pong, ${c.size} B messages, pipeline ${c.pipeline}`;
   const paced = c.rate > 0 ? `, open loop at ${c.rate} msg/s` : "";
   const lines = [
     `target     ${r.target.host}:${r.target.port} (${r.target.address}), ${r.backend}, ${c.workers} worker${c.workers === 1 ? "" : "s"}`,
-    `run        ${c.connections} connections, ${shape}${paced}, ${r.measuredS} s measured after ${c.warmupS} s warmup`,
+    `run        ${c.connections} ${c.udp ? "sockets" : "connections"}, ${shape}${paced}, ${r.measuredS} s measured after ${c.warmupS} s warmup`,
     `throughput ${r.throughput.messagesPerSec.toFixed(0)} msg/s, ${r.throughput.mbPerSec.toFixed(2)} MB/s, ${r.throughput.mbitPerSec.toFixed(1)} Mbit/s (${r.throughput.messages} messages)`,
     `latency    p50 ${ms(r.latencyUs.p50)} ms  p90 ${ms(r.latencyUs.p90)} ms  p99 ${ms(r.latencyUs.p99)} ms  p99.9 ${ms(r.latencyUs.p999)} ms  max ${ms(r.latencyUs.max)} ms`,
     `connect    ${r.connections.established}/${r.connections.attempted} established; p50 ${ms(r.connectUs.p50)} ms  p99 ${ms(r.connectUs.p99)} ms  max ${ms(r.connectUs.max)} ms`,
     `cpu        ${r.cpu.userS.toFixed(2)} s user, ${r.cpu.systemS.toFixed(2)} s system (${r.cpu.percentOfOneCore}% of one core)`,
   ];
+  const u = r.udp;
+  if (u !== null)
+    lines.push(
+      `udp        ${u.sent} sent, ${u.received} received, ${u.lost} lost (${u.lossPercent}%), ${u.late} late, ${u.duplicate} duplicate, ${u.reordered} reordered; jitter ${ms(u.jitterUs.mean)} ms (max ${ms(u.jitterUs.max)} ms)`,
+    );
   const errors = ERROR_KIND_NAMES.filter((k) => r.errors[k] > 0);
   if (errors.length === 0) lines.push("errors     none: every byte came back as sent");
   else for (const k of errors) lines.push(`error      ${r.errors[k]} x ${k}: ${ERROR_KINDS[k]}`);
@@ -121,7 +172,14 @@ export function formatReport(r: BenchReport): string {
  * once instead of a report full of zeros.
  */
 export function unreachableVerdict(r: BenchReport): string | null {
+  const kinds = () =>
+    ERROR_KIND_NAMES.filter((k) => r.errors[k] > 0)
+      .map((k) => `${r.errors[k]} ${ERROR_KINDS[k]}`)
+      .join(", ");
+  const where = `${r.target.host}:${r.target.port} (${r.target.address})`;
+  // A datagram socket "connects" without a packet: its target refuses through ICMP, on the first receive.
+  if (r.udp !== null && r.udp.received === 0 && r.udp.sent > 0 && r.errors.refused > 0)
+    return `${where} answered none of ${r.udp.sent} datagrams: ${kinds()}`;
   if (r.connections.established > 0 || r.connections.attempted === 0) return null;
-  const kinds = ERROR_KIND_NAMES.filter((k) => r.errors[k] > 0).map((k) => `${r.errors[k]} ${ERROR_KINDS[k]}`);
-  return `${r.target.host}:${r.target.port} (${r.target.address}) accepted none of ${r.connections.attempted} connections: ${kinds.join(", ")}`;
+  return `${where} accepted none of ${r.connections.attempted} connections: ${kinds()}`;
 }

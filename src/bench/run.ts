@@ -31,8 +31,13 @@ const MIN_AREA_BYTES = 4096;
 /** Beyond its planned length, how long a run may take to drain before it is given up. */
 const GRACE_MS = 30_000;
 
-/** Receive and send areas: a stream's chunks, or a ping-pong connection's messages in flight. */
+/**
+ * Receive and send areas: a stream's chunks, or a ping-pong connection's
+ * messages in flight; with --udp one datagram, with room beyond --size so
+ * that a longer echo shows as such.
+ */
 function areaBytes(c: BenchConfig): number {
+  if (c.udp) return Math.min(RECEIVE_AREA_BYTES, Math.ceil((c.size + 1) / MIN_AREA_BYTES) * MIN_AREA_BYTES);
   if (c.mode === "stream") return RECEIVE_AREA_BYTES;
   const inFlight = Math.ceil((c.size * c.pipeline) / MIN_AREA_BYTES) * MIN_AREA_BYTES;
   return Math.min(RECEIVE_AREA_BYTES, Math.max(MIN_AREA_BYTES, inFlight));
@@ -56,7 +61,9 @@ export async function runBench(config: BenchConfig, io: BenchIo): Promise<number
   const cpuBefore = process.cpuUsage();
   const wallStart = performance.now();
   const startedAt = new Date().toISOString();
-  const agg = await measure(config, { backend, address: target.address, port: target.port, family: target.family }, io);
+  const transport = config.udp ? "udp" : "tcp";
+  const engine = { backend, address: target.address, port: target.port, family: target.family, transport } as const;
+  const agg = await measure(config, engine, io);
   const cpu = process.cpuUsage(cpuBefore);
   const facts: RunFacts = {
     target: { host: target.host, port: target.port, address: target.address },
@@ -100,7 +107,9 @@ async function measure(
     const measureUntilEpochMs = measureFromEpochMs + config.duration * 1000;
     process.once("SIGINT", onSigint);
     workers.go({ measureFromEpochMs, measureUntilEpochMs, intervalMs: config.interval * 1000 }, stop);
-    await workers.finished(measureUntilEpochMs - start + config.connectTimeout + GRACE_MS);
+    // A UDP socket lingers one loss timeout after its last send.
+    const drainMs = config.connectTimeout + (config.udp ? config.lossTimeout : 0) + GRACE_MS;
+    await workers.finished(measureUntilEpochMs - start + drainMs);
   } finally {
     process.off("SIGINT", onSigint);
     workers.terminate();
@@ -121,6 +130,8 @@ function configFacts(c: BenchConfig): RunFacts["config"] {
     workers: c.workers,
     intervalS: c.interval,
     connectTimeoutMs: c.connectTimeout,
+    udp: c.udp,
+    lossTimeoutMs: c.udp ? c.lossTimeout : null,
   };
 }
 
@@ -156,6 +167,8 @@ class Workers {
         pipeline: c.pipeline,
         rate: c.rate,
         connectTimeoutMs: c.connectTimeout,
+        udp: c.udp,
+        lossTimeoutMs: c.lossTimeout,
       };
       const slots = connectionsOf(worker, c.workers, c.connections);
       await this.start(worker, { type: "open", loop, engine: { ...engine, slots, areaBytes: area } });

@@ -63,7 +63,7 @@ describeTargets("bench targets", (t) => {
     [["--target", "h:1", "--mode", "burst"], "--mode: must be pingpong or stream"],
     [["--target", "h:1", "-c", "2", "--workers", "3"], "--workers: 3 is more than --connections 2"],
     [["--target", "h:1", "--mode", "stream", "--rate", "10"], "--rate: paces ping-pong messages"],
-    [["--target", "h:1", "--udp"], "unknown option --udp"],
+    [["--target", "h:1", "--udp", "--mode", "stream"], "--mode: stream has no meaning with --udp"],
   ];
   for (const [args, message] of BAD) {
     test(`bad arguments exit 2 naming what is wrong: ${args.join(" ") || "(none)"}`, async () => {

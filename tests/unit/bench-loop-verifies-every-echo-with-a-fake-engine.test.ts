@@ -18,6 +18,8 @@ function run(plan: Partial<LoopPlan>, fault: FakeFault = "none", sendLimit?: num
     pipeline: 1,
     rate: 0,
     connectTimeoutMs: 1000,
+    udp: false,
+    lossTimeoutMs: 200,
     ...plan,
   };
   const queue = new FakeClientQueue(full.connections, 4096, fault, sendLimit);

@@ -35,6 +35,7 @@ function done(worker: number, established: number, attempted = 5): DoneReport {
     receivedBytes: 6400,
     sentMessages: 100,
     unmeasured,
+    udp: null,
   };
 }
 
@@ -52,6 +53,8 @@ const FACTS: RunFacts = {
     workers: 2,
     intervalS: 1,
     connectTimeoutMs: 3000,
+    udp: false,
+    lossTimeoutMs: null,
   },
   startedAt: "2026-11-29T22:00:00.000Z",
   cpu: { userS: 0.5, systemS: 0.5 },
@@ -108,6 +111,7 @@ test("the JSON document has exactly the fields the README documents for schemaVe
     "connectUs",
     "connections",
     "totals",
+    "udp",
     "errors",
     "cpu",
     "intervals",
@@ -127,6 +131,8 @@ test("the JSON document has exactly the fields the README documents for schemaVe
     "crosstalk",
     "closed",
     "stall",
+    "lost",
+    "duplicate",
   ]);
   expect(Object.keys(r.intervals[0])).toEqual([
     "index",
@@ -181,4 +187,39 @@ test("progress rewrites one line on a terminal and appends lines on a pipe", () 
   onPipe.sample(s);
   onPipe.finish();
   expect(pipe).toBe(`${progressLine(s)}\n${progressLine(s)}\n`);
+});
+
+test("a UDP run's report sums the workers' datagram counts and averages jitter over sockets", () => {
+  const agg = new Aggregator(2);
+  const udp = (sent: number, lost: number, jitter: number[]) => ({
+    sent,
+    received: sent - lost,
+    lost,
+    late: 1,
+    duplicate: 2,
+    reordered: 3,
+    wrong: 0,
+    jitterSumUs: jitter.reduce((a, b) => a + b, 0),
+    jitterSockets: jitter.length,
+    maxJitterUs: Math.max(...jitter),
+  });
+  agg.addDone({ ...done(0, 5), udp: udp(600, 4, [10, 20]) });
+  agg.addDone({ ...done(1, 5), udp: udp(400, 1, [60]) });
+  const r = buildReport({ ...FACTS, config: { ...FACTS.config, udp: true, lossTimeoutMs: 200 } }, agg);
+  expect(r.udp).toEqual({
+    sent: 1000,
+    received: 995,
+    lost: 5,
+    lossPercent: 0.5,
+    late: 2,
+    duplicate: 4,
+    reordered: 6,
+    wrong: 0,
+    jitterUs: { mean: 30, max: 60 },
+  });
+  expect(formatReport(r)).toContain(
+    "udp        1000 sent, 995 received, 5 lost (0.5%), 2 late, 4 duplicate, 6 reordered; jitter 0.030 ms (max 0.060 ms)",
+  );
+  expect(formatReport(r)).toContain("10 sockets, UDP ping-pong, 64 B datagrams, pipeline 1, loss after 200 ms");
+  expect(buildReport(FACTS, new Aggregator(1)).udp).toBeNull();
 });

@@ -1,7 +1,9 @@
 /**
  * The bench's client queue on io_uring: one ring per worker, a socket per
  * connection made with socket(2) and connected with IORING_OP_CONNECT, then
- * the same RECV and SEND operations as the server. The slab holds, per
+ * the same RECV and SEND operations as the server. With the udp transport
+ * the sockets are datagram sockets: IORING_OP_CONNECT sets their peer (at
+ * once, no packet sent), and a RECV or SEND is one datagram. The slab holds, per
  * slot, a receive area then a send area, then the target's sockaddr (read
  * by the kernel for every connect) and the timer's timespec.
  */
@@ -37,6 +39,11 @@ import {
 const AF_INET = 2;
 const AF_INET6 = 10;
 const SOCK_STREAM = 1;
+const SOCK_DGRAM = 2;
+const SOL_SOCKET = 1;
+const SO_RCVBUF = 8;
+/** A datagram socket's receive queue: room for a window of echoes while the loop is busy. */
+const UDP_RCVBUF_BYTES = 1 << 20;
 const IPPROTO_TCP = 6;
 const TCP_NODELAY = 1;
 const SQ_ENTRIES = 1024;
@@ -63,6 +70,7 @@ class UringClientQueue implements ClientQueue {
   private readonly sockaddrLength: number;
   private readonly view: DataView;
   private readonly where: string;
+  private readonly udp: boolean;
 
   constructor(
     private readonly ring: Ring,
@@ -80,6 +88,7 @@ class UringClientQueue implements ClientQueue {
     this.family = v6 ? AF_INET6 : AF_INET;
     this.sockaddrLength = length;
     this.where = formatAddress(params.address, params.port);
+    this.udp = params.transport === "udp";
   }
 
   private address(offset: number): number {
@@ -87,11 +96,18 @@ class UringClientQueue implements ClientQueue {
   }
 
   connect(slot: number, gen: number): IssueResult {
-    const fd = libc.socket(this.family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const fd = libc.socket(this.family, (this.udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
     if (fd < 0) return OsError.fromErrno("socket", lastErrno(), this.where);
-    // Ping-pong messages are small: without TCP_NODELAY each would wait for Nagle.
-    this.view.setInt32(SOCKADDR_BYTES, 1, true);
-    libc.setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, this.address(this.tail + SOCKADDR_BYTES) as Pointer, 4);
+    const option = this.address(this.tail + SOCKADDR_BYTES) as Pointer;
+    if (this.udp) {
+      // A larger queue only helps (the kernel caps it at net.core.rmem_max).
+      this.view.setInt32(SOCKADDR_BYTES, UDP_RCVBUF_BYTES, true);
+      libc.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, option, 4);
+    } else {
+      // Ping-pong messages are small: without TCP_NODELAY each would wait for Nagle.
+      this.view.setInt32(SOCKADDR_BYTES, 1, true);
+      libc.setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, option, 4);
+    }
     this.fds[slot] = fd;
     this.gens[slot] = gen;
     this.connecting[slot] = 1;
@@ -126,9 +142,11 @@ class UringClientQueue implements ClientQueue {
   abort(slot: number): void {
     const fd = this.fds[slot]!;
     if (fd < 0) return;
-    if (this.connecting[slot] === 1) {
-      // A connect still in progress ignores shutdown(2): cancel it by its user_data (it completes with ECANCELED).
-      const target = userLo(slot, OpKind.Connect);
+    if (this.connecting[slot] === 1 || this.udp) {
+      // A connect still in progress ignores shutdown(2), and a datagram
+      // socket's pending receive may too: cancel by user_data (ECANCELED).
+      // A datagram socket's sends never wait for a peer, so only its receive needs it.
+      const target = userLo(slot, this.connecting[slot] === 1 ? OpKind.Connect : OpKind.Recv);
       const w = prepCancel(this.ring, target, 0, userLo(0, OpKind.Cancel), 0, this.gens[slot]!);
       setSqeFlags(this.ring, w, IOSQE_CQE_SKIP_SUCCESS);
     } else {

@@ -15,6 +15,14 @@
  * mode: a call that succeeds at once (a loopback send, a receive with data
  * waiting) queues no packet; its result waits in InlineResults for the next
  * `wait`, which saves one dequeue per such operation.
+ *
+ * With the udp transport a connection is an overlapped datagram socket
+ * given its peer by connect(2) (ConnectEx takes stream sockets only); that
+ * is immediate, so its Connect result goes to InlineResults at once. Its
+ * receives and sends complete through the port (no skip-on-success: a
+ * datagram socket is cheap to keep on the common path). ICMP errors stay
+ * on: a port-unreachable answer fails the socket's receive, which is how a
+ * target with nothing listening shows.
  */
 import type { Pointer } from "bun:ffi";
 import type { ClientParams, ClientQueue } from "../../client-queue.ts";
@@ -33,6 +41,7 @@ import {
   AF_INET6,
   IPPROTO_TCP,
   SD_BOTH,
+  SO_RCVBUF,
   SO_UPDATE_CONNECT_CONTEXT,
   SOCKET_ERROR,
   SOL_SOCKET,
@@ -41,6 +50,8 @@ import {
 } from "./ws2_32.ts";
 
 const SOCKADDR_BYTES = 32;
+/** A datagram socket's receive queue: room for a window of echoes while the loop is busy. */
+const UDP_RCVBUF_BYTES = 1 << 20;
 const BATCH_ENTRIES = 128;
 
 class IocpClientQueue implements ClientQueue {
@@ -63,6 +74,7 @@ class IocpClientQueue implements ClientQueue {
   private connectEx: ReturnType<typeof bindConnectEx> | null = null;
   private timerDeadline = 0;
   private timerCancelled = false;
+  private readonly udp: boolean;
 
   constructor(
     private readonly port: CompletionPort,
@@ -84,6 +96,7 @@ class IocpClientQueue implements ClientQueue {
     this.wildcardLength = w.length;
     this.family = t.v6 ? AF_INET6 : 2;
     this.memory = new Uint8Array(slab.bytes);
+    this.udp = params.transport === "udp";
   }
 
   private ptr(offset: number): Pointer {
@@ -91,6 +104,7 @@ class IocpClientQueue implements ClientQueue {
   }
 
   connect(slot: number, gen: number): IssueResult {
+    if (this.udp) return this.connectDatagram(slot, gen);
     const socket = overlappedSocket(this.family);
     if (socket === null) return wsaError("WSASocketW");
     this.sockets[slot] = socket;
@@ -109,6 +123,21 @@ class IocpClientQueue implements ClientQueue {
     if (ok === 0) return this.pendingOr("ConnectEx");
     if (this.skips[slot] === 0) return "pending";
     this.inline.push(slot, gen, OpKind.Connect, this.connected(slot));
+    return "completed";
+  }
+
+  private connectDatagram(slot: number, gen: number): IssueResult {
+    const socket = overlappedSocket(this.family, "udp");
+    if (socket === null) return wsaError("WSASocketW");
+    this.sockets[slot] = socket;
+    this.skips[slot] = 0;
+    const associated = this.port.associate(socket, 0);
+    if (associated !== null) return associated;
+    // A larger queue only helps; a refusal is not an error.
+    setIntOption(this.scratch, socket, SOL_SOCKET, SO_RCVBUF, UDP_RCVBUF_BYTES, "SO_RCVBUF");
+    const r = ws2_32.connect(socket, this.ptr(this.target), this.targetLength);
+    const res = r === SOCKET_ERROR ? -ERRNO[win32Code(ws2_32.WSAGetLastError())] : 0;
+    this.inline.push(slot, gen, OpKind.Connect, res);
     return "completed";
   }
 

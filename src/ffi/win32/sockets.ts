@@ -17,11 +17,13 @@ import {
   AF_INET6,
   IPPROTO_IPV6,
   IPPROTO_TCP,
+  IPPROTO_UDP,
   IPV6_V6ONLY,
   SIO_KEEPALIVE_VALS,
   SO_EXCLUSIVEADDRUSE,
   SO_PROTOCOL_INFOW,
   SO_UPDATE_ACCEPT_CONTEXT,
+  SOCK_DGRAM,
   SOCK_STREAM,
   SOCKET_ERROR,
   SOL_SOCKET,
@@ -51,12 +53,12 @@ export function wsaCheck(call: string, result: number, detail?: string): OsError
   return result === SOCKET_ERROR ? wsaError(call, detail) : null;
 }
 
-/** An overlapped TCP socket, not inherited by child processes; null on failure. */
-export function overlappedSocket(family: number): number | null {
+/** An overlapped TCP (or UDP) socket, not inherited by child processes; null on failure. */
+export function overlappedSocket(family: number, transport: "tcp" | "udp" = "tcp"): number | null {
   const s = ws2_32.WSASocketW(
     family,
-    SOCK_STREAM,
-    IPPROTO_TCP,
+    transport === "udp" ? SOCK_DGRAM : SOCK_STREAM,
+    transport === "udp" ? IPPROTO_UDP : IPPROTO_TCP,
     null,
     0,
     WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT,

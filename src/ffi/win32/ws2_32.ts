@@ -12,6 +12,8 @@ const lib = dlopen("ws2_32.dll", {
   bind: { args: [SOCKET, LPVOID, INT], returns: INT },
   // https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-closesocket
   closesocket: { args: [SOCKET], returns: INT },
+  // https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-connect
+  connect: { args: [SOCKET, LPVOID, INT], returns: INT },
   // https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-getsockname
   getsockname: { args: [SOCKET, LPVOID, LPVOID], returns: INT },
   // https://learn.microsoft.com/en-us/windows/win32/api/winsock/nf-winsock-getsockopt

@@ -1,0 +1,280 @@
+/**
+ * The bench's completion loop for `--udp`, one per worker: this worker's
+ * share of the sockets, each a datagram socket connected to the target
+ * (the queue's udp transport), keeps --pipeline sequence-numbered datagrams
+ * out (datagram.ts), checks every echo byte for byte, and counts in its
+ * DatagramTracker what came back on time, late, twice, out of order or not
+ * at all. The TCP loop (client-loop.ts) is a different machine: a byte
+ * stream has no loss to wait for, and a datagram has no partial send.
+ *
+ * A socket stays open for one loss timeout after its last send, so that the
+ * last datagrams are either echoed or lost, and a duplicate of an echo
+ * already seen is still counted: the counts add up (sent = received + lost).
+ * A wrong echo is counted by kind and the socket goes on: each datagram
+ * stands alone. A socket ends on an error of its own (the target's port
+ * unreachable: "refused").
+ */
+import type { ClientQueue } from "../client-queue.ts";
+import { CompletionBatch, type IssueResult, OpKind } from "../engine.ts";
+import { ERRNO } from "../os-error.ts";
+import { checkDatagram, HEADER_BYTES, readSeq, writeDatagram } from "./datagram.ts";
+import { DatagramTracker, Echo } from "./datagram-tracker.ts";
+import { connectErrorKind, type ErrorKind, ioErrorKind } from "./errors.ts";
+import type { Meter } from "./meter.ts";
+import { preparePattern } from "./payload.ts";
+import { connectionsOf, type LoopPlan } from "./plan.ts";
+import type { UdpTotals } from "./protocol.ts";
+
+const BATCH_CAPACITY = 256;
+const TICK_MS = 50;
+const State = { Connecting: 1, Open: 2, Closing: 3, Done: 4 } as const;
+const Busy = { Recv: 1, Send: 2, Connect: 4 } as const;
+
+export class UdpClientLoop {
+  private readonly batch = new CompletionBatch(BATCH_CAPACITY);
+  private readonly slots: number;
+  private readonly state: Uint8Array;
+  private readonly gen: Uint32Array;
+  private readonly busy: Uint8Array;
+  private readonly startedMs: Float64Array;
+  private readonly trackers: DatagramTracker[];
+  private now = performance.now();
+  private timerArmed = false;
+  private draining = false;
+  private open = 0;
+  private live = 0;
+  /** Wrong echoes (any kind), for the totals. */
+  private wrong = 0;
+
+  constructor(
+    private readonly queue: ClientQueue,
+    private readonly plan: LoopPlan,
+    private readonly meter: Meter,
+    /** Word 0 becomes 1 when the run is asked to stop (Ctrl-C): checked on each tick. */
+    private readonly stop: Int32Array | null = null,
+  ) {
+    this.slots = connectionsOf(plan.worker, plan.workers, plan.connections);
+    this.state = new Uint8Array(this.slots);
+    this.gen = new Uint32Array(this.slots);
+    this.busy = new Uint8Array(this.slots);
+    this.startedMs = new Float64Array(this.slots);
+    this.trackers = Array.from({ length: this.slots }, () => new DatagramTracker(plan.pipeline));
+    preparePattern();
+  }
+
+  /** The run's stream number of a slot: its connection index, as in the TCP loop. */
+  private stream(slot: number): number {
+    return this.plan.worker + slot * this.plan.workers;
+  }
+
+  /** Runs until every socket is closed, then reports the totals. */
+  run(): void {
+    for (let slot = 0; slot < this.slots; slot++) this.connect(slot);
+    while (this.live > 0 || this.timerArmed) {
+      if (!this.timerArmed && this.live > 0) this.armTimer();
+      this.queue.wait(this.batch);
+      this.now = performance.now();
+      this.meter.tick(this.now, this.open);
+      this.dispatch();
+    }
+    this.meter.tick(Math.max(this.now, this.meter.untilMs), 0);
+    this.meter.udp = this.totals();
+    this.meter.finish();
+  }
+
+  /** The next tick: the next interval boundary, loss deadline or (draining) end of a socket's linger. */
+  private armTimer(): void {
+    let due = Math.min(this.now + TICK_MS, this.meter.nextBoundaryMs());
+    const timeout = this.plan.lossTimeoutMs;
+    for (let slot = 0; slot < this.slots; slot++) {
+      if (this.state[slot] !== State.Open) continue;
+      const t = this.trackers[slot]!;
+      due = Math.min(due, t.nextLossMs(timeout), this.draining ? t.lastSentMs + timeout : due);
+    }
+    this.queue.armTimer(Math.max(1, Math.ceil(due - this.now)));
+    this.timerArmed = true;
+  }
+
+  private dispatch(): void {
+    const b = this.batch;
+    for (let i = 0; i < b.count; i++) {
+      const op = b.op[i]!;
+      if (op === OpKind.Timer) this.onTick();
+      else if (op === OpKind.Recv || op === OpKind.Send || op === OpKind.Connect)
+        this.onIo(op, b.slot[i]!, b.gen[i]!, b.res[i]!);
+    }
+  }
+
+  private onIo(op: number, slot: number, gen: number, res: number): void {
+    if (this.gen[slot] !== gen) return;
+    if (op === OpKind.Connect) {
+      this.busy[slot]! &= ~Busy.Connect;
+      this.onConnect(slot, res);
+    } else if (op === OpKind.Recv) {
+      this.busy[slot]! &= ~Busy.Recv;
+      if (this.state[slot] === State.Open) this.onRecv(slot, res);
+    } else {
+      this.busy[slot]! &= ~Busy.Send;
+      if (this.state[slot] === State.Open) this.onSend(slot, res);
+    }
+    if (this.state[slot] === State.Closing && this.busy[slot] === 0) this.finish(slot);
+  }
+
+  private connect(slot: number): void {
+    this.state[slot] = State.Connecting;
+    this.startedMs[slot] = this.now;
+    this.meter.attempted++;
+    this.live++;
+    if (!this.issue(slot, Busy.Connect, this.queue.connect(slot, this.gen[slot]!))) {
+      this.meter.error("connectOther", this.now);
+      this.finish(slot);
+    }
+  }
+
+  private onConnect(slot: number, res: number): void {
+    if (res < 0 || this.draining) {
+      if (res < 0) this.meter.error(connectErrorKind(res), this.now);
+      this.finish(slot);
+      return;
+    }
+    this.meter.connected(this.now - this.startedMs[slot]!);
+    this.state[slot] = State.Open;
+    this.open++;
+    if (!this.issue(slot, Busy.Recv, this.queue.recv(slot, this.gen[slot]!))) this.fail(slot, "ioOther");
+    else this.pump(slot);
+  }
+
+  private onRecv(slot: number, res: number): void {
+    if (res < 0 && -res !== ERRNO.EMSGSIZE) {
+      this.fail(slot, receiveErrorKind(res));
+      return;
+    }
+    const t = this.trackers[slot]!;
+    const memory = this.queue.memory;
+    const at = this.queue.receiveAt(slot);
+    // EMSGSIZE: longer than the receive area (Windows says so; Linux cuts it, and it is longer than --size).
+    const fault =
+      res < 0 ? "extra" : checkDatagram(this.stream(slot), this.plan.connections, this.plan.size, memory, at, res);
+    if (fault === null) {
+      const outcome = t.echo(readSeq(memory, at), this.now);
+      if (outcome === Echo.OnTime) {
+        this.meter.messages(1, t.latencyMs, this.now);
+        this.meter.bytes(res, this.now);
+      } else if (outcome === Echo.Duplicate) this.meter.error("duplicate", this.now);
+      else if (outcome === Echo.Unknown) this.wrongEcho("corrupt");
+    } else {
+      this.wrongEcho(fault);
+      // A damaged echo of ours came back after all: its datagram is not also lost.
+      if (fault !== "crosstalk" && res >= HEADER_BYTES) t.settle(readSeq(memory, at));
+    }
+    if (!this.issue(slot, Busy.Recv, this.queue.recv(slot, this.gen[slot]!))) this.fail(slot, "ioOther");
+    else this.pump(slot);
+  }
+
+  private wrongEcho(kind: ErrorKind): void {
+    this.wrong++;
+    this.meter.error(kind, this.now);
+  }
+
+  private onSend(slot: number, res: number): void {
+    if (res < 0) this.fail(slot, receiveErrorKind(res));
+    else if (res !== this.plan.size) this.fail(slot, "ioOther");
+    else this.pump(slot);
+  }
+
+  /** Sends the next datagram when the window has room and no send is in flight. */
+  private pump(slot: number): void {
+    const t = this.trackers[slot]!;
+    if (this.draining || (this.busy[slot]! & Busy.Send) !== 0 || !t.canSend()) return;
+    const seq = t.send(this.now);
+    writeDatagram(this.stream(slot), seq, this.plan.size, this.queue.memory, this.queue.sendAt(slot));
+    this.meter.sentMessages++;
+    this.meter.sentBytes += this.plan.size;
+    if (!this.issue(slot, Busy.Send, this.queue.send(slot, this.gen[slot]!, 0, this.plan.size)))
+      this.fail(slot, "ioOther");
+  }
+
+  private onTick(): void {
+    this.timerArmed = false;
+    if (this.stop !== null && Atomics.load(this.stop, 0) === 1) this.meter.stopAt(this.now);
+    if (!this.draining && this.now >= this.meter.untilMs) this.draining = true;
+    const timeout = this.plan.lossTimeoutMs;
+    for (let slot = 0; slot < this.slots; slot++) {
+      if (this.state[slot] !== State.Open) continue;
+      const t = this.trackers[slot]!;
+      const lost = t.expire(this.now, timeout);
+      for (let i = 0; i < lost; i++) this.meter.error("lost", this.now);
+      if (this.draining && this.now >= t.lastSentMs + timeout) this.leave(slot);
+      else if (lost > 0) this.pump(slot);
+    }
+  }
+
+  /** Issues went out: mark them; a synchronous failure queues no completion. */
+  private issue(slot: number, bit: number, result: IssueResult): boolean {
+    if (result !== "pending" && result !== "completed") return false;
+    this.busy[slot]! |= bit;
+    return true;
+  }
+
+  private fail(slot: number, kind: ErrorKind): void {
+    this.meter.error(kind, this.now);
+    this.leave(slot);
+  }
+
+  private leave(slot: number): void {
+    if (this.state[slot] === State.Open) this.open--;
+    this.state[slot] = State.Closing;
+    if (this.busy[slot] !== 0) this.queue.abort(slot);
+    else this.finish(slot);
+  }
+
+  /** Closes the socket; datagrams of a socket that failed still out are lost. */
+  private finish(slot: number): void {
+    if (this.state[slot] === State.Done) return;
+    if (this.state[slot] === State.Open) this.open--;
+    const lost = this.trackers[slot]!.expire(Number.POSITIVE_INFINITY, 0);
+    for (let i = 0; i < lost; i++) this.meter.error("lost", this.now);
+    this.queue.close(slot);
+    this.state[slot] = State.Done;
+    this.gen[slot]!++;
+    this.live--;
+  }
+
+  private totals(): UdpTotals {
+    const u: UdpTotals = {
+      sent: 0,
+      received: 0,
+      lost: 0,
+      late: 0,
+      duplicate: 0,
+      reordered: 0,
+      wrong: this.wrong,
+      jitterSumUs: 0,
+      jitterSockets: 0,
+      maxJitterUs: 0,
+    };
+    for (const t of this.trackers) {
+      u.sent += t.sent;
+      u.received += t.received;
+      u.lost += t.lost;
+      u.late += t.late;
+      u.duplicate += t.duplicate;
+      u.reordered += t.reordered;
+      if (!t.hasJitter) continue;
+      const us = t.jitterMs * 1000;
+      u.jitterSumUs += us;
+      u.jitterSockets++;
+      u.maxJitterUs = Math.max(u.maxJitterUs, us);
+    }
+    return u;
+  }
+}
+
+/**
+ * A datagram socket's failed receive or send. ECONNREFUSED (Linux) and
+ * ECONNRESET (Windows' WSAECONNRESET) are the ICMP port-unreachable answer:
+ * nothing listens on the target's UDP port.
+ */
+function receiveErrorKind(res: number): ErrorKind {
+  return -res === ERRNO.ECONNREFUSED || -res === ERRNO.ECONNRESET ? "refused" : ioErrorKind(res);
+}
