@@ -7,7 +7,8 @@
  * - A datagram is out from its send until its echo, or until `lossTimeoutMs`
  *   passes without one: then it is lost, once and for good.
  * - An echo of a datagram that is out is received (on time); its round trip
- *   is the latency sample and feeds the jitter. It is reordered when a
+ *   feeds the jitter, and its latency is counted from when it was meant to
+ *   go (--rate's schedule; without one, its send). It is reordered when a
  *   datagram sent after it came back first.
  * - An echo of a datagram already lost is late: it stays lost (sent =
  *   received + lost always holds at the end) and is counted apart.
@@ -25,6 +26,7 @@
  * round trip of each on-time echo in arrival order: D = this round trip
  * minus the previous one, J += (|D| - J) / 16.
  */
+import type { UdpTotals } from "./protocol.ts";
 
 export const Echo = { OnTime: 0, Late: 1, Duplicate: 2, Unknown: 3 } as const;
 export type EchoOutcome = (typeof Echo)[keyof typeof Echo];
@@ -51,15 +53,17 @@ export class DatagramTracker {
   reordered = 0;
   /** RFC 3550 jitter of the round trips, in ms. */
   jitterMs = 0;
-  /** The round trip of the last on-time echo, ms. */
+  /** The latency of the last on-time echo, ms: from when it was meant to go. */
   latencyMs = 0;
   /** When the last datagram was sent. */
   lastSentMs = Number.NEGATIVE_INFINITY;
   private highestOnTime = -1;
   private previousRoundTripMs = Number.NaN;
+  private jitterSamples = 0;
   private readonly mask: number;
   private readonly state: Uint8Array;
   private readonly sentMs: Float64Array;
+  private readonly intendedMs: Float64Array;
 
   constructor(
     /** Datagrams out at once (--pipeline). */
@@ -71,6 +75,7 @@ export class DatagramTracker {
     this.mask = history - 1;
     this.state = new Uint8Array(history);
     this.sentMs = new Float64Array(history);
+    this.intendedMs = new Float64Array(history);
   }
 
   get sent(): number {
@@ -82,18 +87,23 @@ export class DatagramTracker {
     return this.outstanding < this.window && this.next - this.oldest < this.history;
   }
 
-  /** Records a send at `nowMs`; returns its sequence number. */
-  send(nowMs: number): number {
+  /** Records a send at `nowMs`, meant for `intendedMs` (open loop); returns its sequence number. */
+  send(nowMs: number, intendedMs = nowMs): number {
     const seq = this.next++;
     this.state[seq & this.mask] = State.Out;
     this.sentMs[seq & this.mask] = nowMs;
+    this.intendedMs[seq & this.mask] = intendedMs;
     this.outstanding++;
     this.lastSentMs = nowMs;
     return seq;
   }
 
-  /** Classifies the echo of `seq` arriving at `nowMs` and counts it; `latencyMs` is set for an on-time one. */
-  echo(seq: number, nowMs: number): EchoOutcome {
+  /**
+   * Classifies the echo of `seq` arriving at `nowMs` and counts it;
+   * `latencyMs` is set for an on-time one. `jitter` false leaves the jitter
+   * out of it (warmup and drain: the report's jitter is the measured time's).
+   */
+  echo(seq: number, nowMs: number, jitter = true): EchoOutcome {
     if (!Number.isSafeInteger(seq) || seq >= this.next) return Echo.Unknown;
     if (seq < this.next - this.history) {
       this.late++;
@@ -105,8 +115,8 @@ export class DatagramTracker {
         this.state[i] = State.Answered;
         this.outstanding--;
         this.received++;
-        this.latencyMs = nowMs - this.sentMs[i]!;
-        this.onTime(seq);
+        this.latencyMs = nowMs - this.intendedMs[i]!;
+        this.onTime(seq, jitter ? nowMs - this.sentMs[i]! : Number.NaN);
         this.advance();
         return Echo.OnTime;
       case State.Lost:
@@ -154,12 +164,15 @@ export class DatagramTracker {
     return this.outstanding === 0 ? Number.POSITIVE_INFINITY : this.sentMs[this.oldest & this.mask]! + timeoutMs;
   }
 
-  private onTime(seq: number): void {
+  private onTime(seq: number, roundTripMs: number): void {
     if (seq < this.highestOnTime) this.reordered++;
     else this.highestOnTime = seq;
-    const d = this.latencyMs - this.previousRoundTripMs;
-    if (!Number.isNaN(d)) this.jitterMs += (Math.abs(d) - this.jitterMs) / 16;
-    this.previousRoundTripMs = this.latencyMs;
+    const d = roundTripMs - this.previousRoundTripMs;
+    if (!Number.isNaN(d)) {
+      this.jitterMs += (Math.abs(d) - this.jitterMs) / 16;
+      this.jitterSamples++;
+    }
+    if (!Number.isNaN(roundTripMs)) this.previousRoundTripMs = roundTripMs;
   }
 
   /** Moves `oldest` past every datagram no longer out. */
@@ -167,8 +180,38 @@ export class DatagramTracker {
     while (this.oldest < this.next && this.state[this.oldest & this.mask] !== State.Out) this.oldest++;
   }
 
-  /** Whether at least two on-time echoes fed the jitter. */
+  /** Whether at least two on-time echoes in a row fed the jitter. */
   get hasJitter(): boolean {
-    return this.received >= 2;
+    return this.jitterSamples > 0;
   }
+}
+
+/** The totals of a worker's sockets, as its done report carries them; `wrong` is counted by the loop. */
+export function udpTotals(trackers: DatagramTracker[], wrong: number): UdpTotals {
+  const u: UdpTotals = {
+    sent: 0,
+    received: 0,
+    lost: 0,
+    late: 0,
+    duplicate: 0,
+    reordered: 0,
+    wrong,
+    jitterSumUs: 0,
+    jitterSockets: 0,
+    maxJitterUs: 0,
+  };
+  for (const t of trackers) {
+    u.sent += t.sent;
+    u.received += t.received;
+    u.lost += t.lost;
+    u.late += t.late;
+    u.duplicate += t.duplicate;
+    u.reordered += t.reordered;
+    if (!t.hasJitter) continue;
+    const us = t.jitterMs * 1000;
+    u.jitterSumUs += us;
+    u.jitterSockets++;
+    u.maxJitterUs = Math.max(u.maxJitterUs, us);
+  }
+  return u;
 }

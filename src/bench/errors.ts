@@ -56,3 +56,12 @@ export function ioErrorKind(res: number): ErrorKind {
 export function emptyErrors(): Record<ErrorKind, number> {
   return Object.fromEntries(ERROR_KIND_NAMES.map((k) => [k, 0])) as Record<ErrorKind, number>;
 }
+
+/**
+ * A datagram socket's failed receive or send. ECONNREFUSED (Linux) and
+ * ECONNRESET (Windows' WSAECONNRESET) are the ICMP port-unreachable answer:
+ * nothing listens on the target's UDP port.
+ */
+export function datagramErrorKind(res: number): ErrorKind {
+  return -res === ERRNO.ECONNREFUSED || -res === ERRNO.ECONNRESET ? "refused" : ioErrorKind(res);
+}

@@ -161,7 +161,6 @@ function udpProblem(v: BenchValues): string | null {
   if (!v.udp) return v.lossTimeout === undefined ? null : "--loss-timeout: applies to --udp runs only";
   if (v.mode === "stream")
     return "--mode: stream has no meaning with --udp (datagrams are echoed one by one; use --pipeline for more in flight)";
-  if (v.rate > 0) return "--rate: not supported with --udp; a UDP run is closed loop, --pipeline datagrams per socket";
   if (v.size < DATAGRAM_MIN_BYTES || v.size > DATAGRAM_MAX_BYTES)
     return `--size: with --udp, from ${DATAGRAM_MIN_BYTES} (an 8-byte sequence number and 8 bytes to verify) to ${DATAGRAM_MAX_BYTES} (the largest IPv4 UDP payload); got ${v.size}`;
   return null;

@@ -2,7 +2,9 @@
  * The bench's completion loop for `--udp`, one per worker: this worker's
  * share of the sockets, each a datagram socket connected to the target
  * (the queue's udp transport), keeps --pipeline sequence-numbered datagrams
- * out (datagram.ts), checks every echo byte for byte, and counts in its
+ * out (datagram.ts), sent as soon as the window has room or, with --rate,
+ * as each falls due on the schedule the TCP loop uses (latency then counts
+ * from when it was due), checks every echo byte for byte, and counts in its
  * DatagramTracker what came back on time, late, twice, out of order or not
  * at all. The TCP loop (client-loop.ts) is a different machine: a byte
  * stream has no loss to wait for, and a datagram has no partial send.
@@ -18,12 +20,12 @@ import type { ClientQueue } from "../client-queue.ts";
 import { CompletionBatch, type IssueResult, OpKind } from "../engine.ts";
 import { ERRNO } from "../os-error.ts";
 import { checkDatagram, HEADER_BYTES, readSeq, writeDatagram } from "./datagram.ts";
-import { DatagramTracker, Echo } from "./datagram-tracker.ts";
-import { connectErrorKind, type ErrorKind, ioErrorKind } from "./errors.ts";
+import { DatagramTracker, Echo, udpTotals } from "./datagram-tracker.ts";
+import { connectErrorKind, datagramErrorKind, type ErrorKind } from "./errors.ts";
 import type { Meter } from "./meter.ts";
 import { preparePattern } from "./payload.ts";
 import { connectionsOf, type LoopPlan } from "./plan.ts";
-import type { UdpTotals } from "./protocol.ts";
+import { RateSchedule } from "./schedule.ts";
 
 const BATCH_CAPACITY = 256;
 const TICK_MS = 50;
@@ -38,6 +40,8 @@ export class UdpClientLoop {
   private readonly busy: Uint8Array;
   private readonly startedMs: Float64Array;
   private readonly trackers: DatagramTracker[];
+  /** --rate's schedule per socket, from when it opened; null in a closed loop. */
+  private readonly schedules: (RateSchedule | null)[];
   private now = performance.now();
   private timerArmed = false;
   private draining = false;
@@ -59,6 +63,7 @@ export class UdpClientLoop {
     this.busy = new Uint8Array(this.slots);
     this.startedMs = new Float64Array(this.slots);
     this.trackers = Array.from({ length: this.slots }, () => new DatagramTracker(plan.pipeline));
+    this.schedules = new Array(this.slots).fill(null);
     preparePattern();
   }
 
@@ -78,11 +83,11 @@ export class UdpClientLoop {
       this.dispatch();
     }
     this.meter.tick(Math.max(this.now, this.meter.untilMs), 0);
-    this.meter.udp = this.totals();
+    this.meter.udp = udpTotals(this.trackers, this.wrong);
     this.meter.finish();
   }
 
-  /** The next tick: the next interval boundary, loss deadline or (draining) end of a socket's linger. */
+  /** The next tick: the next interval boundary, loss deadline, paced send or (draining) end of a socket's linger. */
   private armTimer(): void {
     let due = Math.min(this.now + TICK_MS, this.meter.nextBoundaryMs());
     const timeout = this.plan.lossTimeoutMs;
@@ -90,6 +95,8 @@ export class UdpClientLoop {
       if (this.state[slot] !== State.Open) continue;
       const t = this.trackers[slot]!;
       due = Math.min(due, t.nextLossMs(timeout), this.draining ? t.lastSentMs + timeout : due);
+      const schedule = this.schedules[slot];
+      if (schedule && !this.draining && t.canSend()) due = Math.min(due, schedule.intendedMs(t.next));
     }
     this.queue.armTimer(Math.max(1, Math.ceil(due - this.now)));
     this.timerArmed = true;
@@ -140,13 +147,15 @@ export class UdpClientLoop {
     this.meter.connected(this.now - this.startedMs[slot]!);
     this.state[slot] = State.Open;
     this.open++;
+    if (this.plan.rate > 0)
+      this.schedules[slot] = new RateSchedule(this.now, this.plan.rate, this.plan.connections, this.stream(slot));
     if (!this.issue(slot, Busy.Recv, this.queue.recv(slot, this.gen[slot]!))) this.fail(slot, "ioOther");
     else this.pump(slot);
   }
 
   private onRecv(slot: number, res: number): void {
     if (res < 0 && -res !== ERRNO.EMSGSIZE) {
-      this.fail(slot, receiveErrorKind(res));
+      this.fail(slot, datagramErrorKind(res));
       return;
     }
     const t = this.trackers[slot]!;
@@ -156,7 +165,7 @@ export class UdpClientLoop {
     const fault =
       res < 0 ? "extra" : checkDatagram(this.stream(slot), this.plan.connections, this.plan.size, memory, at, res);
     if (fault === null) {
-      const outcome = t.echo(readSeq(memory, at), this.now);
+      const outcome = t.echo(readSeq(memory, at), this.now, this.meter.measuring(this.now));
       if (outcome === Echo.OnTime) {
         this.meter.messages(1, t.latencyMs, this.now);
         this.meter.bytes(res, this.now);
@@ -177,16 +186,18 @@ export class UdpClientLoop {
   }
 
   private onSend(slot: number, res: number): void {
-    if (res < 0) this.fail(slot, receiveErrorKind(res));
+    if (res < 0) this.fail(slot, datagramErrorKind(res));
     else if (res !== this.plan.size) this.fail(slot, "ioOther");
     else this.pump(slot);
   }
 
-  /** Sends the next datagram when the window has room and no send is in flight. */
+  /** Sends the next datagram when the window has room, no send is in flight and (paced) it is due. */
   private pump(slot: number): void {
     const t = this.trackers[slot]!;
     if (this.draining || (this.busy[slot]! & Busy.Send) !== 0 || !t.canSend()) return;
-    const seq = t.send(this.now);
+    const schedule = this.schedules[slot];
+    if (schedule && schedule.dueBy(this.now) <= t.next) return;
+    const seq = t.send(this.now, schedule ? schedule.intendedMs(t.next) : this.now);
     writeDatagram(this.stream(slot), seq, this.plan.size, this.queue.memory, this.queue.sendAt(slot));
     this.meter.sentMessages++;
     this.meter.sentBytes += this.plan.size;
@@ -205,7 +216,7 @@ export class UdpClientLoop {
       const lost = t.expire(this.now, timeout);
       for (let i = 0; i < lost; i++) this.meter.error("lost", this.now);
       if (this.draining && this.now >= t.lastSentMs + timeout) this.leave(slot);
-      else if (lost > 0) this.pump(slot);
+      else this.pump(slot);
     }
   }
 
@@ -239,42 +250,4 @@ export class UdpClientLoop {
     this.gen[slot]!++;
     this.live--;
   }
-
-  private totals(): UdpTotals {
-    const u: UdpTotals = {
-      sent: 0,
-      received: 0,
-      lost: 0,
-      late: 0,
-      duplicate: 0,
-      reordered: 0,
-      wrong: this.wrong,
-      jitterSumUs: 0,
-      jitterSockets: 0,
-      maxJitterUs: 0,
-    };
-    for (const t of this.trackers) {
-      u.sent += t.sent;
-      u.received += t.received;
-      u.lost += t.lost;
-      u.late += t.late;
-      u.duplicate += t.duplicate;
-      u.reordered += t.reordered;
-      if (!t.hasJitter) continue;
-      const us = t.jitterMs * 1000;
-      u.jitterSumUs += us;
-      u.jitterSockets++;
-      u.maxJitterUs = Math.max(u.maxJitterUs, us);
-    }
-    return u;
-  }
-}
-
-/**
- * A datagram socket's failed receive or send. ECONNREFUSED (Linux) and
- * ECONNRESET (Windows' WSAECONNRESET) are the ICMP port-unreachable answer:
- * nothing listens on the target's UDP port.
- */
-function receiveErrorKind(res: number): ErrorKind {
-  return -res === ERRNO.ECONNREFUSED || -res === ERRNO.ECONNRESET ? "refused" : ioErrorKind(res);
 }

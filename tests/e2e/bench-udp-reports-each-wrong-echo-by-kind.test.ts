@@ -52,7 +52,6 @@ describeTargets("bench --udp reports each wrong echo by kind", (t) => {
 
   const BAD: [string[], string][] = [
     [["--udp", "--mode", "stream"], "--mode: stream has no meaning with --udp"],
-    [["--udp", "--rate", "100"], "--rate: not supported with --udp"],
     [["--udp", "-l", "8"], "--size: with --udp, from 16"],
     [["--udp", "-l", "65508"], "--size: with --udp, from 16"],
     [["--loss-timeout", "100"], "--loss-timeout: applies to --udp runs only"],

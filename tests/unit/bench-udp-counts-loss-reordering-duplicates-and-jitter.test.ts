@@ -117,6 +117,32 @@ describe("the datagram tracker", () => {
   });
 });
 
+test("open loop: latency counts from when a datagram was due, jitter from its actual send", () => {
+  const t = new DatagramTracker(1);
+  t.send(100, 40); // due at 40, sent late at 100
+  t.echo(0, 110);
+  expect(t.latencyMs).toBe(70);
+  t.send(200, 200);
+  t.echo(1, 212);
+  expect(t.latencyMs).toBe(12);
+  // Round trips 10 then 12: D = 2.
+  expect(t.jitterMs).toBe(2 / 16);
+});
+
+test("echoes outside the measured time feed no jitter", () => {
+  const t = new DatagramTracker(1);
+  for (const [sent, back, measured] of [
+    [0, 50, false],
+    [100, 110, true],
+    [200, 212, true],
+    [300, 400, false],
+  ] as const)
+    t.echo(t.send(sent), back, measured);
+  // Only 10 -> 12 counts: neither the warmup's 50 ms round trip nor the drain's 100 ms one.
+  expect(t.jitterMs).toBe(2 / 16);
+  expect(t.received).toBe(4);
+});
+
 describe("a datagram's echo is checked", () => {
   const SIZE = 64;
   const make = (stream: number, seq: number) => {
