@@ -174,7 +174,8 @@ export class UdpClientLoop {
     } else {
       this.wrongEcho(fault);
       // A damaged echo of ours came back after all: its datagram is not also lost.
-      if (fault !== "crosstalk" && res >= HEADER_BYTES) t.settle(readSeq(memory, at));
+      // (EMSGSIZE: Windows filled the area with the datagram's start, header included.)
+      if (fault !== "crosstalk" && (res < 0 || res >= HEADER_BYTES)) t.settle(readSeq(memory, at));
     }
     if (!this.issue(slot, Busy.Recv, this.queue.recv(slot, this.gen[slot]!))) this.fail(slot, "ioOther");
     else this.pump(slot);

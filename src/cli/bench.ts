@@ -13,11 +13,14 @@ export const BENCH_HELP = `Usage: iocp-echo bench --target HOST:PORT [options]
 Measures an echo server from this machine: connects, sends a pseudo-random
 stream on each connection, checks every byte that comes back, and reports
 messages/s, MB/s, latency percentiles, connect times and errors by kind.
-Progress goes to stderr once per --interval; the report to stdout.
+With --udp, sequence-numbered datagrams instead: loss, duplicates,
+reordering and jitter as well. Progress goes to stderr once per
+--interval; the report to stdout.
 
 ${optionHelp(BENCH_OPTIONS)}
-Exit status: 0 a clean run; 1 errors, wrong echoes, or a target that
-accepted no connection; 2 bad arguments.
+Exit status: 0 a clean run; 1 errors, wrong echoes (UDP: lost or duplicate
+datagrams too; reordering alone is no error), or a target that accepted no
+connection; 2 bad arguments.
 `;
 
 async function bench(argv: string[], io: CommandIo): Promise<number> {
