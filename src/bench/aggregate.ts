@@ -21,6 +21,8 @@ export interface IntervalSample {
   open: number;
   latencyUs: Percentiles;
   errors: number;
+  /** With --udp (null for TCP): datagrams lost and duplicated in the interval, and the mean RFC 3550 jitter at its end. */
+  udp: { lost: number; duplicate: number; jitterUs: number } | null;
 }
 
 export function emptyCounts(): Counts {
@@ -35,6 +37,18 @@ export function addCounts(into: Counts, from: Counts): void {
 
 export function errorTotal(counts: Counts): number {
   return ERROR_KIND_NAMES.reduce((sum, k) => sum + counts.errors[k], 0);
+}
+
+function udpSample(reports: IntervalReport[], counts: Counts): IntervalSample["udp"] {
+  const jitters = reports.map((r) => r.jitter).filter((j) => j !== null);
+  if (jitters.length === 0) return null;
+  const sockets = jitters.reduce((n, j) => n + j.sockets, 0);
+  const sumUs = jitters.reduce((n, j) => n + j.sumUs, 0);
+  return {
+    lost: counts.errors.lost,
+    duplicate: counts.errors.duplicate,
+    jitterUs: sockets > 0 ? Math.round((10 * sumUs) / sockets) / 10 : 0,
+  };
 }
 
 interface Pending {
@@ -88,6 +102,7 @@ export class Aggregator {
       open: p.reports.reduce((sum, r) => sum + r.open, 0),
       latencyUs: percentiles(p.histogram),
       errors: errorTotal(counts),
+      udp: udpSample(p.reports, counts),
     };
     p.histogram.destroy();
     this.intervals.push(sample);

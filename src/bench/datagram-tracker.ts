@@ -26,7 +26,7 @@
  * round trip of each on-time echo in arrival order: D = this round trip
  * minus the previous one, J += (|D| - J) / 16.
  */
-import type { UdpTotals } from "./protocol.ts";
+import type { JitterSum, UdpTotals } from "./protocol.ts";
 
 export const Echo = { OnTime: 0, Late: 1, Duplicate: 2, Unknown: 3 } as const;
 export type EchoOutcome = (typeof Echo)[keyof typeof Echo];
@@ -184,6 +184,18 @@ export class DatagramTracker {
   get hasJitter(): boolean {
     return this.jitterSamples > 0;
   }
+}
+
+/** The jitter of a worker's sockets now, for an interval's report. */
+export function jitterSum(trackers: DatagramTracker[]): JitterSum {
+  let sumUs = 0;
+  let sockets = 0;
+  for (const t of trackers) {
+    if (!t.hasJitter) continue;
+    sumUs += t.jitterMs * 1000;
+    sockets++;
+  }
+  return { sumUs, sockets };
 }
 
 /** The totals of a worker's sockets, as its done report carries them; `wrong` is counted by the loop. */

@@ -9,7 +9,7 @@ import type { Histogram } from "hdr-histogram-js";
 import { emptyCounts } from "./aggregate.ts";
 import type { ErrorKind } from "./errors.ts";
 import { encode, newHistogram, recordUs } from "./histogram.ts";
-import type { BenchWorkerReport, UdpTotals } from "./protocol.ts";
+import type { BenchWorkerReport, JitterSum, UdpTotals } from "./protocol.ts";
 
 export interface MeterPlan {
   worker: number;
@@ -40,6 +40,8 @@ export class Meter {
   sentMessages = 0;
   /** Set by a UDP loop before `finish`. */
   udp: UdpTotals | null = null;
+  /** Set by a UDP loop: its sockets' jitter now, sampled as each interval ends. */
+  jitter: (() => JitterSum) | null = null;
 
   constructor(
     private readonly plan: MeterPlan,
@@ -108,6 +110,7 @@ export class Meter {
         counts: this.counts,
         open,
         latency: encode(this.latency),
+        jitter: this.jitter === null ? null : this.jitter(),
       });
       this.latency.reset();
       this.counts = emptyCounts();

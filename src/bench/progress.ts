@@ -7,7 +7,8 @@ import type { IntervalSample } from "./aggregate.ts";
 
 export function progressLine(s: IntervalSample): string {
   const p99 = (s.latencyUs.p99 / 1000).toFixed(3);
-  return `[${s.endS.toFixed(1).padStart(6)} s] ${s.messagesPerSec.toFixed(0).padStart(9)} msg/s ${s.mbPerSec.toFixed(2).padStart(9)} MB/s  p99 ${p99} ms  open ${s.open}  errors ${s.errors}`;
+  const udp = s.udp === null ? "" : `  lost ${s.udp.lost}  jitter ${(s.udp.jitterUs / 1000).toFixed(3)} ms`;
+  return `[${s.endS.toFixed(1).padStart(6)} s] ${s.messagesPerSec.toFixed(0).padStart(9)} msg/s ${s.mbPerSec.toFixed(2).padStart(9)} MB/s  p99 ${p99} ms  open ${s.open}  errors ${s.errors}${udp}`;
 }
 
 export class ProgressWriter {

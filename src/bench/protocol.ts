@@ -23,6 +23,13 @@ export interface IntervalReport {
   open: number;
   /** Latencies in µs, as hdr-histogram-js's compressed base64. */
   latency: string;
+  /** With --udp: the sockets' RFC 3550 jitter at the end of the interval, summed (µs), and how many had one. */
+  jitter: JitterSum | null;
+}
+
+export interface JitterSum {
+  sumUs: number;
+  sockets: number;
 }
 
 /** A worker's UDP datagram counts over the whole run (warmup and drain included), with --udp. */

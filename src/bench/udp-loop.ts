@@ -20,7 +20,7 @@ import type { ClientQueue } from "../client-queue.ts";
 import { CompletionBatch, type IssueResult, OpKind } from "../engine.ts";
 import { ERRNO } from "../os-error.ts";
 import { checkDatagram, HEADER_BYTES, readSeq, writeDatagram } from "./datagram.ts";
-import { DatagramTracker, Echo, udpTotals } from "./datagram-tracker.ts";
+import { DatagramTracker, Echo, jitterSum, udpTotals } from "./datagram-tracker.ts";
 import { connectErrorKind, datagramErrorKind, type ErrorKind } from "./errors.ts";
 import type { Meter } from "./meter.ts";
 import { preparePattern } from "./payload.ts";
@@ -64,6 +64,7 @@ export class UdpClientLoop {
     this.startedMs = new Float64Array(this.slots);
     this.trackers = Array.from({ length: this.slots }, () => new DatagramTracker(plan.pipeline));
     this.schedules = new Array(this.slots).fill(null);
+    meter.jitter = () => jitterSum(this.trackers);
     preparePattern();
   }
 

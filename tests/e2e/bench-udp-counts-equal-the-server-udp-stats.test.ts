@@ -37,5 +37,7 @@ describeTargets("bench --udp counts equal the server's UDP /stats", (t) => {
     expect(0 < l.p50 && l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.p999 && l.p999 <= l.max).toBe(true);
     expect(u.jitterUs.mean).toBeGreaterThan(0);
     expect(u.jitterUs.max).toBeGreaterThanOrEqual(u.jitterUs.mean);
+    expect(r.intervals.length).toBeGreaterThanOrEqual(1);
+    for (const i of r.intervals) expect(i.udp).toMatchObject({ lost: 0, duplicate: 0 });
   });
 });

@@ -17,7 +17,7 @@ function interval(worker: number, index: number, messages: number, latencies: nu
   const counts = emptyCounts();
   counts.messages = messages;
   counts.bytes = messages * 64;
-  return { type: "interval", worker, index, elapsedMs: 1000, counts, open: 5, latency: encode(h) };
+  return { type: "interval", worker, index, elapsedMs: 1000, counts, open: 5, latency: encode(h), jitter: null };
 }
 
 function done(worker: number, established: number, attempted = 5): DoneReport {
@@ -145,6 +145,7 @@ test("the JSON document has exactly the fields the README documents for schemaVe
     "open",
     "latencyUs",
     "errors",
+    "udp",
   ]);
   expect(Object.keys(r.cpu)).toEqual(["userS", "systemS", "percentOfOneCore"]);
 });
@@ -222,4 +223,23 @@ test("a UDP run's report sums the workers' datagram counts and averages jitter o
   );
   expect(formatReport(r)).toContain("10 sockets, UDP ping-pong, 64 B datagrams, pipeline 1, loss after 200 ms");
   expect(buildReport(FACTS, new Aggregator(1)).udp).toBeNull();
+});
+
+test("a UDP interval carries its lost and duplicate datagrams and the mean jitter, and progress shows them", () => {
+  const agg = new Aggregator(2);
+  const udpInterval = (worker: number, lost: number, jitter: { sumUs: number; sockets: number }) => {
+    const r = interval(worker, 0, 100, [100]);
+    r.counts.errors.lost = lost;
+    r.counts.errors.duplicate = 1;
+    return { ...r, jitter };
+  };
+  expect(agg.addInterval(udpInterval(0, 3, { sumUs: 300, sockets: 2 }))).toBeNull();
+  const s = agg.addInterval(udpInterval(1, 4, { sumUs: 600, sockets: 1 }))!;
+  expect(s.udp).toEqual({ lost: 7, duplicate: 2, jitterUs: 300 });
+  expect(s.errors).toBe(9);
+  expect(progressLine(s)).toEndWith("errors 9  lost 7  jitter 0.300 ms");
+  expect(agg.intervals[0]!.udp).not.toBeNull();
+  const tcp = new Aggregator(1).addInterval(interval(0, 0, 10, [100]))!;
+  expect(tcp.udp).toBeNull();
+  expect(progressLine(tcp)).toEndWith(`errors 0`);
 });
