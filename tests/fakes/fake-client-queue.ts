@@ -6,7 +6,9 @@
 import type { ClientQueue } from "../../src/client-queue.ts";
 import { type CompletionBatch, type IssueResult, OpKind } from "../../src/engine.ts";
 
-export type FakeFault = "none" | "refuse" | "hang" | "flip" | "silent" | "close";
+/** "lose": every LOSE_EVERY-th send is never echoed (a datagram lost, for the UDP loop). */
+export type FakeFault = "none" | "refuse" | "hang" | "flip" | "silent" | "close" | "lose";
+export const LOSE_EVERY = 5;
 
 interface Pending {
   op: number;
@@ -26,6 +28,7 @@ export class FakeClientQueue implements ClientQueue {
   private timerAt = -1;
   closed = 0;
   sends = 0;
+  lost = 0;
 
   constructor(
     slots: number,
@@ -52,7 +55,8 @@ export class FakeClientQueue implements ClientQueue {
     const bytes = this.memory.slice(this.sendAt(slot) + offset, this.sendAt(slot) + offset + n);
     this.sends++;
     if (this.fault === "flip" && bytes.length > 3) bytes[3]! ^= 1;
-    if (this.fault !== "silent") this.echo[slot]!.push(bytes);
+    if (this.fault === "lose" && this.sends % LOSE_EVERY === 0) this.lost++;
+    else if (this.fault !== "silent") this.echo[slot]!.push(bytes);
     if (this.fault === "close" && this.sends > 20) this.echo[slot] = [];
     this.ready.push({ op: OpKind.Send, slot, gen, res: n });
     return "pending";
