@@ -4,9 +4,11 @@
  * load client to core 0; every server is interleaved within each round, so
  * machine noise lands on all of them alike. Server CPU per message is
  * utime+stime from /proc/PID/stat over the client's run, divided by the
- * messages the client verified.
+ * messages the client verified. TCP scenarios are driven by c/load-uring.c
+ * (io_uring, the same window and bytes as `iocp-echo bench`); the idle and
+ * UDP scenarios by c/load.c (epoll).
  *
- *   bun run bench [--seconds 4] [--rounds 3] [--servers a,b] [--scenarios x,y]
+ *   bun run bench [--seconds 4] [--warmup 1] [--rounds 3] [--servers a,b] [--scenarios x,y]
  *                 [--baseline path/to/older/iocp-echo]   (before/after in one run)
  *                 [--clients c,ours]   (ours: also measure with `iocp-echo bench`, see our-client.ts)
  */
@@ -14,7 +16,15 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, release } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { agreementRows, type ClientSample, OUR_BINARY, runOurClient } from "./our-client.ts";
+import {
+  agreementRows,
+  type ClientSample,
+  cpuTicks,
+  OUR_BINARY,
+  type RunCpu,
+  runOurClient,
+  withCpu,
+} from "./our-client.ts";
 import { UDP_CPU_RATIO_TARGET, UDP_REFERENCE, UDP_SCENARIOS, UDP_WINDOW, udpReference, waitForUdp } from "./udp.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -23,6 +33,8 @@ const CLK_TCK = 100;
 const { values: args } = parseArgs({
   options: {
     seconds: { type: "string", default: "4" },
+    // Both TCP clients measure from this long after their connections are made.
+    warmup: { type: "string", default: "1" },
     rounds: { type: "string", default: "3" },
     servers: { type: "string" },
     scenarios: { type: "string" },
@@ -33,6 +45,7 @@ const { values: args } = parseArgs({
   },
 });
 const SECONDS = Number(args.seconds);
+const WARMUP = Number(args.warmup);
 const WITH_OURS = args.clients!.split(",").includes("ours");
 const ROUNDS = Number(args.rounds);
 
@@ -46,6 +59,7 @@ function sh(argv: string[]): string {
 mkdirSync(OUT, { recursive: true });
 const C_PROGRAMS = [
   ["load", []],
+  ["load-uring", ["-luring"]],
   ["echo-epoll", []],
   ["echo-uring", ["-luring"]],
   ["echo-uring-multishot", ["-luring"]],
@@ -131,15 +145,10 @@ interface Sample {
   p99: number;
   cpuUsPerMsg: number;
   problems: number;
+  /** How busy the cores were during the C client's run. */
+  cpu: RunCpu;
   /** The same server measured by `iocp-echo bench` right after the C client, when --clients has ours. */
   ours: ClientSample | null;
-}
-
-function cpuTicks(pid: number): number {
-  // Fields after the ")" of comm: utime and stime are the 12th and 13th.
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return Number(fields[11]) + Number(fields[12]);
 }
 
 async function waitForPort(port: number, ms: number): Promise<void> {
@@ -159,7 +168,8 @@ async function waitForPort(port: number, ms: number): Promise<void> {
 }
 
 let nextPort = 17_000 + Math.floor(Math.random() * 1000);
-async function measure(server: Server, scenario: Scenario): Promise<Sample> {
+/** `oursFirst`: run `iocp-echo bench` before the C client (alternated by round, so neither always runs on a warmer server). */
+async function measure(server: Server, scenario: Scenario, oursFirst: boolean): Promise<Sample> {
   const port = nextPort++;
   const proc = Bun.spawn(["taskset", "-c", "1", ...server.argv(port, scenario.udp === true)], {
     stdout: "ignore",
@@ -168,35 +178,30 @@ async function measure(server: Server, scenario: Scenario): Promise<Sample> {
   try {
     await (scenario.udp ? waitForUdp(port, 15_000) : waitForPort(port, 15_000));
     await Bun.sleep(200); // let a JIT-ed server settle after start-up
+    const common = ["--port", String(port), "--mode", scenario.mode, "--size", String(scenario.size)];
+    const argv = scenario.udp
+      ? [join(OUT, "load"), ...common, "--udp", "1", "--window", String(UDP_WINDOW)]
+      : [join(OUT, "load-uring"), ...common, "--warmup", String(WARMUP)];
+    // Our client speaks TCP only: UDP scenarios are the C client's alone.
+    const withOurs = WITH_OURS && !scenario.udp;
+    const runOurs = () => runOurClient(proc.pid, OUR_BINARY, port, scenario, SECONDS, WARMUP);
+    let ours: ClientSample | null = withOurs && oursFirst ? runOurs() : null;
     const before = cpuTicks(proc.pid);
-    const client = Bun.spawnSync(
-      [
-        "taskset",
-        "-c",
-        "0",
-        join(OUT, "load"),
-        "--port",
-        String(port),
-        "--mode",
-        scenario.mode,
-        "--size",
-        String(scenario.size),
-        "--conns",
-        String(scenario.conns),
-        "--seconds",
-        String(SECONDS),
-        ...(scenario.udp ? ["--udp", "1", "--window", String(UDP_WINDOW)] : []),
-      ],
-      { stdout: "pipe", stderr: "pipe" },
-    );
+    const { result: client, cpu } = withCpu(proc.pid, () => {
+      const p = Bun.spawnSync(
+        ["taskset", "-c", "0", ...argv, "--conns", String(scenario.conns), "--seconds", String(SECONDS)],
+        { stdout: "pipe", stderr: "pipe" },
+      );
+      return { result: p, cpuUs: Number(p.resourceUsage.cpuTime.total) };
+    });
     const after = cpuTicks(proc.pid);
     if (client.exitCode !== 0) throw new Error(`load client failed: ${client.stderr.toString()}`);
     const r = JSON.parse(client.stdout.toString()) as Record<string, number>;
     const msgs = r.msgs!;
-    // Our client speaks TCP only: UDP scenarios are the C client's alone.
-    const ours = WITH_OURS && !scenario.udp ? runOurClient(OUR_BINARY, port, scenario, SECONDS) : null;
+    if (withOurs && !oursFirst) ours = runOurs();
     return {
       ours,
+      cpu,
       msgsPerSec: msgs / r.seconds!,
       mbPerSec: r.bytes! / r.seconds! / 1e6,
       p50: r.p50_us!,
@@ -281,12 +286,12 @@ for (let round = 0; round < ROUNDS; round++) {
     const those = serversFor(scenario);
     const order = those.map((_, i) => those[(i + round) % those.length]!);
     for (const server of order) {
-      const sample = await measure(server, scenario);
+      const sample = await measure(server, scenario, round % 2 === 1);
       const list = results.get(key(scenario, server)) ?? [];
       list.push(sample);
       results.set(key(scenario, server), list);
       console.error(
-        `round ${round + 1}/${ROUNDS} ${scenario.name} ${server.name}: ${Math.round(sample.msgsPerSec)} msg/s, ${sample.cpuUsPerMsg.toFixed(2)} us/msg`,
+        `round ${round + 1}/${ROUNDS} ${scenario.name} ${server.name}: ${Math.round(sample.msgsPerSec)} msg/s, ${sample.cpuUsPerMsg.toFixed(2)} us/msg${sample.ours ? `; iocp-echo bench ${Math.round(sample.ours.msgsPerSec)} msg/s` : ""}`,
       );
     }
   }
@@ -315,6 +320,12 @@ const median = (xs: number[]) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
+const medianCpu = (xs: RunCpu[]): RunCpu => ({
+  clientCore: median(xs.map((x) => x.clientCore)),
+  serverCore: median(xs.map((x) => x.serverCore)),
+  client: median(xs.map((x) => x.client)),
+  elsewhere: median(xs.map((x) => x.elsewhere)),
+});
 const spread = (xs: number[]) => {
   const m = median(xs);
   return m > 0 ? (Math.max(...xs) - Math.min(...xs)) / m : 0;
@@ -381,6 +392,8 @@ const agreement = WITH_OURS
             ours: median(ours.map((x) => x.msgsPerSec)),
             cProblems: xs.reduce((n, x) => n + x.problems, 0),
             ourProblems: ours.reduce((n, x) => n + x.problems, 0),
+            cCpu: medianCpu(xs.map((x) => x.cpu)),
+            ourCpu: medianCpu(ours.map((x) => x.cpu)),
           };
         }),
       ),
@@ -415,6 +428,12 @@ if (us && udpRef) {
     );
   }
 }
+const AGREEMENT_NOTE = `Each pair of runs hits the same server process, one client after the other
+(order alternating by round). "Cores busy" is from /proc/stat (softirq
+included) for the client's core 0 and the server's core 1; the client
+process's own share is in brackets; "elsewhere" is CPU charged to neither
+client, server nor softirq, i.e. other jobs on the machine. The last column
+says what limited the slower run (see bench/README.md).`;
 const machine = `${cpus()[0]?.model ?? "?"} x ${cpus().length}, Linux ${release()}, Bun ${Bun.version}`;
 const table = lines.join("\n");
 console.log(`\n${table}\n${verdicts.join("\n")}\n\n${udpVerdicts.join("\n")}\n\n${idleRows.join("\n")}`);
@@ -434,7 +453,7 @@ ${verdicts.join("\n")}
 ${udpVerdicts.length > 2 ? udpSection(udpVerdicts) : ""}## All servers
 
 ${table}
-${agreement.length > 0 ? `### The load clients agree: C (c/load.c) and \`iocp-echo bench\`\n\n${agreement.join("\n")}\n` : ""}
+${agreement.length > 0 ? `### The load clients agree: C (c/load-uring.c) and \`iocp-echo bench\`\n\n${AGREEMENT_NOTE}\n\n${agreement.join("\n")}\n` : ""}
 ### ${IDLE_CONNS} idle connections (memory)
 
 Each connection echoes one 64-byte message, stays silent 5 s (RSS sampled
