@@ -3,8 +3,8 @@
  * pick instead, side by side in one run. Servers are pinned to core 1, the
  * load client to core 0; every server is interleaved within each round, so
  * machine noise lands on all of them alike. Server CPU per message is
- * utime+stime from /proc/PID/stat over the client's run, divided by the
- * messages the client verified. TCP scenarios are driven by c/load-uring.c
+ * utime+stime from /proc/PID/stat over the client's measured seconds, divided
+ * by the messages the client verified. TCP scenarios are driven by c/load-uring.c
  * (io_uring, the same window and bytes as `iocp-echo bench`); the idle and
  * UDP scenarios by c/load.c (epoll).
  *
@@ -16,15 +16,8 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, release } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import {
-  agreementRows,
-  type ClientSample,
-  cpuTicks,
-  OUR_BINARY,
-  type RunCpu,
-  runOurClient,
-  withCpu,
-} from "./our-client.ts";
+import { cpuTicks, type RunCpu, runClient } from "./client-cpu.ts";
+import { agreementRows, type ClientSample, OUR_BINARY, runOurClient } from "./our-client.ts";
 import { UDP_CPU_RATIO_TARGET, UDP_REFERENCE, UDP_SCENARIOS, UDP_WINDOW, udpReference, waitForUdp } from "./udp.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -185,28 +178,30 @@ async function measure(server: Server, scenario: Scenario, oursFirst: boolean): 
     // Our client speaks TCP only: UDP scenarios are the C client's alone.
     const withOurs = WITH_OURS && !scenario.udp;
     const runOurs = () => runOurClient(proc.pid, OUR_BINARY, port, scenario, SECONDS, WARMUP);
-    let ours: ClientSample | null = withOurs && oursFirst ? runOurs() : null;
+    let ours: ClientSample | null = withOurs && oursFirst ? await runOurs() : null;
     const before = cpuTicks(proc.pid);
-    const { result: client, cpu } = withCpu(proc.pid, () => {
-      const p = Bun.spawnSync(
-        ["taskset", "-c", "0", ...argv, "--conns", String(scenario.conns), "--seconds", String(SECONDS)],
-        { stdout: "pipe", stderr: "pipe" },
-      );
-      return { result: p, cpuUs: Number(p.resourceUsage.cpuTime.total) };
-    });
+    const client = await runClient(
+      ["taskset", "-c", "0", ...argv, "--conns", String(scenario.conns), "--seconds", String(SECONDS)],
+      proc.pid,
+      (line) => line === "interval",
+    );
     const after = cpuTicks(proc.pid);
-    if (client.exitCode !== 0) throw new Error(`load client failed: ${client.stderr.toString()}`);
-    const r = JSON.parse(client.stdout.toString()) as Record<string, number>;
+    if (client.exitCode !== 0) throw new Error(`load client failed: ${client.stderr}`);
+    const r = JSON.parse(client.stdout) as Record<string, number>;
     const msgs = r.msgs!;
-    if (withOurs && !oursFirst) ours = runOurs();
+    if (withOurs && !oursFirst) ours = await runOurs();
+    // The server's CPU over the measured seconds when the client marked them (warm-up and drain excluded), else over the whole run.
+    const serverUs = client.measured
+      ? (client.cpu.server / 100) * r.seconds! * 1e6
+      : ((after - before) * 1e6) / CLK_TCK;
     return {
       ours,
-      cpu,
+      cpu: client.cpu,
       msgsPerSec: msgs / r.seconds!,
       mbPerSec: r.bytes! / r.seconds! / 1e6,
       p50: r.p50_us!,
       p99: r.p99_us!,
-      cpuUsPerMsg: msgs > 0 ? ((after - before) * 1e6) / CLK_TCK / msgs : Number.NaN,
+      cpuUsPerMsg: msgs > 0 ? serverUs / msgs : Number.NaN,
       problems: r.errors! + r.corrupted! + r.unreturned!,
     };
   } finally {
@@ -324,6 +319,7 @@ const medianCpu = (xs: RunCpu[]): RunCpu => ({
   clientCore: median(xs.map((x) => x.clientCore)),
   serverCore: median(xs.map((x) => x.serverCore)),
   client: median(xs.map((x) => x.client)),
+  server: median(xs.map((x) => x.server)),
   elsewhere: median(xs.map((x) => x.elsewhere)),
 });
 const spread = (xs: number[]) => {

@@ -29,8 +29,10 @@
  * `iocp-echo bench --warmup` does) and runs --seconds; only messages echoed
  * whole inside it count. Afterwards nothing new is committed and the echoes
  * in flight are awaited (5 s at most): bytes still missing then are
- * "unreturned". Prints one JSON line, with this client's own CPU time over the
- * measured seconds (cpu_seconds: near --seconds means this client was the limit).
+ * "unreturned". A line "interval" goes to stderr at the end of each second
+ * of the measured time (bench/client-cpu.ts samples the machine on it, as
+ * on each progress line of `iocp-echo bench -i 1`). Prints one JSON line,
+ * with this client's own CPU time over the measured seconds (cpu_seconds).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -258,7 +260,7 @@ int main(int argc, char **argv) {
   }
 
   uint64_t start = now_ns() + (uint64_t)(warmup * 1e9), end = start + (uint64_t)(seconds * 1e9);
-  uint64_t drain_end = end + DRAIN_NS;
+  uint64_t drain_end = end + DRAIN_NS, next_mark = start + 1000000000ull;
   for (int i = 0; i < nconns; i++) {
     post_recv(&conns[i], (uint32_t)i);
     pump_out(&conns[i], (uint32_t)i, now_ns());
@@ -271,9 +273,14 @@ int main(int argc, char **argv) {
       measuring = 1;
       cpu_start = cpu_seconds();
     }
+    if (measuring && t >= next_mark && next_mark < end) {
+      fputs("interval\n", stderr);
+      next_mark += 1000000000ull;
+    }
     if (committing && t >= end) {
       committing = measuring = 0;
       cpu_measured = cpu_seconds() - cpu_start;
+      fputs("interval\n", stderr);
     }
     if (!committing) {
       int pending = 0;
