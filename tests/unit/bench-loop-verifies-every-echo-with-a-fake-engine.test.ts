@@ -8,7 +8,7 @@ import { type FakeFault, FakeClientQueue } from "../fakes/fake-client-queue.ts";
 
 const RUN_MS = 300;
 
-function run(plan: Partial<LoopPlan>, fault: FakeFault = "none", sendLimit?: number) {
+function run(plan: Partial<LoopPlan>, fault: FakeFault = "none", sendLimit?: number, runMs = RUN_MS) {
   const full: LoopPlan = {
     worker: 0,
     workers: 1,
@@ -29,7 +29,7 @@ function run(plan: Partial<LoopPlan>, fault: FakeFault = "none", sendLimit?: num
     else if (r.type === "done") agg.addDone(r);
   };
   const epoch = Date.now();
-  const plan2 = { worker: 0, measureFromEpochMs: epoch, measureUntilEpochMs: epoch + RUN_MS, intervalMs: 100 };
+  const plan2 = { worker: 0, measureFromEpochMs: epoch, measureUntilEpochMs: epoch + runMs, intervalMs: 100 };
   new ClientLoop(queue, full, new Meter(plan2, post, performance.now(), epoch)).run();
   const done = agg.done[0]!;
   return { agg, done, queue, errors: agg.allErrors() };
@@ -91,6 +91,12 @@ test("a connect still pending when the run ends is abandoned, not counted as an 
 test("a server that never answers is a stall", () => {
   const { errors } = run({}, "silent");
   expect(errors.stall).toBe(4);
+});
+
+test("a server that never answers is a stall within the measured time, though ticks look at every connection less often", () => {
+  // A stall is a second without progress; the loop looks for one every 250 ms, so 1.6 s is long enough to see it measured.
+  const { agg } = run({}, "silent", undefined, 1600);
+  expect(agg.measured.errors.stall).toBe(4);
 });
 
 test("a server that closes with bytes outstanding is a short echo", () => {
