@@ -99,6 +99,10 @@ const ALL_SERVERS: Server[] = [
     protocols: BOTH,
   },
   { name: "iocp-echo (binary)", argv: (p, udp) => [join(ROOT, "dist/iocp-echo"), ...ours(p, udp)], protocols: BOTH },
+  {
+    name: "iocp-echo (binary, 256 KiB ceiling)",
+    argv: (p) => [join(ROOT, "dist/iocp-echo"), ...ours(p), "--buffer-size", "262144"],
+  },
   { name: "Bun.listen", argv: (p) => [process.execPath, join(import.meta.dir, "servers/bun-listen.ts"), String(p)] },
   { name: "node:net (Bun)", argv: (p) => [process.execPath, join(import.meta.dir, "servers/node-net.ts"), String(p)] },
 ];
