@@ -2,9 +2,8 @@
  * Runs `iocp-echo bench` on a target for the end-to-end suite, and starts
  * the broken echo servers of tests/fixtures/broken-echo.ts.
  */
-import { join } from "node:path";
 import type { BenchReport } from "../../src/bench/report.ts";
-import { ROOT, runCli, type Target } from "./harness.ts";
+import { runCli, startFixture, type Target } from "./harness.ts";
 
 export interface BenchRun {
   code: number;
@@ -40,17 +39,8 @@ export class BrokenEcho {
   ) {}
 
   static async start(fault: string, family: "ipv4" | "ipv6" = "ipv4"): Promise<BrokenEcho> {
-    const script = join(ROOT, "tests/fixtures/broken-echo.ts");
-    const proc = Bun.spawn([process.execPath, script, fault, family], { stdout: "pipe", stderr: "ignore" });
-    const reader = proc.stdout.getReader();
-    let text = "";
-    while (!text.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`broken-echo ${fault} printed no port`);
-      text += new TextDecoder().decode(value);
-    }
-    reader.releaseLock();
-    return new BrokenEcho(proc, (JSON.parse(text) as { port: number }).port);
+    const { proc, port } = await startFixture("broken-echo", [fault, family]);
+    return new BrokenEcho(proc, port);
   }
 
   stop(): void {

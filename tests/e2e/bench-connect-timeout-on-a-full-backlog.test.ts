@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { join } from "node:path";
 import { bench } from "./bench-client.ts";
-import { describeTargets, ROOT } from "./harness.ts";
+import { describeTargets, startFixture } from "./harness.ts";
 
 /**
  * A listener whose accept queue is full answers no SYN (tests/fixtures/
@@ -13,19 +12,7 @@ let listener: Bun.Subprocess<"ignore", "pipe", "ignore">;
 let port = 0;
 
 beforeAll(async () => {
-  listener = Bun.spawn([process.execPath, join(ROOT, "tests/fixtures/full-backlog.ts")], {
-    stdout: "pipe",
-    stderr: "ignore",
-  });
-  const reader = listener.stdout.getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("full-backlog printed no port");
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  port = (JSON.parse(text) as { port: number }).port;
+  ({ proc: listener, port } = await startFixture("full-backlog"));
 });
 
 afterAll(() => {

@@ -3,8 +3,7 @@
  * asks it what it did.
  */
 import dgram from "node:dgram";
-import { join } from "node:path";
-import { ROOT } from "./harness.ts";
+import { startFixture } from "./harness.ts";
 
 /** What the fixture did, by kind (see its header). */
 export interface FaultCounts {
@@ -24,17 +23,8 @@ export class FaultyUdpEcho {
   ) {}
 
   static async start(fault: string): Promise<FaultyUdpEcho> {
-    const script = join(ROOT, "tests/fixtures/faulty-udp-echo.ts");
-    const proc = Bun.spawn([process.execPath, script, fault], { stdout: "pipe", stderr: "ignore" });
-    const reader = proc.stdout.getReader();
-    let text = "";
-    while (!text.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`faulty-udp-echo ${fault} printed no port`);
-      text += new TextDecoder().decode(value);
-    }
-    reader.releaseLock();
-    return new FaultyUdpEcho(proc, (JSON.parse(text) as { port: number }).port);
+    const { proc, port } = await startFixture("faulty-udp-echo", [fault]);
+    return new FaultyUdpEcho(proc, port);
   }
 
   /** The fixture's counts, asked with a datagram too short to be the bench's; bounded to 5 s. */

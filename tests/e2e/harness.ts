@@ -200,3 +200,25 @@ export async function runCli(
   clearTimeout(timer);
   return { code, stdout, stderr };
 }
+
+/**
+ * Starts one of tests/fixtures/ (`bun tests/fixtures/<name>.ts ...args`) and
+ * waits for the one JSON line `{"port": N}` it announces itself with.
+ */
+export async function startFixture(
+  name: string,
+  args: string[] = [],
+): Promise<{ proc: Bun.Subprocess<"ignore", "pipe", "ignore">; port: number }> {
+  const script = join(ROOT, "tests/fixtures", `${name}.ts`);
+  const proc = Bun.spawn([process.execPath, script, ...args], { stdout: "pipe", stderr: "ignore" });
+  // A reader released, not a stream iterated: leaving a for-await would cancel the fixture's stdout.
+  const reader = proc.stdout.getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`fixture ${name} ${args.join(" ")} printed no port`);
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return { proc, port: (JSON.parse(text) as { port: number }).port };
+}
