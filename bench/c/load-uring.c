@@ -37,7 +37,6 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
-#include <liburing.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdint.h>
@@ -48,6 +47,9 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "listen.h"
+#include "uring.h"
 
 #define PATTERN_BYTES (1u << 20)
 #define STRIDE_BYTES 40503u
@@ -70,7 +72,6 @@ typedef struct {
   uint8_t *buf;
 } conn_t;
 
-static struct io_uring ring;
 static uint8_t *pattern; /* twice over, so any run up to PATTERN_BYTES is contiguous */
 static uint32_t hist[HIST_US + 1];
 static uint64_t samples, errors, corrupted, msgs, bytes;
@@ -118,15 +119,6 @@ static double percentile(double p) {
     if (seen > target) return i;
   }
   return HIST_US;
-}
-
-static struct io_uring_sqe *sqe(void) {
-  struct io_uring_sqe *s = io_uring_get_sqe(&ring);
-  if (!s) {
-    io_uring_submit(&ring);
-    s = io_uring_get_sqe(&ring);
-  }
-  return s;
 }
 
 static void post_recv(conn_t *c, uint32_t id) {
@@ -246,12 +238,9 @@ int main(int argc, char **argv) {
   }
   conn_t *conns = calloc((size_t)nconns, sizeof(conn_t));
   uint8_t *bufs = malloc((size_t)nconns * area);
-  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   for (int i = 0; i < nconns; i++) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+    int fd = connect_loopback(port);
+    if (fd < 0) {
       fprintf(stderr, "connect %d: %s\n", i, strerror(errno));
       return 1;
     }

@@ -41,6 +41,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "listen.h"
+
 /* Unechoed bytes a stream connection may have in flight: this, or four
    messages when that is more. */
 #define WINDOW (256 * 1024)
@@ -211,12 +213,9 @@ int main(int argc, char **argv) {
   ep = epoll_create1(0);
   if (udp) return run_udp(port, nconns, window, seconds);
   conn_t *conns = calloc((size_t)nconns, sizeof(conn_t));
-  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   for (int i = 0; i < nconns; i++) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+    int fd = connect_loopback(port);
+    if (fd < 0) {
       fprintf(stderr, "connect %d: %s\n", i, strerror(errno));
       return 1;
     }
