@@ -7,16 +7,15 @@
  * of its code: the server reacts to what arrives, the client drives.
  */
 import type { ClientQueue } from "../client-queue.ts";
-import { CompletionBatch, type IssueResult, OpKind } from "../engine.ts";
+import { type IssueResult, OpKind } from "../engine.ts";
+import { BenchLoop, TICK_MS } from "./bench-loop.ts";
 import { Busy, ClientSlots, GaveUp, SlotState } from "./client-slots.ts";
 import { connectErrorKind, type ErrorKind, ioErrorKind } from "./errors.ts";
 import type { Meter } from "./meter.ts";
-import { fillStream, preparePattern } from "./payload.ts";
+import { fillStream } from "./payload.ts";
 import { Pacer, STREAM_COMMITS } from "./pacer.ts";
-import { connectionsOf, type LoopPlan } from "./plan.ts";
+import type { LoopPlan } from "./plan.ts";
 
-const BATCH_CAPACITY = 256;
-const TICK_MS = 50;
 /**
  * How often a tick looks at every connection when none needs it sooner (no
  * connect pending, no pacing, not draining): only for stalls then, and a
@@ -26,53 +25,22 @@ const TICK_MS = 50;
  */
 const STALL_SWEEP_MS = 250;
 
-export class ClientLoop {
-  private readonly batch = new CompletionBatch(BATCH_CAPACITY);
+export class ClientLoop extends BenchLoop {
   private readonly s: ClientSlots;
   private readonly pacer: Pacer;
-  private now = performance.now();
-  private timerArmed = false;
-  private draining = false;
-  private open = 0;
-  /** Connections not yet closed. */
-  private live = 0;
   private lastSweepMs = Number.NEGATIVE_INFINITY;
   /** Hands completed messages to the meter; made once, as a closure per receive would be garbage per receive. */
   private readonly completed = (count: number, sentMs: number) =>
     this.meter.messages(count, this.now - sentMs, this.now);
 
-  constructor(
-    private readonly queue: ClientQueue,
-    private readonly plan: LoopPlan,
-    private readonly meter: Meter,
-    /** Word 0 becomes 1 when the run is asked to stop (Ctrl-C): checked on each tick. */
-    private readonly stop: Int32Array | null = null,
-  ) {
-    const slots = connectionsOf(plan.worker, plan.workers, plan.connections);
+  constructor(queue: ClientQueue, plan: LoopPlan, meter: Meter, stop: Int32Array | null = null) {
+    super(queue, plan, meter, stop);
     const fifo = plan.mode === "stream" ? STREAM_COMMITS + 1 : plan.pipeline + 1;
-    this.s = new ClientSlots(slots, fifo, (slot) => plan.worker + slot * plan.workers);
+    this.s = new ClientSlots(this.slots, fifo, (slot) => this.stream(slot));
     this.pacer = new Pacer(this.s, plan);
-    preparePattern();
   }
 
-  /**
-   * Runs until every connection is closed. A run whose connections all end
-   * early (refused, or failed) reports its remaining intervals at once.
-   */
-  run(): void {
-    for (let slot = 0; slot < this.s.slots; slot++) this.connect(slot);
-    while (this.live > 0 || this.timerArmed) {
-      if (!this.timerArmed && this.live > 0) this.armTimer();
-      this.queue.wait(this.batch);
-      this.now = performance.now();
-      this.meter.tick(this.now, this.open);
-      this.dispatch();
-    }
-    this.meter.tick(Math.max(this.now, this.meter.untilMs), 0);
-    this.meter.finish();
-  }
-
-  private armTimer(): void {
+  protected armTimer(): void {
     let ms = Math.min(TICK_MS, this.meter.nextBoundaryMs() - this.now);
     if (this.plan.rate > 0 && !this.draining)
       ms = this.pacer.nextDueMs(this.now, ms, (slot) => this.s.state[slot] === SlotState.Open);
@@ -80,17 +48,7 @@ export class ClientLoop {
     this.timerArmed = true;
   }
 
-  private dispatch(): void {
-    const b = this.batch;
-    for (let i = 0; i < b.count; i++) {
-      const op = b.op[i]!;
-      if (op === OpKind.Timer) this.onTick();
-      else if (op === OpKind.Recv || op === OpKind.Send || op === OpKind.Connect)
-        this.onIo(op, b.slot[i]!, b.gen[i]!, b.res[i]!);
-    }
-  }
-
-  private onIo(op: number, slot: number, gen: number, res: number): void {
+  protected onIo(op: number, slot: number, gen: number, res: number): void {
     const s = this.s;
     if (s.gen[slot] !== gen) return;
     if (op === OpKind.Connect) {
@@ -106,7 +64,7 @@ export class ClientLoop {
     if (s.state[slot] === SlotState.Failing || s.state[slot] === SlotState.Ending) this.closeWhenIdle(slot);
   }
 
-  private connect(slot: number): void {
+  protected connect(slot: number): void {
     const s = this.s;
     s.state[slot] = SlotState.Connecting;
     s.startedMs[slot] = this.now;
@@ -210,7 +168,7 @@ export class ClientLoop {
     if (!this.issue(slot, Busy.Send, this.queue.send(slot, s.gen[slot]!, 0, chunk))) this.fail(slot, "ioOther");
   }
 
-  private onTick(): void {
+  protected onTick(): void {
     this.timerArmed = false;
     const s = this.s;
     if (this.stop !== null && Atomics.load(this.stop, 0) === 1) this.meter.stopAt(this.now);

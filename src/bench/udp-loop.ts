@@ -17,24 +17,20 @@
  * unreachable: "refused").
  */
 import type { ClientQueue } from "../client-queue.ts";
-import { CompletionBatch, type IssueResult, OpKind } from "../engine.ts";
+import { type IssueResult, OpKind } from "../engine.ts";
+import { BenchLoop, TICK_MS } from "./bench-loop.ts";
 import { ERRNO } from "../os-error.ts";
 import { checkDatagram, HEADER_BYTES, readSeq, writeDatagram } from "./datagram.ts";
 import { DatagramTracker, Echo, jitterSum, udpTotals } from "./datagram-tracker.ts";
 import { connectErrorKind, datagramErrorKind, type ErrorKind } from "./errors.ts";
 import type { Meter } from "./meter.ts";
-import { preparePattern } from "./payload.ts";
-import { connectionsOf, type LoopPlan } from "./plan.ts";
+import type { LoopPlan } from "./plan.ts";
 import { RateSchedule } from "./schedule.ts";
 
-const BATCH_CAPACITY = 256;
-const TICK_MS = 50;
 const State = { Connecting: 1, Open: 2, Closing: 3, Done: 4 } as const;
 const Busy = { Recv: 1, Send: 2, Connect: 4 } as const;
 
-export class UdpClientLoop {
-  private readonly batch = new CompletionBatch(BATCH_CAPACITY);
-  private readonly slots: number;
+export class UdpClientLoop extends BenchLoop {
   private readonly state: Uint8Array;
   private readonly gen: Uint32Array;
   private readonly busy: Uint8Array;
@@ -42,22 +38,11 @@ export class UdpClientLoop {
   private readonly trackers: DatagramTracker[];
   /** --rate's schedule per socket, from when it opened; null in a closed loop. */
   private readonly schedules: (RateSchedule | null)[];
-  private now = performance.now();
-  private timerArmed = false;
-  private draining = false;
-  private open = 0;
-  private live = 0;
   /** Wrong echoes (any kind), for the totals. */
   private wrong = 0;
 
-  constructor(
-    private readonly queue: ClientQueue,
-    private readonly plan: LoopPlan,
-    private readonly meter: Meter,
-    /** Word 0 becomes 1 when the run is asked to stop (Ctrl-C): checked on each tick. */
-    private readonly stop: Int32Array | null = null,
-  ) {
-    this.slots = connectionsOf(plan.worker, plan.workers, plan.connections);
+  constructor(queue: ClientQueue, plan: LoopPlan, meter: Meter, stop: Int32Array | null = null) {
+    super(queue, plan, meter, stop);
     this.state = new Uint8Array(this.slots);
     this.gen = new Uint32Array(this.slots);
     this.busy = new Uint8Array(this.slots);
@@ -65,31 +50,14 @@ export class UdpClientLoop {
     this.trackers = Array.from({ length: this.slots }, () => new DatagramTracker(plan.pipeline));
     this.schedules = new Array(this.slots).fill(null);
     meter.jitter = () => jitterSum(this.trackers);
-    preparePattern();
   }
 
-  /** The run's stream number of a slot: its connection index, as in the TCP loop. */
-  private stream(slot: number): number {
-    return this.plan.worker + slot * this.plan.workers;
-  }
-
-  /** Runs until every socket is closed, then reports the totals. */
-  run(): void {
-    for (let slot = 0; slot < this.slots; slot++) this.connect(slot);
-    while (this.live > 0 || this.timerArmed) {
-      if (!this.timerArmed && this.live > 0) this.armTimer();
-      this.queue.wait(this.batch);
-      this.now = performance.now();
-      this.meter.tick(this.now, this.open);
-      this.dispatch();
-    }
-    this.meter.tick(Math.max(this.now, this.meter.untilMs), 0);
+  protected override finished(): void {
     this.meter.udp = udpTotals(this.trackers, this.wrong);
-    this.meter.finish();
   }
 
   /** The next tick: the next interval boundary, loss deadline, paced send or (draining) end of a socket's linger. */
-  private armTimer(): void {
+  protected armTimer(): void {
     let due = Math.min(this.now + TICK_MS, this.meter.nextBoundaryMs());
     const timeout = this.plan.lossTimeoutMs;
     for (let slot = 0; slot < this.slots; slot++) {
@@ -103,17 +71,7 @@ export class UdpClientLoop {
     this.timerArmed = true;
   }
 
-  private dispatch(): void {
-    const b = this.batch;
-    for (let i = 0; i < b.count; i++) {
-      const op = b.op[i]!;
-      if (op === OpKind.Timer) this.onTick();
-      else if (op === OpKind.Recv || op === OpKind.Send || op === OpKind.Connect)
-        this.onIo(op, b.slot[i]!, b.gen[i]!, b.res[i]!);
-    }
-  }
-
-  private onIo(op: number, slot: number, gen: number, res: number): void {
+  protected onIo(op: number, slot: number, gen: number, res: number): void {
     if (this.gen[slot] !== gen) return;
     if (op === OpKind.Connect) {
       this.busy[slot]! &= ~Busy.Connect;
@@ -128,7 +86,7 @@ export class UdpClientLoop {
     if (this.state[slot] === State.Closing && this.busy[slot] === 0) this.finish(slot);
   }
 
-  private connect(slot: number): void {
+  protected connect(slot: number): void {
     this.state[slot] = State.Connecting;
     this.startedMs[slot] = this.now;
     this.meter.attempted++;
@@ -207,7 +165,7 @@ export class UdpClientLoop {
       this.fail(slot, "ioOther");
   }
 
-  private onTick(): void {
+  protected onTick(): void {
     this.timerArmed = false;
     if (this.stop !== null && Atomics.load(this.stop, 0) === 1) this.meter.stopAt(this.now);
     if (!this.draining && this.now >= this.meter.untilMs) this.draining = true;
