@@ -7,6 +7,9 @@
 import type { BackendName, CompletionBatch } from "./engine.ts";
 import type { IssueResult } from "./os-error.ts";
 
+/** A datagram socket's receive queue (SO_RCVBUF), both backends: room for a window of echoes while the loop is busy. */
+export const UDP_RECEIVE_QUEUE_BYTES = 1 << 20;
+
 /** What a ClientQueue needs to open: the target, and its slots' sizes. Structured-cloneable. */
 export interface ClientParams {
   backend: BackendName;

@@ -8,7 +8,7 @@
  * by the kernel for every connect) and the timer's timespec.
  */
 import type { Pointer } from "bun:ffi";
-import type { ClientParams, ClientQueue } from "../../client-queue.ts";
+import { type ClientParams, type ClientQueue, UDP_RECEIVE_QUEUE_BYTES } from "../../client-queue.ts";
 import { type CompletionBatch, type IssueResult, OpKind } from "../../engine.ts";
 import { OsError } from "../../os-error.ts";
 import { formatAddress, writeSockaddr } from "../sockaddr.ts";
@@ -42,8 +42,6 @@ const SOCK_STREAM = 1;
 const SOCK_DGRAM = 2;
 const SOL_SOCKET = 1;
 const SO_RCVBUF = 8;
-/** A datagram socket's receive queue: room for a window of echoes while the loop is busy. */
-const UDP_RCVBUF_BYTES = 1 << 20;
 const IPPROTO_TCP = 6;
 const TCP_NODELAY = 1;
 const SQ_ENTRIES = 1024;
@@ -101,7 +99,7 @@ class UringClientQueue implements ClientQueue {
     const option = this.address(this.tail + SOCKADDR_BYTES) as Pointer;
     if (this.udp) {
       // A larger queue only helps (the kernel caps it at net.core.rmem_max).
-      this.view.setInt32(SOCKADDR_BYTES, UDP_RCVBUF_BYTES, true);
+      this.view.setInt32(SOCKADDR_BYTES, UDP_RECEIVE_QUEUE_BYTES, true);
       libc.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, option, 4);
     } else {
       // Ping-pong messages are small: without TCP_NODELAY each would wait for Nagle.

@@ -25,7 +25,7 @@
  * target with nothing listening shows.
  */
 import type { Pointer } from "bun:ffi";
-import type { ClientParams, ClientQueue } from "../../client-queue.ts";
+import { type ClientParams, type ClientQueue, UDP_RECEIVE_QUEUE_BYTES } from "../../client-queue.ts";
 import { type CompletionBatch, type IssueResult, OpKind } from "../../engine.ts";
 import { ERRNO, OsError } from "../../os-error.ts";
 import { writeSockaddr } from "../sockaddr.ts";
@@ -50,8 +50,6 @@ import {
 } from "./ws2_32.ts";
 
 const SOCKADDR_BYTES = 32;
-/** A datagram socket's receive queue: room for a window of echoes while the loop is busy. */
-const UDP_RCVBUF_BYTES = 1 << 20;
 const BATCH_ENTRIES = 128;
 
 class IocpClientQueue implements ClientQueue {
@@ -134,7 +132,7 @@ class IocpClientQueue implements ClientQueue {
     const associated = this.port.associate(socket, 0);
     if (associated !== null) return associated;
     // A larger queue only helps; a refusal is not an error.
-    setIntOption(this.scratch, socket, SOL_SOCKET, SO_RCVBUF, UDP_RCVBUF_BYTES, "SO_RCVBUF");
+    setIntOption(this.scratch, socket, SOL_SOCKET, SO_RCVBUF, UDP_RECEIVE_QUEUE_BYTES, "SO_RCVBUF");
     const r = ws2_32.connect(socket, this.ptr(this.target), this.targetLength);
     const res = r === SOCKET_ERROR ? -ERRNO[win32Code(ws2_32.WSAGetLastError())] : 0;
     this.inline.push(slot, gen, OpKind.Connect, res);
