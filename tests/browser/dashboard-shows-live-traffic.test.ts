@@ -44,7 +44,17 @@ describeBrowserTargets("the dashboard shows the server live, in chromium", (t) =
   test("connection count and throughput follow the traffic within 3 s, and the charts draw", async () => {
     const { page, problems } = dash;
     expect(await figure(page, "conn-active")).toBe("0");
-    const before = await chartInk(page);
+    // The connections chart must hold an idle point (a line at 0) before the traffic, or its first points are
+    // all at 8: a level line 2-3 s long on a 5-minute axis, a few pixels, which no test can tell from nothing.
+    let before = await chartInk(page);
+    for (
+      const deadline = Date.now() + 5000;
+      before[0]!.ink === 0 && Date.now() < deadline;
+      before = await chartInk(page)
+    ) {
+      await Bun.sleep(100);
+    }
+    expect(before[0]!.ink).toBeGreaterThan(0);
     const traffic = await startTraffic(server.echoPort, CONNECTIONS);
     try {
       await waitUntil(page, `document.querySelector("#conn-active").textContent === "${CONNECTIONS}"`, 3000);
