@@ -26,6 +26,12 @@ export interface ClientParams {
   transport: "tcp" | "udp";
   /** Bytes of each slot's receive area, and of its send area. */
   areaBytes: number;
+  /**
+   * Bytes of one region after the slots' areas that every slot may send
+   * from and compare against: the bench's payload pattern (tcp), written
+   * once by the loop; 0 for none.
+   */
+  patternBytes: number;
 }
 
 /**
@@ -46,12 +52,23 @@ export interface ClientQueue {
   /** Where in `memory` the slot's receive area starts, and its send area. */
   receiveAt(slot: number): number;
   sendAt(slot: number): number;
+  /** Where in `memory` the shared region of ClientParams.patternBytes starts. */
+  readonly patternAt: number;
+  /**
+   * Whether `memory[a, a + length)` and `memory[b, b + length)` hold the same
+   * bytes, in one native call: what checking an echo against the pattern
+   * costs, whatever its length.
+   */
+  same(a: number, b: number, length: number): boolean;
   /** Open a socket for the slot and connect it to the target; completes as OpKind.Connect. */
   connect(slot: number, gen: number): IssueResult;
   /** Receive into the slot's receive area. */
   recv(slot: number, gen: number): IssueResult;
-  /** Send `length` bytes of the slot's send area from `offset`. */
-  send(slot: number, gen: number, offset: number, length: number): IssueResult;
+  /**
+   * Send `length` bytes of `memory` from `at`: in the slot's send area, or
+   * in the shared region (which nothing writes while sends are pending).
+   */
+  send(slot: number, gen: number, at: number, length: number): IssueResult;
   /** Make the slot's outstanding operations, a connect included, finish soon. */
   abort(slot: number): void;
   /** Release the slot's socket; nothing of the slot may be outstanding. */

@@ -12,8 +12,8 @@ import { BenchLoop, TICK_MS } from "./bench-loop.ts";
 import { Busy, ClientSlots, GaveUp, SlotState } from "./client-slots.ts";
 import { connectErrorKind, type ErrorKind, ioErrorKind } from "./errors.ts";
 import type { Meter } from "./meter.ts";
-import { fillStream } from "./payload.ts";
 import { Pacer, STREAM_COMMITS } from "./pacer.ts";
+import { streamAt, writePattern } from "./payload.ts";
 import type { LoopPlan } from "./plan.ts";
 
 /**
@@ -38,6 +38,8 @@ export class ClientLoop extends BenchLoop {
     const fifo = plan.mode === "stream" ? STREAM_COMMITS + 1 : plan.pipeline + 1;
     this.s = new ClientSlots(this.slots, fifo, (slot) => this.stream(slot));
     this.pacer = new Pacer(this.s, plan);
+    // Sends go straight from the queue's copy of the pattern, and echoes are compared with it.
+    writePattern(queue);
   }
 
   protected armTimer(): void {
@@ -114,7 +116,7 @@ export class ClientLoop extends BenchLoop {
       this.end(slot);
       return;
     }
-    const failure = v.onReceived(this.queue.memory, this.queue.receiveAt(slot), res, this.now);
+    const failure = v.onReceived(this.queue, this.queue.receiveAt(slot), res, this.now);
     if (failure !== null) {
       this.fail(slot, failure);
       return;
@@ -141,11 +143,11 @@ export class ClientLoop extends BenchLoop {
       this.fail(slot, ioErrorKind(res));
       return;
     }
-    s.sendOffset[slot]! += res;
+    s.sendFrom[slot]! += res;
     s.sendLeft[slot]! -= Math.min(res, s.sendLeft[slot]!);
     if (s.sendLeft[slot]! > 0) {
       // A partial send (Wine does them often): the rest goes before anything new.
-      const sent = this.queue.send(slot, s.gen[slot]!, s.sendOffset[slot]!, s.sendLeft[slot]!);
+      const sent = this.queue.send(slot, s.gen[slot]!, s.sendFrom[slot]!, s.sendLeft[slot]!);
       if (!this.issue(slot, Busy.Send, sent)) this.fail(slot, "ioOther");
       return;
     }
@@ -157,15 +159,16 @@ export class ClientLoop extends BenchLoop {
     const s = this.s;
     if (!this.draining) this.meter.sentMessages += this.pacer.commit(slot, this.now);
     if ((s.busy[slot]! & Busy.Send) !== 0 || s.backlog[slot] === 0) return;
+    // No longer than a receive area, so an echo the server sends at once fits one receive.
     const chunk = Math.min(s.backlog[slot]!, this.queue.areaBytes);
     const v = s.verifiers[slot]!;
-    fillStream(v.stream, v.sent, this.queue.memory, this.queue.sendAt(slot), chunk);
+    const from = streamAt(this.queue, v.stream, v.sent);
     v.onSent(chunk, this.now);
     this.meter.sentBytes += chunk;
     s.backlog[slot]! -= chunk;
-    s.sendOffset[slot] = 0;
+    s.sendFrom[slot] = from;
     s.sendLeft[slot] = chunk;
-    if (!this.issue(slot, Busy.Send, this.queue.send(slot, s.gen[slot]!, 0, chunk))) this.fail(slot, "ioOther");
+    if (!this.issue(slot, Busy.Send, this.queue.send(slot, s.gen[slot]!, from, chunk))) this.fail(slot, "ioOther");
   }
 
   protected onTick(): void {

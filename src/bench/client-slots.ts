@@ -25,8 +25,8 @@ export class ClientSlots {
   readonly doneMessages: Float64Array;
   /** Stream bytes committed but not yet handed to a send. */
   readonly backlog: Float64Array;
-  /** The send in flight: its offset in the send area and bytes left. */
-  readonly sendOffset: Uint32Array;
+  /** The send in flight: where its next byte is in the queue's memory (in the pattern), and bytes left. */
+  readonly sendFrom: Float64Array;
   readonly sendLeft: Uint32Array;
   readonly verifiers: StreamVerifier[];
   private readonly fifoTime: Float64Array;
@@ -49,7 +49,7 @@ export class ClientSlots {
     this.committed = new Float64Array(slots);
     this.doneMessages = new Float64Array(slots);
     this.backlog = new Float64Array(slots);
-    this.sendOffset = new Uint32Array(slots);
+    this.sendFrom = new Float64Array(slots);
     this.sendLeft = new Uint32Array(slots);
     this.verifiers = Array.from({ length: slots }, (_, s) => new StreamVerifier(streamOf(s)));
     this.fifoTime = new Float64Array(slots * fifoCapacity);

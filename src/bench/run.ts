@@ -5,10 +5,11 @@
  * 0 clean, 1 errors, wrong echoes, or a target that accepted nothing.
  */
 import { spawnBenchWorker } from "../bench-spawn.ts";
+import type { ClientParams } from "../client-queue.ts";
 import { backendAvailable, resolveBackend } from "../ffi/backends.ts";
 import { Aggregator } from "./aggregate.ts";
 import type { BenchConfig } from "./options.ts";
-import type { ClientParams } from "../client-queue.ts";
+import { PATTERN_COPY_BYTES } from "./payload.ts";
 import type { BenchWorkerCommand, LoopPlan } from "./plan.ts";
 import { connectionsOf } from "./plan.ts";
 import { ProgressWriter } from "./progress.ts";
@@ -62,7 +63,10 @@ export async function runBench(config: BenchConfig, io: BenchIo): Promise<number
   const wallStart = performance.now();
   const startedAt = new Date().toISOString();
   const transport = config.udp ? "udp" : "tcp";
-  const engine = { backend, address: target.address, port: target.port, family: target.family, transport } as const;
+  const { address, port, family } = target;
+  // The TCP loop sends from, and checks echoes against, a copy of the pattern in the queue's memory.
+  const patternBytes = config.udp ? 0 : PATTERN_COPY_BYTES;
+  const engine = { backend, address, port, family, transport, patternBytes } as const;
   const agg = await measure(config, engine, io);
   const cpu = process.cpuUsage(cpuBefore);
   const facts: RunFacts = {

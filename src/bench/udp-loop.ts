@@ -18,8 +18,8 @@
  */
 import type { ClientQueue } from "../client-queue.ts";
 import { type IssueResult, OpKind } from "../engine.ts";
-import { BenchLoop, TICK_MS } from "./bench-loop.ts";
 import { ERRNO } from "../os-error.ts";
+import { BenchLoop, TICK_MS } from "./bench-loop.ts";
 import { checkDatagram, HEADER_BYTES, readSeq, writeDatagram } from "./datagram.ts";
 import { DatagramTracker, Echo, jitterSum, udpTotals } from "./datagram-tracker.ts";
 import { connectErrorKind, datagramErrorKind, type ErrorKind } from "./errors.ts";
@@ -161,7 +161,7 @@ export class UdpClientLoop extends BenchLoop {
     writeDatagram(this.stream(slot), seq, this.plan.size, this.queue.memory, this.queue.sendAt(slot));
     this.meter.sentMessages++;
     this.meter.sentBytes += this.plan.size;
-    if (!this.issue(slot, Busy.Send, this.queue.send(slot, this.gen[slot]!, 0, this.plan.size)))
+    if (!this.issue(slot, Busy.Send, this.queue.send(slot, this.gen[slot]!, this.queue.sendAt(slot), this.plan.size)))
       this.fail(slot, "ioOther");
   }
 

@@ -3,7 +3,7 @@
  * nothing more than was sent, nothing missing when the server closes, and
  * progress at least once a second while bytes are outstanding.
  */
-import { type MismatchKind, classifyMismatch, firstMismatch } from "./payload.ts";
+import { classifyMismatch, echoMatches, firstMismatch, type MismatchKind, type PatternCopy } from "./payload.ts";
 
 /** No byte back for this long while some are outstanding: the server has stalled. */
 export const STALL_MS = 1000;
@@ -29,11 +29,16 @@ export class StreamVerifier {
     this.sent += bytes;
   }
 
-  /** Checks bytes echoed back; null when every one is right. */
-  onReceived(data: Uint8Array, at: number, length: number, nowMs: number): VerifyFailure | null {
+  /**
+   * Checks bytes echoed back into `copy.memory` at `at`; null when every one
+   * is right. One native compare against the pattern settles the common
+   * case; only a difference is looked for byte by byte and classified.
+   */
+  onReceived(copy: PatternCopy, at: number, length: number, nowMs: number): VerifyFailure | null {
     const expected = Math.min(length, this.outstanding);
-    const wrong = firstMismatch(this.stream, this.received, data, at, expected);
-    if (wrong >= 0) {
+    if (!echoMatches(copy, this.stream, this.received, at, expected)) {
+      const data = copy.memory;
+      const wrong = firstMismatch(this.stream, this.received, data, at, expected);
       return classifyMismatch(this.stream, this.received + wrong, data, at + wrong, length - wrong);
     }
     // Every byte so far was right, and more came back than was sent.

@@ -3,8 +3,11 @@
  * without sockets: sends land in a per-connection echo buffer (bent by a
  * fault when asked), receives take from it, timers sleep for real.
  */
+
+import { PATTERN_COPY_BYTES } from "../../src/bench/payload.ts";
 import type { ClientQueue } from "../../src/client-queue.ts";
 import { type CompletionBatch, type IssueResult, OpKind } from "../../src/engine.ts";
+import { sameBytes } from "./pattern-copy.ts";
 
 /** "lose": every LOSE_EVERY-th send is never echoed (a datagram lost, for the UDP loop). */
 export type FakeFault = "none" | "refuse" | "hang" | "flip" | "silent" | "close" | "lose";
@@ -20,6 +23,7 @@ interface Pending {
 export class FakeClientQueue implements ClientQueue {
   readonly threadId = 1;
   readonly memory: Uint8Array;
+  readonly patternAt: number;
   private readonly echo: Uint8Array[][] = [];
   private readonly recvGen = new Map<number, number>();
   /** Connects that never complete by themselves ("hang"): only an abort ends them, with ECANCELED. */
@@ -37,7 +41,8 @@ export class FakeClientQueue implements ClientQueue {
     /** At most this many bytes per send, to make partial sends. */
     private readonly sendLimit = Number.POSITIVE_INFINITY,
   ) {
-    this.memory = new Uint8Array(slots * 2 * areaBytes);
+    this.patternAt = slots * 2 * areaBytes;
+    this.memory = new Uint8Array(this.patternAt + PATTERN_COPY_BYTES);
     for (let i = 0; i < slots; i++) this.echo.push([]);
   }
 
@@ -50,9 +55,9 @@ export class FakeClientQueue implements ClientQueue {
     this.recvGen.set(slot, gen);
     return "pending";
   }
-  send(slot: number, gen: number, offset: number, length: number): IssueResult {
+  send(slot: number, gen: number, at: number, length: number): IssueResult {
     const n = Math.min(length, this.sendLimit);
-    const bytes = this.memory.slice(this.sendAt(slot) + offset, this.sendAt(slot) + offset + n);
+    const bytes = this.memory.slice(at, at + n);
     this.sends++;
     if (this.fault === "flip" && bytes.length > 3) bytes[3]! ^= 1;
     if (this.fault === "lose" && this.sends % LOSE_EVERY === 0) this.lost++;
@@ -60,6 +65,9 @@ export class FakeClientQueue implements ClientQueue {
     if (this.fault === "close" && this.sends > 20) this.echo[slot] = [];
     this.ready.push({ op: OpKind.Send, slot, gen, res: n });
     return "pending";
+  }
+  same(a: number, b: number, length: number): boolean {
+    return sameBytes(this.memory, a, b, length);
   }
   receiveAt(slot: number): number {
     return slot * 2 * this.areaBytes;
@@ -105,7 +113,7 @@ export class FakeClientQueue implements ClientQueue {
       const chunks = this.echo[slot]!;
       const closing = this.fault === "close" && this.sends > 20;
       if (chunks.length === 0 && !closing) continue;
-      // One queued send per receive: its bytes fit, since sends come from an area of the same size.
+      // One queued send per receive: its bytes fit, since no send is longer than an area.
       const bytes = chunks.shift() ?? new Uint8Array(0);
       const n = bytes.length;
       this.memory.set(bytes, this.receiveAt(slot));

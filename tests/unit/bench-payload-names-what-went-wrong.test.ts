@@ -1,6 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import { classifyMismatch, fillStream, firstMismatch, streamByte } from "../../src/bench/payload.ts";
-import { StreamVerifier, STALL_MS } from "../../src/bench/verifier.ts";
+import {
+  classifyMismatch,
+  echoMatches,
+  fillStream,
+  firstMismatch,
+  streamAt,
+  streamByte,
+} from "../../src/bench/payload.ts";
+import { STALL_MS, StreamVerifier } from "../../src/bench/verifier.ts";
+import { echoBesidePattern } from "../fakes/pattern-copy.ts";
 
 function chunk(stream: number, position: number, length: number): Uint8Array {
   const bytes = new Uint8Array(length);
@@ -71,13 +79,30 @@ describe("a mismatch is classified", () => {
     const position = (1 << 20) - 100;
     expect(firstMismatch(5, position, chunk(5, position, 300), 0, 300)).toBe(-1);
   });
+
+  test("the pattern copy holds every stream contiguously, across the wrap and beyond 1 MiB", () => {
+    const copy = echoBesidePattern(new Uint8Array(0));
+    for (const [stream, position, length] of [
+      [0, 0, 64],
+      [7, (1 << 20) - 10, 100],
+      [9, 123, 1 << 20],
+    ] as const) {
+      const at = streamAt(copy, stream, position);
+      expect(copy.memory.subarray(at, at + length)).toEqual(chunk(stream, position, length));
+    }
+    // An echo longer than the pattern is checked in pieces.
+    const long = echoBesidePattern(chunk(3, 5, (1 << 20) + 300));
+    expect(echoMatches(long, 3, 5, 0, (1 << 20) + 300)).toBe(true);
+    long.memory[(1 << 20) + 200]! ^= 1;
+    expect(echoMatches(long, 3, 5, 0, (1 << 20) + 300)).toBe(false);
+  });
 });
 
 describe("the verifier", () => {
   test("accepts an echo in pieces and counts it", () => {
     const v = new StreamVerifier(2);
     v.onSent(100, 0);
-    const echo = chunk(2, 0, 100);
+    const echo = echoBesidePattern(chunk(2, 0, 100));
     expect(v.onReceived(echo, 0, 30, 1)).toBeNull();
     expect(v.onReceived(echo, 30, 70, 2)).toBeNull();
     expect(v.received).toBe(100);
@@ -87,7 +112,19 @@ describe("the verifier", () => {
   test("reports bytes beyond what was sent as extra", () => {
     const v = new StreamVerifier(2);
     v.onSent(10, 0);
-    expect(v.onReceived(chunk(2, 0, 11), 0, 11, 1)).toBe("extra");
+    expect(v.onReceived(echoBesidePattern(chunk(2, 0, 11)), 0, 11, 1)).toBe("extra");
+  });
+
+  test("names a changed byte, and one dropped, after the native compare says no", () => {
+    const flipped = chunk(2, 0, 64);
+    flipped[40]! ^= 0x10;
+    const v = new StreamVerifier(2);
+    v.onSent(64, 0);
+    expect(v.onReceived(echoBesidePattern(flipped), 0, 64, 1)).toBe("corrupt");
+    const w = new StreamVerifier(2);
+    w.onSent(64, 0);
+    const dropped = new Uint8Array([...chunk(2, 0, 20), ...chunk(2, 21, 43)]);
+    expect(w.onReceived(echoBesidePattern(dropped), 0, 63, 1)).toBe("dropped");
   });
 
   test("reports a close with bytes outstanding, and not without", () => {
@@ -103,7 +140,7 @@ describe("the verifier", () => {
     v.onSent(10, 10 * STALL_MS);
     expect(v.stalled(10 * STALL_MS + STALL_MS - 1)).toBe(false);
     expect(v.stalled(11 * STALL_MS)).toBe(true);
-    expect(v.onReceived(chunk(2, 0, 10), 0, 10, 11 * STALL_MS)).toBeNull();
+    expect(v.onReceived(echoBesidePattern(chunk(2, 0, 10)), 0, 10, 11 * STALL_MS)).toBeNull();
     expect(v.stalled(20 * STALL_MS)).toBe(false);
   });
 });

@@ -8,7 +8,7 @@
  * straight after a call returns -1, so nothing can run in between and
  * overwrite it.
  */
-import { dlopen, FFIType, read, toArrayBuffer, type Pointer } from "bun:ffi";
+import { dlopen, FFIType, type Pointer, read, toArrayBuffer } from "bun:ffi";
 import { OsError } from "../../os-error.ts";
 
 const int = FFIType.i32;
@@ -33,6 +33,8 @@ const lib = dlopen("libc.so.6", {
   listen: { args: [int, int], returns: int },
   // https://man7.org/linux/man-pages/man2/madvise.2.html
   madvise: { args: [void_ptr, size_t, int], returns: int },
+  // https://man7.org/linux/man-pages/man3/memcmp.3.html
+  memcmp: { args: [void_ptr, void_ptr, size_t], returns: int },
   // https://man7.org/linux/man-pages/man2/mmap.2.html
   // Returns i64_fast so that MAP_FAILED arrives as exactly -1.
   mmap: { args: [void_ptr, size_t, int, int, int, i64], returns: long },

@@ -4,14 +4,16 @@
  * the same RECV and SEND operations as the server. With the udp transport
  * the sockets are datagram sockets: IORING_OP_CONNECT sets their peer (at
  * once, no packet sent), and a RECV or SEND is one datagram. The slab holds, per
- * slot, a receive area then a send area, then the target's sockaddr (read
- * by the kernel for every connect) and the timer's timespec.
+ * slot, a receive area then a send area; then the shared pattern the TCP
+ * loop sends from (ClientParams.patternBytes); then the target's sockaddr
+ * (read by the kernel for every connect) and the timer's timespec.
  */
 import type { Pointer } from "bun:ffi";
 import { type ClientParams, type ClientQueue, UDP_RECEIVE_QUEUE_BYTES } from "../../client-queue.ts";
 import { type CompletionBatch, type IssueResult, OpKind } from "../../engine.ts";
 import { OsError } from "../../os-error.ts";
 import { formatAddress, writeSockaddr } from "../sockaddr.ts";
+import { gettid, Ring } from "./io-uring.ts";
 import {
   IORING_ASYNC_CANCEL_ALL,
   IORING_OP,
@@ -20,7 +22,6 @@ import {
   MSG_NOSIGNAL,
   SOCK_CLOEXEC,
 } from "./io-uring-abi.ts";
-import { gettid, Ring } from "./io-uring.ts";
 import { allocateNative, lastErrno, libc, type NativeMemory, unmapMemory } from "./libc.ts";
 import { SHUT_RDWR } from "./sockets.ts";
 import {
@@ -63,6 +64,7 @@ class UringClientQueue implements ClientQueue {
   private readonly fds: Int32Array;
   private readonly gens: Uint32Array;
   private readonly connecting: Uint8Array;
+  readonly patternAt: number;
   private readonly tail: number;
   private readonly family: number;
   private readonly sockaddrLength: number;
@@ -80,7 +82,8 @@ class UringClientQueue implements ClientQueue {
     this.fds = new Int32Array(params.slots).fill(-1);
     this.gens = new Uint32Array(params.slots);
     this.connecting = new Uint8Array(params.slots);
-    this.tail = params.slots * 2 * params.areaBytes;
+    this.patternAt = params.slots * 2 * params.areaBytes;
+    this.tail = this.patternAt + params.patternBytes;
     this.view = new DataView(slab.bytes, this.tail, SOCKADDR_BYTES + OPTION_BYTES + TIMESPEC_BYTES);
     const { v6, length } = writeSockaddr(this.view, 0, params.address, params.port, AF_INET6);
     this.family = v6 ? AF_INET6 : AF_INET;
@@ -122,11 +125,14 @@ class UringClientQueue implements ClientQueue {
     return "pending";
   }
 
-  send(slot: number, gen: number, offset: number, length: number): IssueResult {
-    // LIFETIME: the kernel reads the slot's send area until the CQE.
-    const at = this.address(this.sendAt(slot) + offset);
-    prepSend(this.ring, this.fds[slot]!, at, length, MSG_NOSIGNAL, userLo(slot, OpKind.Send), gen);
+  send(slot: number, gen: number, at: number, length: number): IssueResult {
+    // LIFETIME: the kernel reads the slot's send area or the pattern until the CQE.
+    prepSend(this.ring, this.fds[slot]!, this.address(at), length, MSG_NOSIGNAL, userLo(slot, OpKind.Send), gen);
     return "pending";
+  }
+
+  same(a: number, b: number, length: number): boolean {
+    return libc.memcmp(this.address(a), this.address(b), length) === 0;
   }
 
   receiveAt(slot: number): number {
@@ -200,7 +206,8 @@ export function openUringClientQueue(params: ClientParams): ClientQueue {
     if (!ring.supportedOps().has(IORING_OP.CONNECT))
       throw new OsError("io_uring_register(PROBE)", "ENOSYS", 38, "kernel lacks IORING_OP_CONNECT (Linux 5.5)");
     // LIFETIME: one slab per worker, freed in dispose() once nothing is pending.
-    const slab = allocateNative(params.slots * 2 * params.areaBytes + SOCKADDR_BYTES + OPTION_BYTES + TIMESPEC_BYTES);
+    const areas = params.slots * 2 * params.areaBytes + params.patternBytes;
+    const slab = allocateNative(areas + SOCKADDR_BYTES + OPTION_BYTES + TIMESPEC_BYTES);
     return new UringClientQueue(ring, slab, params);
   } catch (error) {
     ring.close();

@@ -6,7 +6,8 @@
  * with the port, then connected with ConnectEx.
  *
  * Slab (VirtualAlloc'd, one per worker):
- *   [ contexts: slots x 128 ] [ areas: slots x (receive, send) ] [ target sockaddr 32 ] [ wildcard sockaddr 32 ]
+ *   [ contexts: slots x 128 ] [ areas: slots x (receive, send) ] [ pattern: patternBytes ]
+ *   [ target sockaddr 32 ] [ wildcard sockaddr 32 ]
  * A context is the server's connection context (op-context.ts): two 64-byte
  * halves, the receive's and the send's, each OVERLAPPED, WSABUF, flags, kind, generation.
  * The connect uses the send's half: no send can be pending before it completes.
@@ -31,12 +32,13 @@ import { ERRNO, OsError } from "../../os-error.ts";
 import { writeSockaddr } from "../sockaddr.ts";
 import { CompletionEntries, CompletionPort } from "./completion-port.ts";
 import { statusToRes, win32Code } from "./errors.ts";
+import { InlineResults } from "./inline-results.ts";
 import { ERROR_IO_PENDING, INFINITE, kernel32 } from "./kernel32.ts";
 import { bindConnectEx, loadConnectEx } from "./mswsock.ts";
 import { allocate, type NativeBlock, release, writeU64 } from "./native.ts";
-import { ifsProvider, overlappedSocket, setIntOption, skipCompletionOnSuccess, wsaError } from "./sockets.ts";
-import { InlineResults } from "./inline-results.ts";
+import { ntdll } from "./ntdll.ts";
 import { CONN_CTX_BYTES, CTX_DONE, CTX_FLAGS, CTX_GEN, CTX_KIND, CTX_SEND_HALF, CTX_WSABUF } from "./op-context.ts";
+import { ifsProvider, overlappedSocket, setIntOption, skipCompletionOnSuccess, wsaError } from "./sockets.ts";
 import {
   AF_INET6,
   IPPROTO_TCP,
@@ -63,6 +65,7 @@ class IocpClientQueue implements ClientQueue {
   /** Whether the provider allows skip-on-success; asked of the first socket. */
   private skipMode: boolean | null = null;
   private readonly areas: number;
+  readonly patternAt: number;
   private readonly target: number;
   private readonly wildcard: number;
   private readonly targetLength: number;
@@ -86,7 +89,8 @@ class IocpClientQueue implements ClientQueue {
     this.skips = new Uint8Array(params.slots);
     this.inline = new InlineResults(2 * params.slots, BATCH_ENTRIES);
     this.areas = params.slots * CONN_CTX_BYTES;
-    this.target = this.areas + params.slots * 2 * params.areaBytes;
+    this.patternAt = this.areas + params.slots * 2 * params.areaBytes;
+    this.target = this.patternAt + params.patternBytes;
     this.wildcard = this.target + SOCKADDR_BYTES;
     const t = writeSockaddr(slab.view, this.target, params.address, params.port, AF_INET6);
     const w = writeSockaddr(slab.view, this.wildcard, t.v6 ? "::" : "0.0.0.0", 0, AF_INET6);
@@ -140,19 +144,35 @@ class IocpClientQueue implements ClientQueue {
   }
 
   recv(slot: number, gen: number): IssueResult {
-    const ctx = this.prepare(slot, gen, OpKind.Recv, 0, this.areaBytes);
+    const ctx = this.prepare(slot, gen, OpKind.Recv, this.receiveAt(slot), this.areaBytes);
     this.slab.view.setUint32(ctx + CTX_FLAGS, 0, true);
     // LIFETIME: context and receive area belong to the kernel until the completion.
-    const at = (o: number) => this.ptr(ctx + o);
-    const r = ws2_32.WSARecv(this.sockets[slot]!, at(CTX_WSABUF), 1, at(CTX_DONE), at(CTX_FLAGS), at(0), null);
+    const buffers = this.ptr(ctx + CTX_WSABUF);
+    const r = ws2_32.WSARecv(
+      this.sockets[slot]!,
+      buffers,
+      1,
+      this.ptr(ctx + CTX_DONE),
+      this.ptr(ctx + CTX_FLAGS),
+      this.ptr(ctx),
+      null,
+    );
     return r === SOCKET_ERROR ? this.pendingOr("WSARecv") : this.succeeded(slot, gen, OpKind.Recv, ctx);
   }
 
-  send(slot: number, gen: number, offset: number, length: number): IssueResult {
-    const ctx = this.prepare(slot, gen, OpKind.Send, this.areaBytes + offset, length);
-    // LIFETIME: context and send area belong to the kernel until the completion.
-    const at = (o: number) => this.ptr(ctx + o);
-    const r = ws2_32.WSASend(this.sockets[slot]!, at(CTX_WSABUF), 1, at(CTX_DONE), 0, at(0), null);
+  send(slot: number, gen: number, at: number, length: number): IssueResult {
+    const ctx = this.prepare(slot, gen, OpKind.Send, at, length);
+    // LIFETIME: the context belongs to the kernel until the completion, and
+    // it reads the bytes (send area or pattern) until then.
+    const r = ws2_32.WSASend(
+      this.sockets[slot]!,
+      this.ptr(ctx + CTX_WSABUF),
+      1,
+      this.ptr(ctx + CTX_DONE),
+      0,
+      this.ptr(ctx),
+      null,
+    );
     return r === SOCKET_ERROR ? this.pendingOr("WSASend") : this.succeeded(slot, gen, OpKind.Send, ctx);
   }
 
@@ -163,13 +183,17 @@ class IocpClientQueue implements ClientQueue {
     return "completed";
   }
 
-  /** Zero the OVERLAPPED; WSABUF, kind and generation of the half the operation uses. */
-  private prepare(slot: number, gen: number, kind: number, areaOffset: number, length: number): number {
+  same(a: number, b: number, length: number): boolean {
+    return ntdll.RtlCompareMemory(this.ptr(a), this.ptr(b), length) === length;
+  }
+
+  /** Zero the OVERLAPPED; WSABUF (`length` bytes of the slab from `at`), kind and generation of the half the operation uses. */
+  private prepare(slot: number, gen: number, kind: number, at: number, length: number): number {
     const ctx = slot * CONN_CTX_BYTES + (kind === OpKind.Recv ? 0 : CTX_SEND_HALF);
     const v = this.slab.view;
     this.memory.fill(0, ctx, ctx + CTX_WSABUF);
     v.setUint32(ctx + CTX_WSABUF, length, true);
-    writeU64(v, ctx + CTX_WSABUF + 8, this.slab.address + this.areas + slot * 2 * this.areaBytes + areaOffset);
+    writeU64(v, ctx + CTX_WSABUF + 8, this.slab.address + at);
     v.setUint32(ctx + CTX_KIND, kind, true);
     v.setUint32(ctx + CTX_GEN, gen, true);
     return ctx;
@@ -276,7 +300,7 @@ export function openIocpClientQueue(params: ClientParams): ClientQueue {
   const started = ws2_32.WSAStartup(0x0202, scratch.address as Pointer);
   if (started !== 0) throw new OsError("WSAStartup", win32Code(started), started);
   const port = CompletionPort.create();
-  const slabLength = params.slots * (CONN_CTX_BYTES + 2 * params.areaBytes) + 2 * SOCKADDR_BYTES;
+  const slabLength = params.slots * (CONN_CTX_BYTES + 2 * params.areaBytes) + params.patternBytes + 2 * SOCKADDR_BYTES;
   // LIFETIME: slab and entries are the kernel's while operations are pending; freed in dispose().
   const slab = allocate(slabLength, "client slab");
   const entries = new CompletionEntries(BATCH_ENTRIES);

@@ -20,6 +20,8 @@ export const SOCKET = FFIType.u64;
 export const SOCKET_RESULT = FFIType.u64_fast;
 export const ULONG_PTR = FFIType.u64;
 export const SIZE_T = FFIType.u64;
+/** A SIZE_T result: a number (below 2^53, as any byte count here is). */
+export const SIZE_T_RESULT = FFIType.u64_fast;
 export const LPVOID = FFIType.ptr;
 export const LPVOID_RESULT = FFIType.u64_fast;
 
