@@ -390,6 +390,7 @@ const agreement = WITH_OURS
             server: sv.name,
             c: median(xs.map((x) => x.msgsPerSec)),
             ours: median(ours.map((x) => x.msgsPerSec)),
+            ratio: median(xs.map((x, i) => (x.msgsPerSec > 0 ? ours[i]!.msgsPerSec / x.msgsPerSec : Number.NaN))),
             cProblems: xs.reduce((n, x) => n + x.problems, 0),
             ourProblems: ours.reduce((n, x) => n + x.problems, 0),
             cCpu: medianCpu(xs.map((x) => x.cpu)),
@@ -429,7 +430,8 @@ if (us && udpRef) {
   }
 }
 const AGREEMENT_NOTE = `Each pair of runs hits the same server process, one client after the other
-(order alternating by round). "Cores busy" is from /proc/stat (softirq
+(order alternating by round); the ratio is the median of the rounds' ratios
+(the messages/s columns are each client's median). "Cores busy" is from /proc/stat (softirq
 included) for the client's core 0 and the server's core 1; the client
 process's own share is in brackets; "elsewhere" is CPU charged to neither
 client, server nor softirq, i.e. other jobs on the machine. The last column
