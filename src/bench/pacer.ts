@@ -7,7 +7,7 @@
  * The stream window, exactly: at most W = max(256 KiB, 4 x --size) bytes
  * sent but not yet echoed per connection; whole messages are committed once
  * at least W / 8 of the window (and one message) is free, and go out in
- * sends of at most the send area (64 KiB), one send in flight. The C load
+ * sends of at most a receive area (64 KiB), one send in flight. The C load
  * client of `bun run bench` (bench/c/load-uring.c) keeps the same window,
  * so the two measure a server with the same bytes in flight.
  */

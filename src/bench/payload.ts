@@ -54,9 +54,9 @@ function unmix(word: number): number {
 
 /**
  * The pattern twice over, so any run of up to PATTERN_BYTES from any offset
- * is one contiguous view: filling a send is a native copy and checking an
- * echo a native compare, which keeps the client far from being what limits
- * a stream run. Built once per thread, on first use.
+ * is one contiguous view. The TCP loop sends from a copy of it in the
+ * queue's memory (PatternCopy); this one fills datagrams, and finds and
+ * names a difference. Built once per thread, on first use.
  */
 let doubled: Buffer | null = null;
 

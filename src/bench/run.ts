@@ -33,9 +33,11 @@ const MIN_AREA_BYTES = 4096;
 const GRACE_MS = 30_000;
 
 /**
- * Receive and send areas: a stream's chunks, or a ping-pong connection's
+ * Receive (and send) areas: a stream's chunks, or a ping-pong connection's
  * messages in flight; with --udp one datagram, with room beyond --size so
- * that a longer echo shows as such.
+ * that a longer echo shows as such. TCP sends go from the pattern copy
+ * (patternBytes), so a TCP slot's send area is never touched and takes
+ * no physical memory (on Windows it still counts against the commit limit).
  */
 function areaBytes(c: BenchConfig): number {
   if (c.udp) return Math.min(RECEIVE_AREA_BYTES, Math.ceil((c.size + 1) / MIN_AREA_BYTES) * MIN_AREA_BYTES);
