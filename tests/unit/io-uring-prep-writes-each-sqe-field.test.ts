@@ -117,6 +117,18 @@ test("prepTimeout points at one timespec; prepCancel names its target by user_da
   });
 });
 
+test("writeTimespec: whole seconds, then the rest in nanoseconds, rounded to a whole millisecond of at least 1", () => {
+  const view = new DataView(new ArrayBuffer(24));
+  const timespec = (ms: number) => {
+    prep.writeTimespec(view, 8, ms);
+    return [view.getBigInt64(8, true), view.getBigInt64(16, true)];
+  };
+  expect(timespec(2500)).toEqual([2n, 500_000_000n]);
+  expect(timespec(49.6)).toEqual([0n, 50_000_000n]);
+  expect(timespec(0.2)).toEqual([0n, 1_000_000n]);
+  expect(view.getBigInt64(0, true)).toBe(0n);
+});
+
 test("prepConnect: the socket, the sockaddr's address, its length in off; prepCancel can name a connection's generation", () => {
   const t = sink();
   prep.prepConnect(t, 9, 0x1_0000_2000, 28, 0x0107, 3);

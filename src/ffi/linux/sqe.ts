@@ -148,6 +148,16 @@ export function prepConnect(
   return w;
 }
 
+/**
+ * The __kernel_timespec prepTimeout points at: `ms` milliseconds, rounded
+ * to a whole one (at least 1), at byte `at` of `view`.
+ */
+export function writeTimespec(view: DataView, at: number, ms: number): void {
+  const whole = Math.max(1, Math.round(ms));
+  view.setBigInt64(at, BigInt(Math.floor(whole / 1000)), true);
+  view.setBigInt64(at + 8, BigInt((whole % 1000) * 1_000_000), true);
+}
+
 /** One CQE (-ETIME) after the __kernel_timespec at `timespecAddress`; the kernel copies it on submit. */
 export function prepTimeout(ring: SqeSink, timespecAddress: number, userLo: number, userHi: number): number {
   const w = prepRw(ring, IORING_OP.TIMEOUT, -1, timespecAddress, 1, 0);

@@ -35,6 +35,7 @@ import {
   setSqeFlags,
   slotOf,
   userLo,
+  writeTimespec,
 } from "./sqe.ts";
 
 const AF_INET = 2;
@@ -168,9 +169,7 @@ class UringClientQueue implements ClientQueue {
 
   armTimer(ms: number): void {
     const at = SOCKADDR_BYTES + OPTION_BYTES;
-    const whole = Math.max(1, Math.round(ms));
-    this.view.setBigInt64(at, BigInt(Math.floor(whole / 1000)), true);
-    this.view.setBigInt64(at + 8, BigInt((whole % 1000) * 1_000_000), true);
+    writeTimespec(this.view, at, ms);
     prepTimeout(this.ring, this.address(this.tail + at), userLo(0, OpKind.Timer), 0);
   }
 

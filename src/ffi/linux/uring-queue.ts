@@ -42,6 +42,7 @@ import {
   setSqeFlags,
   slotOf,
   userLo,
+  writeTimespec,
 } from "./sqe.ts";
 import { UringUdp } from "./udp-uring.ts";
 
@@ -213,8 +214,7 @@ class UringQueue implements WorkerQueue {
 
   armTimer(ms: number): void {
     // The kernel copies the timespec when it takes the SQE, so one suffices.
-    this.timespec.setBigInt64(0, BigInt(Math.floor(ms / 1000)), true);
-    this.timespec.setBigInt64(8, BigInt((ms % 1000) * 1_000_000), true);
+    writeTimespec(this.timespec, 0, ms);
     prepTimeout(this.ring, this.timespecAddress, userLo(0, OpKind.Timer), 0);
   }
 
