@@ -38,7 +38,15 @@ import { bindConnectEx, loadConnectEx } from "./mswsock.ts";
 import { allocate, type NativeBlock, release, writeU64 } from "./native.ts";
 import { ntdll } from "./ntdll.ts";
 import { CONN_CTX_BYTES, CTX_DONE, CTX_FLAGS, CTX_GEN, CTX_KIND, CTX_SEND_HALF, CTX_WSABUF } from "./op-context.ts";
-import { ifsProvider, overlappedSocket, setIntOption, skipCompletionOnSuccess, wsaError } from "./sockets.ts";
+import {
+  ifsProvider,
+  overlappedSocket,
+  recvWithContext,
+  sendWithContext,
+  setIntOption,
+  skipCompletionOnSuccess,
+  wsaError,
+} from "./sockets.ts";
 import {
   AF_INET6,
   IPPROTO_TCP,
@@ -147,16 +155,7 @@ class IocpClientQueue implements ClientQueue {
     const ctx = this.prepare(slot, gen, OpKind.Recv, this.receiveAt(slot), this.areaBytes);
     this.slab.view.setUint32(ctx + CTX_FLAGS, 0, true);
     // LIFETIME: context and receive area belong to the kernel until the completion.
-    const buffers = this.ptr(ctx + CTX_WSABUF);
-    const r = ws2_32.WSARecv(
-      this.sockets[slot]!,
-      buffers,
-      1,
-      this.ptr(ctx + CTX_DONE),
-      this.ptr(ctx + CTX_FLAGS),
-      this.ptr(ctx),
-      null,
-    );
+    const r = recvWithContext(this.sockets[slot]!, this.slab.address + ctx);
     return r === SOCKET_ERROR ? this.pendingOr("WSARecv") : this.succeeded(slot, gen, OpKind.Recv, ctx);
   }
 
@@ -164,15 +163,7 @@ class IocpClientQueue implements ClientQueue {
     const ctx = this.prepare(slot, gen, OpKind.Send, at, length);
     // LIFETIME: the context belongs to the kernel until the completion, and
     // it reads the bytes (send area or pattern) until then.
-    const r = ws2_32.WSASend(
-      this.sockets[slot]!,
-      this.ptr(ctx + CTX_WSABUF),
-      1,
-      this.ptr(ctx + CTX_DONE),
-      0,
-      this.ptr(ctx),
-      null,
-    );
+    const r = sendWithContext(this.sockets[slot]!, this.slab.address + ctx);
     return r === SOCKET_ERROR ? this.pendingOr("WSASend") : this.succeeded(slot, gen, OpKind.Send, ctx);
   }
 

@@ -36,6 +36,7 @@ import {
 import { PortTimer } from "./port-timer.ts";
 import { ReceiveMemory } from "./receive-memory.ts";
 import { ReceiveParking, type ReceivePoster } from "./receive-parking.ts";
+import { recvWithContext, sendWithContext } from "./sockets.ts";
 import { IocpUdp, udpSlabBytes } from "./udp-iocp.ts";
 import { SD_BOTH, SOCKET_ERROR, ws2_32 } from "./ws2_32.ts";
 
@@ -141,15 +142,7 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
     const ctx = this.prepare(slot, gen, OpKind.Recv, 0, length);
     this.slab.view.setUint32(ctx + CTX_FLAGS, 0, true);
     // LIFETIME: context and buffer belong to the kernel until the completion.
-    const r = ws2_32.WSARecv(
-      this.sockets[slot]!,
-      this.ptr(ctx + CTX_WSABUF),
-      1,
-      this.ptr(ctx + CTX_DONE),
-      this.ptr(ctx + CTX_FLAGS),
-      this.ptr(ctx),
-      null,
-    );
+    const r = recvWithContext(this.sockets[slot]!, this.slab.address + ctx);
     if (r === SOCKET_ERROR) return this.pendingOr("WSARecv");
     return this.skips[slot] === 1 ? "completed" : "pending";
   }
@@ -157,15 +150,7 @@ class IocpQueue implements WorkerQueue, ReceivePoster {
   send(slot: number, gen: number, offset: number, length: number): IssueResult {
     const ctx = this.prepare(slot, gen, OpKind.Send, offset, length);
     // LIFETIME: context and buffer belong to the kernel until the completion.
-    const r = ws2_32.WSASend(
-      this.sockets[slot]!,
-      this.ptr(ctx + CTX_WSABUF),
-      1,
-      this.ptr(ctx + CTX_DONE),
-      0,
-      this.ptr(ctx),
-      null,
-    );
+    const r = sendWithContext(this.sockets[slot]!, this.slab.address + ctx);
     if (r === SOCKET_ERROR) return this.pendingOr("WSASend");
     return this.skips[slot] === 1 ? this.completedInline(slot, gen, OpKind.Send) : "pending";
   }

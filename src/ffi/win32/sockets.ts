@@ -12,6 +12,7 @@ import { win32Code } from "./errors.ts";
 import type { CompletionPort } from "./completion-port.ts";
 import { FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, FILE_SKIP_SET_EVENT_ON_HANDLE, kernel32 } from "./kernel32.ts";
 import { type NativeBlock, writeU64 } from "./native.ts";
+import { CTX_DONE, CTX_FLAGS, CTX_WSABUF } from "./op-context.ts";
 import {
   AF_INET,
   AF_INET6,
@@ -176,4 +177,24 @@ export function ifsProvider(socket: number, scratch: NativeBlock): boolean {
   const r = ws2_32.getsockopt(socket, SOL_SOCKET, SO_PROTOCOL_INFOW, at(0), at(LENGTH));
   if (wsaCheck("getsockopt(SO_PROTOCOL_INFOW)", r) !== null) return false;
   return (scratch.view.getUint32(0, true) & XP1_IFS_HANDLES) !== 0;
+}
+
+/**
+ * WSARecv with everything from one operation context (op-context.ts) at
+ * address `ctx`: its WSABUF, its byte count for a call that completes at
+ * once, its flags and its OVERLAPPED (no closure per call: this is every
+ * receive's path). Returns what WSARecv returns; on
+ * SOCKET_ERROR the caller reads WSAGetLastError next (ERROR_IO_PENDING is
+ * no failure).
+ */
+export function recvWithContext(socket: number, ctx: number): number {
+  const buffers = (ctx + CTX_WSABUF) as Pointer;
+  const flags = (ctx + CTX_FLAGS) as Pointer;
+  return ws2_32.WSARecv(socket, buffers, 1, (ctx + CTX_DONE) as Pointer, flags, ctx as Pointer, null);
+}
+
+/** WSASend of one operation context at `ctx`, as recvWithContext (no flags). */
+export function sendWithContext(socket: number, ctx: number): number {
+  const buffers = (ctx + CTX_WSABUF) as Pointer;
+  return ws2_32.WSASend(socket, buffers, 1, (ctx + CTX_DONE) as Pointer, 0, ctx as Pointer, null);
 }
