@@ -64,9 +64,7 @@ static void udp_drain(usock_t *s, uint32_t id, int window, int sending) {
       continue;
     }
     s->inflight--;
-    uint64_t us = (s->last_ns - s->sent_ns[seq % WINDOW_MAX]) / 1000;
-    hist[us > HIST_US ? HIST_US : us]++;
-    samples++;
+    record_us((s->last_ns - s->sent_ns[seq % WINDOW_MAX]) / 1000);
   }
   if (sending) udp_fill(s, id, window);
 }
@@ -127,8 +125,8 @@ static int run_udp(int port, int nconns, int window, double seconds) {
   printf("{\"msgs\":%llu,\"bytes\":%llu,\"seconds\":%.3f,\"errors\":%llu,\"corrupted\":%llu,\"unreturned\":%llu,"
          "\"p50_us\":%.0f,\"p99_us\":%.0f,\"p999_us\":%.0f}\n",
          (unsigned long long)msgs, (unsigned long long)bytes, elapsed, (unsigned long long)errors,
-         (unsigned long long)corrupted, (unsigned long long)lost_datagrams, samples ? percentile(0.5) : 0,
-         samples ? percentile(0.99) : 0, samples ? percentile(0.999) : 0);
+         (unsigned long long)corrupted, (unsigned long long)lost_datagrams, percentile(0.5),
+         percentile(0.99), percentile(0.999));
   return 0;
 }
 #endif

@@ -48,6 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "latency.h"
 #include "listen.h"
 #include "uring.h"
 
@@ -58,7 +59,6 @@
 #define AREA_BYTES 65536 /* largest receive, and largest send */
 #define MIN_AREA_BYTES 4096
 #define MAX_SIZE (16 * 1024 * 1024)
-#define HIST_US 2000000
 #define DRAIN_NS 5000000000ull
 enum { RECV = 1, SEND = 2 };
 
@@ -73,8 +73,7 @@ typedef struct {
 } conn_t;
 
 static uint8_t *pattern; /* twice over, so any run up to PATTERN_BYTES is contiguous */
-static uint32_t hist[HIST_US + 1];
-static uint64_t samples, errors, corrupted, msgs, bytes;
+static uint64_t errors, corrupted, msgs, bytes;
 static int size = 64, pingpong = 1, measuring = 0, committing = 1;
 static uint64_t window, area;
 
@@ -83,12 +82,6 @@ static double cpu_seconds(void) {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-static uint64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static uint32_t mix(uint32_t x) {
@@ -110,15 +103,6 @@ static void build_pattern(void) {
 
 static const uint8_t *stream_at(uint32_t c, uint64_t position) {
   return pattern + ((uint64_t)c * STRIDE_BYTES % PATTERN_BYTES + position % PATTERN_BYTES) % PATTERN_BYTES;
-}
-
-static double percentile(double p) {
-  uint64_t target = (uint64_t)(p * (double)samples), seen = 0;
-  for (int i = 0; i <= HIST_US; i++) {
-    seen += hist[i];
-    if (seen > target) return i;
-  }
-  return HIST_US;
 }
 
 static void post_recv(conn_t *c, uint32_t id) {
@@ -174,11 +158,7 @@ static void on_recv(conn_t *c, uint32_t id, int res, uint64_t t) {
   if (measuring) {
     msgs += done;
     bytes += checked;
-    if (pingpong && done > 0) {
-      uint64_t us = (t - c->started_ns) / 1000;
-      hist[us > HIST_US ? HIST_US : us]++;
-      samples++;
-    }
+    if (pingpong && done > 0) record_us((t - c->started_ns) / 1000);
   }
   post_recv(c, id);
   pump_out(c, id, t);
@@ -299,7 +279,7 @@ int main(int argc, char **argv) {
   printf("{\"msgs\":%llu,\"bytes\":%llu,\"seconds\":%.3f,\"errors\":%llu,\"corrupted\":%llu,\"unreturned\":%llu,"
          "\"p50_us\":%.0f,\"p99_us\":%.0f,\"p999_us\":%.0f,\"cpu_seconds\":%.3f}\n",
          (unsigned long long)msgs, (unsigned long long)bytes, seconds, (unsigned long long)errors,
-         (unsigned long long)corrupted, (unsigned long long)lost, samples ? percentile(0.5) : 0,
-         samples ? percentile(0.99) : 0, samples ? percentile(0.999) : 0, cpu_measured);
+         (unsigned long long)corrupted, (unsigned long long)lost, percentile(0.5),
+         percentile(0.99), percentile(0.999), cpu_measured);
   return 0;
 }

@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "latency.h"
 #include "listen.h"
 
 /* Unechoed bytes a stream connection may have in flight: this, or four
@@ -48,7 +49,6 @@
 #define WINDOW (256 * 1024)
 #define WINDOW_COMMITS 8
 #define MAX_SIZE (16 * 1024 * 1024)
-#define HIST_US 2000000 /* 2 s: 10,000 ping-pong connections take ~0.5 s a round */
 #define READ_BYTES 65536
 
 typedef struct {
@@ -59,25 +59,7 @@ typedef struct {
   uint64_t started_ns;     /* pingpong: when the message in flight went out */
 } conn_t;
 
-static uint64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static inline uint8_t pattern(uint32_t c, uint64_t k) { return (uint8_t)(c * 131u + k * 7u + (k >> 9)); }
-
-static uint32_t hist[HIST_US + 1];
-static uint64_t samples;
-
-static double percentile(double p) {
-  uint64_t target = (uint64_t)(p * (double)samples), seen = 0;
-  for (int i = 0; i <= HIST_US; i++) {
-    seen += hist[i];
-    if (seen > target) return i;
-  }
-  return HIST_US;
-}
 
 static int size = 64, pingpong = 1, idle = 0, ep;
 static uint64_t errors, corrupted, msgs, bytes;
@@ -140,9 +122,7 @@ static void pump_in(conn_t *c, uint32_t id) {
     uint64_t done = c->received / (uint64_t)size - before / (uint64_t)size;
     msgs += done;
     if (pingpong && done > 0) {
-      uint64_t us = (now_ns() - c->started_ns) / 1000;
-      hist[us > HIST_US ? HIST_US : us]++;
-      samples++;
+      record_us((now_ns() - c->started_ns) / 1000);
     }
   }
 }
@@ -260,7 +240,7 @@ int main(int argc, char **argv) {
   printf("{\"msgs\":%llu,\"bytes\":%llu,\"seconds\":%.3f,\"errors\":%llu,\"corrupted\":%llu,\"unreturned\":%llu,"
          "\"p50_us\":%.0f,\"p99_us\":%.0f,\"p999_us\":%.0f}\n",
          (unsigned long long)msgs, (unsigned long long)bytes, elapsed, (unsigned long long)errors,
-         (unsigned long long)corrupted, (unsigned long long)lost, samples ? percentile(0.5) : 0,
-         samples ? percentile(0.99) : 0, samples ? percentile(0.999) : 0);
+         (unsigned long long)corrupted, (unsigned long long)lost, percentile(0.5),
+         percentile(0.99), percentile(0.999));
   return 0;
 }
