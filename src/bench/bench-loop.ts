@@ -7,12 +7,16 @@
  * means and when the next tick is due are each loop's own.
  */
 import type { ClientQueue } from "../client-queue.ts";
-import { CompletionBatch, OpKind } from "../engine.ts";
+import { CompletionBatch, type IssueResult, OpKind } from "../engine.ts";
 import type { Meter } from "./meter.ts";
 import { preparePattern } from "./payload.ts";
 import { connectionsOf, type LoopPlan } from "./plan.ts";
 
 const BATCH_CAPACITY = 256;
+/** Where a connection is in its life; Failing and Ending close it once nothing of it is outstanding. */
+export const SlotState = { Idle: 0, Connecting: 1, Open: 2, Failing: 3, Ending: 4, Done: 5 } as const;
+/** Bits of a connection's outstanding operations. */
+export const Busy = { Recv: 1, Send: 2, Connect: 4 } as const;
 /** The longest a loop sleeps with work of its own to check (stalls, loss, the drain). */
 export const TICK_MS = 50;
 
@@ -27,6 +31,11 @@ export abstract class BenchLoop {
   protected open = 0;
   /** Connections not yet closed. */
   protected live = 0;
+  /** Per connection: a SlotState, its generation (completions of an earlier one are stale), Busy bits, when its connect began. */
+  protected readonly state: Uint8Array;
+  protected readonly gen: Uint32Array;
+  protected readonly busy: Uint8Array;
+  protected readonly startedMs: Float64Array;
 
   constructor(
     protected readonly queue: ClientQueue,
@@ -36,6 +45,10 @@ export abstract class BenchLoop {
     protected readonly stop: Int32Array | null,
   ) {
     this.slots = connectionsOf(plan.worker, plan.workers, plan.connections);
+    this.state = new Uint8Array(this.slots);
+    this.gen = new Uint32Array(this.slots);
+    this.busy = new Uint8Array(this.slots);
+    this.startedMs = new Float64Array(this.slots);
     preparePattern();
   }
 
@@ -69,7 +82,54 @@ export abstract class BenchLoop {
   }
 
   /** Open the slot's connection. */
-  protected abstract connect(slot: number): void;
+  private connect(slot: number): void {
+    this.state[slot] = SlotState.Connecting;
+    this.startedMs[slot] = this.now;
+    this.meter.attempted++;
+    this.live++;
+    if (!this.issue(slot, Busy.Connect, this.queue.connect(slot, this.gen[slot]!))) {
+      this.meter.error("connectOther", this.now);
+      this.finish(slot);
+    }
+  }
+
+  /** Issues went out: mark them; a synchronous failure queues no completion. */
+  protected issue(slot: number, bit: number, result: IssueResult): boolean {
+    if (result !== "pending" && result !== "completed") return false;
+    this.busy[slot]! |= bit;
+    return true;
+  }
+
+  /**
+   * The connection stops (Failing or Ending): its outstanding operations
+   * are made to finish, and it closes once the last has.
+   */
+  protected leave(slot: number, state: number): void {
+    if (this.state[slot] === SlotState.Open) this.open--;
+    this.state[slot] = state;
+    if (this.busy[slot] !== 0) this.queue.abort(slot);
+    else this.finish(slot);
+  }
+
+  /** After a completion: a connection that is leaving closes when nothing of it is outstanding any more. */
+  protected closeIfLeft(slot: number): void {
+    const state = this.state[slot];
+    if ((state === SlotState.Failing || state === SlotState.Ending) && this.busy[slot] === 0) this.finish(slot);
+  }
+
+  /** Close the slot's connection now (nothing of it outstanding) and count it gone; once only. */
+  protected finish(slot: number): void {
+    if (this.state[slot] === SlotState.Done) return;
+    if (this.state[slot] === SlotState.Open) this.open--;
+    this.closing(slot);
+    this.queue.close(slot);
+    this.state[slot] = SlotState.Done;
+    this.gen[slot]!++;
+    this.live--;
+  }
+
+  /** What the loop counts as a connection closes, before its socket goes. */
+  protected closing(_slot: number): void {}
   /** Arm the queue's timer for the next moment a tick has work. */
   protected abstract armTimer(): void;
   protected abstract onTick(): void;

@@ -7,9 +7,9 @@
  * of its code: the server reacts to what arrives, the client drives.
  */
 import type { ClientQueue } from "../client-queue.ts";
-import { type IssueResult, OpKind } from "../engine.ts";
-import { BenchLoop, TICK_MS } from "./bench-loop.ts";
-import { Busy, ClientSlots, GaveUp, SlotState } from "./client-slots.ts";
+import { OpKind } from "../engine.ts";
+import { BenchLoop, Busy, SlotState, TICK_MS } from "./bench-loop.ts";
+import { ClientSlots, GaveUp } from "./client-slots.ts";
 import { connectErrorKind, type ErrorKind, ioErrorKind } from "./errors.ts";
 import type { Meter } from "./meter.ts";
 import { Pacer, STREAM_COMMITS } from "./pacer.ts";
@@ -45,37 +45,24 @@ export class ClientLoop extends BenchLoop {
   protected armTimer(): void {
     let ms = Math.min(TICK_MS, this.meter.nextBoundaryMs() - this.now);
     if (this.plan.rate > 0 && !this.draining)
-      ms = this.pacer.nextDueMs(this.now, ms, (slot) => this.s.state[slot] === SlotState.Open);
+      ms = this.pacer.nextDueMs(this.now, ms, (slot) => this.state[slot] === SlotState.Open);
     this.queue.armTimer(Math.max(1, Math.ceil(ms)));
     this.timerArmed = true;
   }
 
   protected onIo(op: number, slot: number, gen: number, res: number): void {
-    const s = this.s;
-    if (s.gen[slot] !== gen) return;
+    if (this.gen[slot] !== gen) return;
     if (op === OpKind.Connect) {
-      s.busy[slot]! &= ~Busy.Connect;
+      this.busy[slot]! &= ~Busy.Connect;
       this.onConnect(slot, res);
     } else if (op === OpKind.Recv) {
-      s.busy[slot]! &= ~Busy.Recv;
+      this.busy[slot]! &= ~Busy.Recv;
       this.onRecv(slot, res);
     } else {
-      s.busy[slot]! &= ~Busy.Send;
+      this.busy[slot]! &= ~Busy.Send;
       this.onSend(slot, res);
     }
-    if (s.state[slot] === SlotState.Failing || s.state[slot] === SlotState.Ending) this.closeWhenIdle(slot);
-  }
-
-  protected connect(slot: number): void {
-    const s = this.s;
-    s.state[slot] = SlotState.Connecting;
-    s.startedMs[slot] = this.now;
-    this.meter.attempted++;
-    this.live++;
-    if (!this.issue(slot, Busy.Connect, this.queue.connect(slot, s.gen[slot]!))) {
-      this.meter.error("connectOther", this.now);
-      this.finish(slot);
-    }
+    this.closeIfLeft(slot);
   }
 
   private onConnect(slot: number, res: number): void {
@@ -88,11 +75,11 @@ export class ClientLoop extends BenchLoop {
       this.finish(slot);
       return;
     }
-    this.meter.connected(this.now - s.startedMs[slot]!);
-    s.state[slot] = SlotState.Open;
+    this.meter.connected(this.now - this.startedMs[slot]!);
+    this.state[slot] = SlotState.Open;
     this.open++;
     this.pacer.start(slot, s.verifiers[slot]!.stream, this.now);
-    if (!this.issue(slot, Busy.Recv, this.queue.recv(slot, s.gen[slot]!))) {
+    if (!this.issue(slot, Busy.Recv, this.queue.recv(slot, this.gen[slot]!))) {
       this.fail(slot, "ioOther");
       return;
     }
@@ -101,7 +88,7 @@ export class ClientLoop extends BenchLoop {
 
   private onRecv(slot: number, res: number): void {
     const s = this.s;
-    if (s.state[slot] !== SlotState.Open) return;
+    if (this.state[slot] !== SlotState.Open) return;
     if (res < 0) {
       this.fail(slot, ioErrorKind(res));
       return;
@@ -128,7 +115,7 @@ export class ClientLoop extends BenchLoop {
       s.doneMessages[slot] = whole;
       s.complete(slot, completed, this.completed);
     }
-    if (!this.issue(slot, Busy.Recv, this.queue.recv(slot, s.gen[slot]!))) {
+    if (!this.issue(slot, Busy.Recv, this.queue.recv(slot, this.gen[slot]!))) {
       this.fail(slot, "ioOther");
       return;
     }
@@ -138,7 +125,7 @@ export class ClientLoop extends BenchLoop {
 
   private onSend(slot: number, res: number): void {
     const s = this.s;
-    if (s.state[slot] !== SlotState.Open) return;
+    if (this.state[slot] !== SlotState.Open) return;
     if (res < 0) {
       this.fail(slot, ioErrorKind(res));
       return;
@@ -147,7 +134,7 @@ export class ClientLoop extends BenchLoop {
     s.sendLeft[slot]! -= Math.min(res, s.sendLeft[slot]!);
     if (s.sendLeft[slot]! > 0) {
       // A partial send (Wine does them often): the rest goes before anything new.
-      const sent = this.queue.send(slot, s.gen[slot]!, s.sendFrom[slot]!, s.sendLeft[slot]!);
+      const sent = this.queue.send(slot, this.gen[slot]!, s.sendFrom[slot]!, s.sendLeft[slot]!);
       if (!this.issue(slot, Busy.Send, sent)) this.fail(slot, "ioOther");
       return;
     }
@@ -158,7 +145,7 @@ export class ClientLoop extends BenchLoop {
   private pump(slot: number): void {
     const s = this.s;
     if (!this.draining) this.meter.sentMessages += this.pacer.commit(slot, this.now);
-    if ((s.busy[slot]! & Busy.Send) !== 0 || s.backlog[slot] === 0) return;
+    if ((this.busy[slot]! & Busy.Send) !== 0 || s.backlog[slot] === 0) return;
     // No longer than a receive area, so an echo the server sends at once fits one receive.
     const chunk = Math.min(s.backlog[slot]!, this.queue.areaBytes);
     const v = s.verifiers[slot]!;
@@ -168,7 +155,7 @@ export class ClientLoop extends BenchLoop {
     s.backlog[slot]! -= chunk;
     s.sendFrom[slot] = from;
     s.sendLeft[slot] = chunk;
-    if (!this.issue(slot, Busy.Send, this.queue.send(slot, s.gen[slot]!, from, chunk))) this.fail(slot, "ioOther");
+    if (!this.issue(slot, Busy.Send, this.queue.send(slot, this.gen[slot]!, from, chunk))) this.fail(slot, "ioOther");
   }
 
   protected onTick(): void {
@@ -181,26 +168,19 @@ export class ClientLoop extends BenchLoop {
     if (!everyTick && this.now - this.lastSweepMs < STALL_SWEEP_MS) return;
     this.lastSweepMs = this.now;
     for (let slot = 0; slot < s.slots; slot++) {
-      const state = s.state[slot];
+      const state = this.state[slot];
       if (state === SlotState.Open) {
         if (s.verifiers[slot]!.stalled(this.now)) this.fail(slot, "stall");
         else if (this.draining && s.verifiers[slot]!.outstanding === 0 && s.backlog[slot] === 0) this.end(slot);
         else if (this.pacer.paced(slot)) this.pump(slot);
       } else if (state === SlotState.Connecting) {
-        const late = this.now - s.startedMs[slot]! >= this.plan.connectTimeoutMs;
+        const late = this.now - this.startedMs[slot]! >= this.plan.connectTimeoutMs;
         if ((late || this.draining) && s.gaveUp[slot] === GaveUp.No) {
           s.gaveUp[slot] = late ? GaveUp.TimedOut : GaveUp.RunEnded;
           this.queue.abort(slot);
         }
       }
     }
-  }
-
-  /** Issues went out: mark them; a synchronous failure queues no completion. */
-  private issue(slot: number, bit: number, result: IssueResult): boolean {
-    if (result !== "pending" && result !== "completed") return false;
-    this.s.busy[slot]! |= bit;
-    return true;
   }
 
   private fail(slot: number, kind: ErrorKind): void {
@@ -211,27 +191,5 @@ export class ClientLoop extends BenchLoop {
   /** A clean end: everything sent came back. */
   private end(slot: number): void {
     this.leave(slot, SlotState.Ending);
-  }
-
-  private leave(slot: number, state: number): void {
-    const s = this.s;
-    if (s.state[slot] === SlotState.Open) this.open--;
-    s.state[slot] = state;
-    if (s.busy[slot] !== 0) this.queue.abort(slot);
-    this.closeWhenIdle(slot);
-  }
-
-  private closeWhenIdle(slot: number): void {
-    if (this.s.busy[slot] === 0) this.finish(slot);
-  }
-
-  private finish(slot: number): void {
-    const s = this.s;
-    if (s.state[slot] === SlotState.Done) return;
-    if (s.state[slot] === SlotState.Open) this.open--;
-    this.queue.close(slot);
-    s.state[slot] = SlotState.Done;
-    s.gen[slot]!++;
-    this.live--;
   }
 }

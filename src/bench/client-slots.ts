@@ -1,22 +1,16 @@
 /**
- * Per-connection state of the bench loop, as struct-of-arrays so the hot
- * path allocates nothing, plus each connection's queue of messages in
+ * The TCP bench loop's own per-connection state (state, generation and
+ * busy bits are BenchLoop's, as both loops have them), as struct-of-arrays
+ * so the hot path allocates nothing, plus each connection's queue of messages in
  * flight: (intended send time, message count) entries in send order. Echoes
  * come back in order, so the head entry is always the next to complete.
  */
 import { StreamVerifier } from "./verifier.ts";
 
-export const SlotState = { Idle: 0, Connecting: 1, Open: 2, Failing: 3, Ending: 4, Done: 5 } as const;
-export const Busy = { Recv: 1, Send: 2, Connect: 4 } as const;
 /** Why a connect still pending was aborted: it took longer than --connect-timeout, or the run ended first. */
 export const GaveUp = { No: 0, TimedOut: 1, RunEnded: 2 } as const;
 
 export class ClientSlots {
-  readonly state: Uint8Array;
-  readonly gen: Uint32Array;
-  /** Busy bits: which operations of the slot are outstanding. */
-  readonly busy: Uint8Array;
-  readonly startedMs: Float64Array;
   /** A GaveUp value per slot. */
   readonly gaveUp: Uint8Array;
   /** Messages committed to be sent so far. */
@@ -41,10 +35,6 @@ export class ClientSlots {
     readonly fifoCapacity: number,
     streamOf: (slot: number) => number,
   ) {
-    this.state = new Uint8Array(slots);
-    this.gen = new Uint32Array(slots);
-    this.busy = new Uint8Array(slots);
-    this.startedMs = new Float64Array(slots);
     this.gaveUp = new Uint8Array(slots);
     this.committed = new Float64Array(slots);
     this.doneMessages = new Float64Array(slots);

@@ -17,9 +17,9 @@
  * unreachable: "refused").
  */
 import type { ClientQueue } from "../client-queue.ts";
-import { type IssueResult, OpKind } from "../engine.ts";
+import { OpKind } from "../engine.ts";
 import { ERRNO } from "../os-error.ts";
-import { BenchLoop, TICK_MS } from "./bench-loop.ts";
+import { BenchLoop, Busy, SlotState, TICK_MS } from "./bench-loop.ts";
 import { checkDatagram, HEADER_BYTES, readSeq, writeDatagram } from "./datagram.ts";
 import { DatagramTracker, Echo, jitterSum, udpTotals } from "./datagram-tracker.ts";
 import { connectErrorKind, datagramErrorKind, type ErrorKind } from "./errors.ts";
@@ -27,14 +27,7 @@ import type { Meter } from "./meter.ts";
 import type { LoopPlan } from "./plan.ts";
 import { RateSchedule } from "./schedule.ts";
 
-const State = { Connecting: 1, Open: 2, Closing: 3, Done: 4 } as const;
-const Busy = { Recv: 1, Send: 2, Connect: 4 } as const;
-
 export class UdpClientLoop extends BenchLoop {
-  private readonly state: Uint8Array;
-  private readonly gen: Uint32Array;
-  private readonly busy: Uint8Array;
-  private readonly startedMs: Float64Array;
   private readonly trackers: DatagramTracker[];
   /** --rate's schedule per socket, from when it opened; null in a closed loop. */
   private readonly schedules: (RateSchedule | null)[];
@@ -43,10 +36,6 @@ export class UdpClientLoop extends BenchLoop {
 
   constructor(queue: ClientQueue, plan: LoopPlan, meter: Meter, stop: Int32Array | null = null) {
     super(queue, plan, meter, stop);
-    this.state = new Uint8Array(this.slots);
-    this.gen = new Uint32Array(this.slots);
-    this.busy = new Uint8Array(this.slots);
-    this.startedMs = new Float64Array(this.slots);
     this.trackers = Array.from({ length: this.slots }, () => new DatagramTracker(plan.pipeline));
     this.schedules = new Array(this.slots).fill(null);
     meter.jitter = () => jitterSum(this.trackers);
@@ -61,7 +50,7 @@ export class UdpClientLoop extends BenchLoop {
     let due = Math.min(this.now + TICK_MS, this.meter.nextBoundaryMs());
     const timeout = this.plan.lossTimeoutMs;
     for (let slot = 0; slot < this.slots; slot++) {
-      if (this.state[slot] !== State.Open) continue;
+      if (this.state[slot] !== SlotState.Open) continue;
       const t = this.trackers[slot]!;
       due = Math.min(due, t.nextLossMs(timeout), this.draining ? t.lastSentMs + timeout : due);
       const schedule = this.schedules[slot];
@@ -78,23 +67,12 @@ export class UdpClientLoop extends BenchLoop {
       this.onConnect(slot, res);
     } else if (op === OpKind.Recv) {
       this.busy[slot]! &= ~Busy.Recv;
-      if (this.state[slot] === State.Open) this.onRecv(slot, res);
+      if (this.state[slot] === SlotState.Open) this.onRecv(slot, res);
     } else {
       this.busy[slot]! &= ~Busy.Send;
-      if (this.state[slot] === State.Open) this.onSend(slot, res);
+      if (this.state[slot] === SlotState.Open) this.onSend(slot, res);
     }
-    if (this.state[slot] === State.Closing && this.busy[slot] === 0) this.finish(slot);
-  }
-
-  protected connect(slot: number): void {
-    this.state[slot] = State.Connecting;
-    this.startedMs[slot] = this.now;
-    this.meter.attempted++;
-    this.live++;
-    if (!this.issue(slot, Busy.Connect, this.queue.connect(slot, this.gen[slot]!))) {
-      this.meter.error("connectOther", this.now);
-      this.finish(slot);
-    }
+    this.closeIfLeft(slot);
   }
 
   private onConnect(slot: number, res: number): void {
@@ -104,7 +82,7 @@ export class UdpClientLoop extends BenchLoop {
       return;
     }
     this.meter.connected(this.now - this.startedMs[slot]!);
-    this.state[slot] = State.Open;
+    this.state[slot] = SlotState.Open;
     this.open++;
     if (this.plan.rate > 0)
       this.schedules[slot] = new RateSchedule(this.now, this.plan.rate, this.plan.connections, this.stream(slot));
@@ -171,43 +149,23 @@ export class UdpClientLoop extends BenchLoop {
     if (!this.draining && this.now >= this.meter.untilMs) this.draining = true;
     const timeout = this.plan.lossTimeoutMs;
     for (let slot = 0; slot < this.slots; slot++) {
-      if (this.state[slot] !== State.Open) continue;
+      if (this.state[slot] !== SlotState.Open) continue;
       const t = this.trackers[slot]!;
       const lost = t.expire(this.now, timeout);
       for (let i = 0; i < lost; i++) this.meter.error("lost", this.now);
-      if (this.draining && this.now >= t.lastSentMs + timeout) this.leave(slot);
+      if (this.draining && this.now >= t.lastSentMs + timeout) this.leave(slot, SlotState.Ending);
       else this.pump(slot);
     }
   }
 
-  /** Issues went out: mark them; a synchronous failure queues no completion. */
-  private issue(slot: number, bit: number, result: IssueResult): boolean {
-    if (result !== "pending" && result !== "completed") return false;
-    this.busy[slot]! |= bit;
-    return true;
-  }
-
   private fail(slot: number, kind: ErrorKind): void {
     this.meter.error(kind, this.now);
-    this.leave(slot);
+    this.leave(slot, SlotState.Failing);
   }
 
-  private leave(slot: number): void {
-    if (this.state[slot] === State.Open) this.open--;
-    this.state[slot] = State.Closing;
-    if (this.busy[slot] !== 0) this.queue.abort(slot);
-    else this.finish(slot);
-  }
-
-  /** Closes the socket; datagrams of a socket that failed still out are lost. */
-  private finish(slot: number): void {
-    if (this.state[slot] === State.Done) return;
-    if (this.state[slot] === State.Open) this.open--;
+  /** Datagrams of a socket that closes while they are still out are lost. */
+  protected override closing(slot: number): void {
     const lost = this.trackers[slot]!.expire(Number.POSITIVE_INFINITY, 0);
     for (let i = 0; i < lost; i++) this.meter.error("lost", this.now);
-    this.queue.close(slot);
-    this.state[slot] = State.Done;
-    this.gen[slot]!++;
-    this.live--;
   }
 }
