@@ -81,6 +81,26 @@ export abstract class BenchLoop {
     this.meter.finish();
   }
 
+  /**
+   * One I/O completion: stale ones (an earlier connection of the slot) are
+   * dropped; a receive or send counts only while the connection is open;
+   * a connection that is leaving closes once its last operation is back.
+   */
+  private onIo(op: number, slot: number, gen: number, res: number): void {
+    if (this.gen[slot] !== gen) return;
+    if (op === OpKind.Connect) {
+      this.busy[slot]! &= ~Busy.Connect;
+      this.onConnect(slot, res);
+    } else if (op === OpKind.Recv) {
+      this.busy[slot]! &= ~Busy.Recv;
+      if (this.state[slot] === SlotState.Open) this.onRecv(slot, res);
+    } else {
+      this.busy[slot]! &= ~Busy.Send;
+      if (this.state[slot] === SlotState.Open) this.onSend(slot, res);
+    }
+    this.closeIfLeft(slot);
+  }
+
   /** Open the slot's connection. */
   private connect(slot: number): void {
     this.state[slot] = SlotState.Connecting;
@@ -112,7 +132,7 @@ export abstract class BenchLoop {
   }
 
   /** After a completion: a connection that is leaving closes when nothing of it is outstanding any more. */
-  protected closeIfLeft(slot: number): void {
+  private closeIfLeft(slot: number): void {
     const state = this.state[slot];
     if ((state === SlotState.Failing || state === SlotState.Ending) && this.busy[slot] === 0) this.finish(slot);
   }
@@ -133,7 +153,11 @@ export abstract class BenchLoop {
   /** Arm the queue's timer for the next moment a tick has work. */
   protected abstract armTimer(): void;
   protected abstract onTick(): void;
-  protected abstract onIo(op: number, slot: number, gen: number, res: number): void;
+  /** A connect completed (`res` 0 or a negative errno). */
+  protected abstract onConnect(slot: number, res: number): void;
+  /** A receive or a send of an open connection completed: bytes, 0 (receive: the peer closed) or a negative errno. */
+  protected abstract onRecv(slot: number, res: number): void;
+  protected abstract onSend(slot: number, res: number): void;
   /** Last figures for the meter, after the final interval and before its report. */
   protected finished(): void {}
 }

@@ -7,7 +7,6 @@
  * of its code: the server reacts to what arrives, the client drives.
  */
 import type { ClientQueue } from "../client-queue.ts";
-import { OpKind } from "../engine.ts";
 import { BenchLoop, Busy, SlotState, TICK_MS } from "./bench-loop.ts";
 import { ClientSlots, GaveUp } from "./client-slots.ts";
 import { connectErrorKind, type ErrorKind, ioErrorKind } from "./errors.ts";
@@ -50,22 +49,7 @@ export class ClientLoop extends BenchLoop {
     this.timerArmed = true;
   }
 
-  protected onIo(op: number, slot: number, gen: number, res: number): void {
-    if (this.gen[slot] !== gen) return;
-    if (op === OpKind.Connect) {
-      this.busy[slot]! &= ~Busy.Connect;
-      this.onConnect(slot, res);
-    } else if (op === OpKind.Recv) {
-      this.busy[slot]! &= ~Busy.Recv;
-      this.onRecv(slot, res);
-    } else {
-      this.busy[slot]! &= ~Busy.Send;
-      this.onSend(slot, res);
-    }
-    this.closeIfLeft(slot);
-  }
-
-  private onConnect(slot: number, res: number): void {
+  protected onConnect(slot: number, res: number): void {
     const s = this.s;
     const gaveUp = s.gaveUp[slot];
     if (res < 0 || gaveUp !== GaveUp.No || this.draining) {
@@ -86,9 +70,8 @@ export class ClientLoop extends BenchLoop {
     this.pump(slot);
   }
 
-  private onRecv(slot: number, res: number): void {
+  protected onRecv(slot: number, res: number): void {
     const s = this.s;
-    if (this.state[slot] !== SlotState.Open) return;
     if (res < 0) {
       this.fail(slot, ioErrorKind(res));
       return;
@@ -123,9 +106,8 @@ export class ClientLoop extends BenchLoop {
     if (this.draining && v.outstanding === 0 && s.backlog[slot] === 0) this.end(slot);
   }
 
-  private onSend(slot: number, res: number): void {
+  protected onSend(slot: number, res: number): void {
     const s = this.s;
-    if (this.state[slot] !== SlotState.Open) return;
     if (res < 0) {
       this.fail(slot, ioErrorKind(res));
       return;

@@ -17,7 +17,6 @@
  * unreachable: "refused").
  */
 import type { ClientQueue } from "../client-queue.ts";
-import { OpKind } from "../engine.ts";
 import { ERRNO } from "../os-error.ts";
 import { BenchLoop, Busy, SlotState, TICK_MS } from "./bench-loop.ts";
 import { checkDatagram, HEADER_BYTES, readSeq, writeDatagram } from "./datagram.ts";
@@ -60,22 +59,7 @@ export class UdpClientLoop extends BenchLoop {
     this.timerArmed = true;
   }
 
-  protected onIo(op: number, slot: number, gen: number, res: number): void {
-    if (this.gen[slot] !== gen) return;
-    if (op === OpKind.Connect) {
-      this.busy[slot]! &= ~Busy.Connect;
-      this.onConnect(slot, res);
-    } else if (op === OpKind.Recv) {
-      this.busy[slot]! &= ~Busy.Recv;
-      if (this.state[slot] === SlotState.Open) this.onRecv(slot, res);
-    } else {
-      this.busy[slot]! &= ~Busy.Send;
-      if (this.state[slot] === SlotState.Open) this.onSend(slot, res);
-    }
-    this.closeIfLeft(slot);
-  }
-
-  private onConnect(slot: number, res: number): void {
+  protected onConnect(slot: number, res: number): void {
     if (res < 0 || this.draining) {
       if (res < 0) this.meter.error(connectErrorKind(res), this.now);
       this.finish(slot);
@@ -90,7 +74,7 @@ export class UdpClientLoop extends BenchLoop {
     else this.pump(slot);
   }
 
-  private onRecv(slot: number, res: number): void {
+  protected onRecv(slot: number, res: number): void {
     if (res < 0 && -res !== ERRNO.EMSGSIZE) {
       this.fail(slot, datagramErrorKind(res));
       return;
@@ -123,7 +107,7 @@ export class UdpClientLoop extends BenchLoop {
     this.meter.error(kind, this.now);
   }
 
-  private onSend(slot: number, res: number): void {
+  protected onSend(slot: number, res: number): void {
     if (res < 0) this.fail(slot, datagramErrorKind(res));
     else if (res !== this.plan.size) this.fail(slot, "ioOther");
     else this.pump(slot);
