@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Why do the two load clients disagree? One server process, the clients run
+# one after the other against it (in the order given, every round), and for
+# each run: the client's messages/s, the server's CPU per message and how
+# busy each core was over the middle 2 s of a 4 s measured run. With
+# --quota-pct the server gets that share of its core (a cpu cgroup), so the
+# server is the limit and neither client's core is full: clients that load
+# the server alike then measure alike. Results of 2026-12-02: bench/RESULTS.md,
+# "Why the clients still differ in ping-pong".
+#
+#   bash bench/probe-agreement.sh [--server c|ours] [--conns 1000] [--rounds 5]
+#                                 [--quota-pct 0] [--clients "c ours"]
+#
+# Needs gcc and liburing-dev (as `bun run bench`); --quota-pct needs root and
+# a cpu cgroup (v1 /sys/fs/cgroup/cpu, or v2 with the cpu controller).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SERVER=c CONNS=1000 ROUNDS=5 QUOTA=0 CLIENTS="c ours" PORT=7311
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --server) SERVER=$2 ;;
+    --conns) CONNS=$2 ;;
+    --rounds) ROUNDS=$2 ;;
+    --quota-pct) QUOTA=$2 ;;
+    --clients) CLIENTS=$2 ;;
+    *) echo "probe-agreement: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift 2
+done
+case "$SERVER" in c | ours) ;; *) echo "probe-agreement: --server is c or ours, not $SERVER" >&2; exit 2 ;; esac
+[[ "$QUOTA" =~ ^[0-9]+$ ]] && [ "$QUOTA" -le 100 ] || { echo "probe-agreement: --quota-pct is 0..100, not $QUOTA" >&2; exit 2; }
+
+OUT=bench/out
+mkdir -p "$OUT"
+for p in load-uring echo-uring; do
+  [ -x "$OUT/$p" ] || gcc -O2 -Wall -o "$OUT/$p" "bench/c/$p.c" -luring
+done
+[ -x dist/iocp-echo ] || bun build/compile.ts linux
+
+GROUP=""
+cleanup() {
+  [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null || true
+  [ -n "$GROUP" ] && { sleep 0.2; rmdir "$GROUP" 2>/dev/null || true; }
+}
+trap cleanup EXIT
+
+if [ "$SERVER" = c ]; then
+  taskset -c 1 "$OUT/echo-uring" "$PORT" &
+else
+  taskset -c 1 dist/iocp-echo --port "$PORT" --host 127.0.0.1 --workers 1 --admin-port 0 >/dev/null 2>&1 &
+fi
+SERVER_PID=$!
+sleep 0.5
+
+if [ "$QUOTA" -gt 0 ]; then
+  # 10 ms periods, so a throttled server pauses at most 10 ms at a time.
+  if [ -d /sys/fs/cgroup/cpu ] && [ -w /sys/fs/cgroup/cpu ]; then
+    GROUP=/sys/fs/cgroup/cpu/iocp-probe-$$
+    mkdir "$GROUP"
+    echo 10000 >"$GROUP/cpu.cfs_period_us"
+    echo $((QUOTA * 100)) >"$GROUP/cpu.cfs_quota_us"
+    for t in /proc/"$SERVER_PID"/task/*; do echo "${t##*/}" >"$GROUP/tasks"; done
+  elif grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+    GROUP=/sys/fs/cgroup/iocp-probe-$$
+    mkdir "$GROUP"
+    echo "$((QUOTA * 100)) 10000" >"$GROUP/cpu.max"
+    echo "$SERVER_PID" >"$GROUP/cgroup.procs"
+  else
+    echo "probe-agreement: --quota-pct needs a writable cpu cgroup (v1 /sys/fs/cgroup/cpu or v2 cpu controller)" >&2
+    exit 1
+  fi
+fi
+
+server_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"; }
+# Busy ticks of a core: user nice system irq softirq.
+core_ticks() { awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+ticks_per_s=$(getconf CLK_TCK)
+
+echo "server $SERVER (core 1${GROUP:+, $QUOTA% of it}), clients on core 0, $CONNS connections, ping-pong 64 B"
+for round in $(seq "$ROUNDS"); do
+  for client in $CLIENTS; do
+    log=$(mktemp)
+    if [ "$client" = c ]; then
+      taskset -c 0 "$OUT/load-uring" --port "$PORT" --conns "$CONNS" --size 64 --seconds 4 --warmup 1 >"$log" 2>&1 &
+    else
+      taskset -c 0 dist/iocp-echo bench --target "127.0.0.1:$PORT" -c "$CONNS" -l 64 -d 4 --warmup 1 --workers 1 --json >"$log" 2>/dev/null &
+    fi
+    pid=$!
+    sleep 2
+    s0=$(server_ticks) c0=$(core_ticks 0) c1=$(core_ticks 1)
+    sleep 2
+    s1=$(server_ticks) c0=$(($(core_ticks 0) - c0)) c1=$(($(core_ticks 1) - c1))
+    wait "$pid" || true
+    if [ "$client" = c ]; then
+      rate=$(tail -1 "$log" | bun -e 'const j = JSON.parse(await Bun.stdin.text()); console.log(Math.round(j.msgs / j.seconds))')
+    else
+      rate=$(bun -e 'const j = JSON.parse(await Bun.stdin.text()); console.log(Math.round(j.throughput.messagesPerSec))' <"$log")
+    fi
+    rm -f "$log"
+    per_msg=$(bun -e "console.log(((${s1} - ${s0}) / ${ticks_per_s} * 1e6 / (${rate} * 2)).toFixed(2))")
+    printf 'round %d  %-5s %7d msg/s  server %5s µs/msg  cores busy 0: %3d%%  1: %3d%%\n' \
+      "$round" "$client" "$rate" "$per_msg" $((c0 * 100 / ticks_per_s / 2)) $((c1 * 100 / ticks_per_s / 2))
+  done
+done
