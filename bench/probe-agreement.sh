@@ -29,6 +29,9 @@ while [ $# -gt 0 ]; do
   shift 2
 done
 case "$SERVER" in c | ours) ;; *) echo "probe-agreement: --server is c or ours, not $SERVER" >&2; exit 2 ;; esac
+for n in "--conns $CONNS" "--rounds $ROUNDS"; do
+  [[ "${n#* }" =~ ^[1-9][0-9]*$ ]] || { echo "probe-agreement: ${n% *} is a positive whole number, not ${n#* }" >&2; exit 2; }
+done
 [[ "$QUOTA" =~ ^[0-9]+$ ]] && [ "$QUOTA" -le 100 ] || { echo "probe-agreement: --quota-pct is 0..100, not $QUOTA" >&2; exit 2; }
 
 OUT=bench/out
@@ -93,9 +96,14 @@ for round in $(seq "$ROUNDS"); do
     s1=$(server_ticks) c0=$(($(core_ticks 0) - c0)) c1=$(($(core_ticks 1) - c1))
     wait "$pid" || true
     if [ "$client" = c ]; then
-      rate=$(tail -1 "$log" | bun -e 'const j = JSON.parse(await Bun.stdin.text()); console.log(Math.round(j.msgs / j.seconds))')
+      rate=$(tail -1 "$log" | bun -e 'const j = JSON.parse(await Bun.stdin.text()); console.log(Math.round(j.msgs / j.seconds))' 2>/dev/null || true)
     else
-      rate=$(bun -e 'const j = JSON.parse(await Bun.stdin.text()); console.log(Math.round(j.throughput.messagesPerSec))' <"$log")
+      rate=$(bun -e 'const j = JSON.parse(await Bun.stdin.text()); console.log(Math.round(j.throughput.messagesPerSec))' <"$log" 2>/dev/null || true)
+    fi
+    if ! [[ "$rate" =~ ^[0-9]+$ ]] || [ "$rate" -eq 0 ]; then
+      echo "probe-agreement: the $client client measured nothing; its output:" >&2
+      tail -5 "$log" >&2
+      exit 1
     fi
     rm -f "$log"
     per_msg=$(bun -e "console.log(((${s1} - ${s0}) / ${ticks_per_s} * 1e6 / (${rate} * 2)).toFixed(2))")
