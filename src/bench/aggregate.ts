@@ -23,6 +23,13 @@ export interface IntervalSample {
   errors: number;
   /** With --udp (null for TCP): datagrams lost and duplicated in the interval, and the mean RFC 3550 jitter at its end. */
   udp: { lost: number; duplicate: number; jitterUs: number } | null;
+  /** The busiest worker thread's CPU in the interval, in % of one core; null where threads' CPU cannot be read. */
+  busiestWorkerPercent: number | null;
+}
+
+/** A worker thread's CPU time over `ms` of wall clock, in % of one core (0.1). */
+function busyPercent(cpuUs: number, ms: number): number {
+  return ms > 0 ? Math.round(cpuUs / ms) / 10 : 0;
 }
 
 export function emptyCounts(): Counts {
@@ -64,8 +71,12 @@ export class Aggregator {
   readonly done: DoneReport[] = [];
   private readonly pending = new Map<number, Pending>();
   private measuredMs = 0;
+  /** Per worker, its thread's CPU µs and the wall-clock ms they were spent in, over the measured intervals; null once a worker could not say. */
+  private workerCpu: { us: number; ms: number }[] | null;
 
-  constructor(private readonly workers: number) {}
+  constructor(private readonly workers: number) {
+    this.workerCpu = Array.from({ length: workers }, () => ({ us: 0, ms: 0 }));
+  }
 
   /** Adds one worker's interval; returns the interval's sample when it was the last one missing. */
   addInterval(report: IntervalReport): IntervalSample | null {
@@ -90,6 +101,15 @@ export class Aggregator {
     const elapsedMs = Math.max(...p.reports.map((r) => r.elapsedMs));
     this.measuredMs += elapsedMs;
     const elapsedS = elapsedMs / 1000;
+    const cpuKnown = p.reports.every((r) => r.cpuUs !== null);
+    if (!cpuKnown) this.workerCpu = null;
+    for (const r of p.reports) {
+      const w = this.workerCpu?.[r.worker];
+      if (w !== undefined) {
+        w.us += r.cpuUs!;
+        w.ms += r.elapsedMs;
+      }
+    }
     const sample: IntervalSample = {
       index,
       endS: this.measuredMs / 1000,
@@ -103,6 +123,7 @@ export class Aggregator {
       latencyUs: percentiles(p.histogram),
       errors: errorTotal(counts),
       udp: udpSample(p.reports, counts),
+      busiestWorkerPercent: cpuKnown ? Math.max(...p.reports.map((r) => busyPercent(r.cpuUs!, r.elapsedMs))) : null,
     };
     p.histogram.destroy();
     this.intervals.push(sample);
@@ -121,6 +142,18 @@ export class Aggregator {
   /** Measured seconds: the sum of the completed intervals. */
   get measuredS(): number {
     return this.measuredMs / 1000;
+  }
+
+  /**
+   * How busy the worker threads were over the measured time, in % of one
+   * core: the busiest and the mean; null when a thread's CPU could not be
+   * read or nothing was measured.
+   */
+  workersBusy(): { busiest: number; mean: number } | null {
+    const known = this.workerCpu?.filter((w) => w.ms > 0);
+    if (!known || known.length === 0) return null;
+    const each = known.map((w) => busyPercent(w.us, w.ms));
+    return { busiest: Math.max(...each), mean: Math.round((10 * each.reduce((a, b) => a + b, 0)) / each.length) / 10 };
   }
 
   /** Errors of the whole run: measured intervals plus warmup and drain. */

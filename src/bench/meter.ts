@@ -22,6 +22,16 @@ export interface MeterPlan {
 /** Closer than this, two moments are one (the rounding of a millisecond count). */
 const SAME_MOMENT_MS = 1e-3;
 
+/** This thread's CPU time (user + system) in µs, or null where the runtime cannot read it. */
+export function threadCpuUs(): number | null {
+  try {
+    const u = process.threadCpuUsage();
+    return u.user + u.system;
+  } catch {
+    return null;
+  }
+}
+
 export class Meter {
   readonly fromMs: number;
   /** When measuring ends; earlier than planned once the run is told to stop. */
@@ -31,6 +41,9 @@ export class Meter {
   private intervalStartMs: number;
   private counts = emptyCounts();
   private latency: Histogram = newHistogram();
+  /** The thread's CPU clock when the interval under way began; null before measuring (or with no clock). */
+  private cpuMarkUs: number | null = null;
+  private cpuStarted = false;
   private readonly connect: Histogram = newHistogram();
   readonly unmeasured = emptyCounts();
   attempted = 0;
@@ -48,6 +61,8 @@ export class Meter {
     private readonly post: (report: BenchWorkerReport) => void,
     nowMs: number,
     epochNowMs: number,
+    /** This thread's CPU clock in µs (threadCpuUs; a fake in tests). */
+    private readonly cpuClock: () => number | null = threadCpuUs,
   ) {
     this.fromMs = nowMs + (plan.measureFromEpochMs - epochNowMs);
     this.untilMs = nowMs + (plan.measureUntilEpochMs - epochNowMs);
@@ -100,8 +115,13 @@ export class Meter {
 
   /** Posts every interval that has ended by `nowMs`. */
   tick(nowMs: number, open: number): void {
+    if (!this.cpuStarted && nowMs >= this.fromMs) {
+      this.cpuStarted = true;
+      this.cpuMarkUs = this.cpuClock();
+    }
     while (this.intervalStartMs < this.untilMs && nowMs >= this.nextBoundaryMs()) {
       const endMs = this.nextBoundaryMs();
+      const cpuNowUs = this.cpuMarkUs === null ? null : this.cpuClock();
       this.post({
         type: "interval",
         worker: this.plan.worker,
@@ -111,7 +131,9 @@ export class Meter {
         open,
         latency: encode(this.latency),
         jitter: this.jitter === null ? null : this.jitter(),
+        cpuUs: cpuNowUs === null || this.cpuMarkUs === null ? null : cpuNowUs - this.cpuMarkUs,
       });
+      this.cpuMarkUs = cpuNowUs;
       this.latency.reset();
       this.counts = emptyCounts();
       this.intervalStartMs = endMs;

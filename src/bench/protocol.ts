@@ -25,6 +25,12 @@ export interface IntervalReport {
   latency: string;
   /** With --udp: the sockets' RFC 3550 jitter at the end of the interval, summed (µs), and how many had one. */
   jitter: JitterSum | null;
+  /**
+   * The worker thread's CPU time (user + system, µs) over the interval, by
+   * the thread's clock as the loop saw the interval end; null where the
+   * runtime cannot read a thread's clock.
+   */
+  cpuUs: number | null;
 }
 
 export interface JitterSum {

@@ -9,6 +9,11 @@ import { percentiles, type Percentiles } from "./histogram.ts";
 import type { DoneReport, UdpTotals } from "./protocol.ts";
 
 export const SCHEMA_VERSION = 1;
+/**
+ * A worker thread this busy or busier (% of one core, over the measured time)
+ * hardly ever waited for the target: the figures may be the client's limit.
+ */
+export const CLIENT_BUSY_PERCENT = 85;
 
 export interface RunFacts {
   target: { host: string; port: number; address: string };
@@ -50,7 +55,13 @@ export interface BenchReport {
   /** With --udp, datagram counts over the whole run; null for TCP. */
   udp: UdpSummary | null;
   errors: Record<ErrorKind, number>;
-  cpu: { userS: number; systemS: number; percentOfOneCore: number };
+  cpu: {
+    userS: number;
+    systemS: number;
+    percentOfOneCore: number;
+    /** The worker threads' own CPU over the measured time, % of one core each: the busiest and the mean. */
+    workerBusyPercent: { busiest: number; mean: number } | null;
+  };
   intervals: IntervalSample[];
 }
 
@@ -127,6 +138,7 @@ export function buildReport(facts: RunFacts, agg: Aggregator): BenchReport {
       userS: round(facts.cpu.userS, 3),
       systemS: round(facts.cpu.systemS, 3),
       percentOfOneCore: facts.wallS > 0 ? round((100 * cpuS) / facts.wallS, 1) : 0,
+      workerBusyPercent: agg.workersBusy(),
     },
     intervals: agg.intervals,
   };
@@ -154,8 +166,13 @@ export function formatReport(r: BenchReport): string {
     `throughput ${r.throughput.messagesPerSec.toFixed(0)} msg/s, ${r.throughput.mbPerSec.toFixed(2)} MB/s, ${r.throughput.mbitPerSec.toFixed(1)} Mbit/s (${r.throughput.messages} messages)`,
     `latency    p50 ${ms(r.latencyUs.p50)} ms  p90 ${ms(r.latencyUs.p90)} ms  p99 ${ms(r.latencyUs.p99)} ms  p99.9 ${ms(r.latencyUs.p999)} ms  max ${ms(r.latencyUs.max)} ms`,
     `connect    ${r.connections.established}/${r.connections.attempted} established; p50 ${ms(r.connectUs.p50)} ms  p99 ${ms(r.connectUs.p99)} ms  max ${ms(r.connectUs.max)} ms`,
-    `cpu        ${r.cpu.userS.toFixed(2)} s user, ${r.cpu.systemS.toFixed(2)} s system (${r.cpu.percentOfOneCore}% of one core)`,
+    `cpu        ${r.cpu.userS.toFixed(2)} s user, ${r.cpu.systemS.toFixed(2)} s system (${r.cpu.percentOfOneCore}% of one core)${workersBusy(r)}`,
   ];
+  const busiest = r.cpu.workerBusyPercent?.busiest ?? 0;
+  if (busiest >= CLIENT_BUSY_PERCENT)
+    lines.push(
+      `limit      a worker thread was ${busiest}% busy: these figures may be this client's limit, not the target's (more --workers or cores would tell)`,
+    );
   const u = r.udp;
   if (u !== null)
     lines.push(
@@ -165,6 +182,14 @@ export function formatReport(r: BenchReport): string {
   if (errors.length === 0) lines.push("errors     none: every byte came back as sent");
   else for (const k of errors) lines.push(`error      ${r.errors[k]} x ${k}: ${ERROR_KINDS[k]}`);
   return `${lines.join("\n")}\n`;
+}
+
+function workersBusy(r: BenchReport): string {
+  const w = r.cpu.workerBusyPercent;
+  if (w === null) return "";
+  return r.config.workers === 1
+    ? `; the worker thread ${w.busiest}% busy`
+    : `; worker threads ${w.mean}% busy on average, the busiest ${w.busiest}%`;
 }
 
 /**

@@ -39,6 +39,11 @@ describeTargets("bench counts equal the server's /stats", (t) => {
       expect(0 < l.p50 && l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.p999 && l.p999 <= l.max).toBe(true);
       expect(r.connectUs.count).toBe(6);
       expect(r.intervals.length).toBeGreaterThanOrEqual(1);
+      // Each worker thread's own CPU clock is read on every target (GetThreadTimes under Wine).
+      const busy = r.cpu.workerBusyPercent!;
+      expect(busy).not.toBeNull();
+      expect(0 <= busy.mean && busy.mean <= busy.busiest).toBe(true);
+      for (const i of r.intervals) expect(i.busiestWorkerPercent).not.toBeNull();
     });
   }
 

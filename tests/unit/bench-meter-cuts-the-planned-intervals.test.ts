@@ -52,3 +52,40 @@ test("a stop request ends the interval under way short, and nothing follows it",
   expect(posted).toEqual([500, 200]);
   expect(meter.measured).toBe(true);
 });
+
+test("each interval carries the thread's CPU time spent in it, counted from when measuring began", () => {
+  const cpu: (number | null)[] = [];
+  const plan = { worker: 0, measureFromEpochMs: EPOCH + 100, measureUntilEpochMs: EPOCH + 1100, intervalMs: 500 };
+  let clock = 0;
+  const meter = new Meter(
+    plan,
+    (r) => r.type === "interval" && cpu.push(r.cpuUs),
+    0,
+    EPOCH,
+    () => clock,
+  );
+  clock = 50_000; // warmup: not counted
+  meter.tick(50, 1);
+  clock = 60_000;
+  meter.tick(100, 1); // measuring begins
+  clock = 460_000;
+  meter.tick(600, 1);
+  clock = 900_000;
+  meter.tick(1100, 1);
+  expect(cpu).toEqual([400_000, 440_000]);
+});
+
+test("without a thread CPU clock the intervals say null", () => {
+  const cpu: (number | null)[] = [];
+  const plan = { worker: 0, measureFromEpochMs: EPOCH, measureUntilEpochMs: EPOCH + 1000, intervalMs: 500 };
+  const meter = new Meter(
+    plan,
+    (r) => r.type === "interval" && cpu.push(r.cpuUs),
+    0,
+    EPOCH,
+    () => null,
+  );
+  meter.tick(0, 1);
+  meter.tick(1000, 1);
+  expect(cpu).toEqual([null, null]);
+});

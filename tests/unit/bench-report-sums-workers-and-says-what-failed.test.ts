@@ -11,13 +11,19 @@ import {
   unreachableVerdict,
 } from "../../src/bench/report.ts";
 
-function interval(worker: number, index: number, messages: number, latencies: number[]): IntervalReport {
+function interval(
+  worker: number,
+  index: number,
+  messages: number,
+  latencies: number[],
+  cpuUs: number | null = 400_000,
+): IntervalReport {
   const h = newHistogram();
   for (const us of latencies) recordUs(h, us);
   const counts = emptyCounts();
   counts.messages = messages;
   counts.bytes = messages * 64;
-  return { type: "interval", worker, index, elapsedMs: 1000, counts, open: 5, latency: encode(h), jitter: null };
+  return { type: "interval", worker, index, elapsedMs: 1000, counts, open: 5, latency: encode(h), jitter: null, cpuUs };
 }
 
 function done(worker: number, established: number, attempted = 5): DoneReport {
@@ -146,8 +152,10 @@ test("the JSON document has exactly the fields the README documents for schemaVe
     "latencyUs",
     "errors",
     "udp",
+    "busiestWorkerPercent",
   ]);
-  expect(Object.keys(r.cpu)).toEqual(["userS", "systemS", "percentOfOneCore"]);
+  expect(Object.keys(r.cpu)).toEqual(["userS", "systemS", "percentOfOneCore", "workerBusyPercent"]);
+  expect(Object.keys(r.cpu.workerBusyPercent)).toEqual(["busiest", "mean"]);
 });
 
 test("errors of any phase make the verdict, and each kind is named", () => {
@@ -242,4 +250,42 @@ test("a UDP interval carries its lost and duplicate datagrams and the mean jitte
   const tcp = new Aggregator(1).addInterval(interval(0, 0, 10, [100]))!;
   expect(tcp.udp).toBeNull();
   expect(progressLine(tcp)).toEndWith(`errors 0`);
+});
+
+test("how busy each worker thread was comes from its own CPU clock; a busy one is named as a possible limit", () => {
+  const agg = new Aggregator(2);
+  // Worker 0: 0.95 s and 0.97 s of CPU in its two 1 s intervals; worker 1: 0.5 s in each.
+  for (const index of [0, 1]) {
+    agg.addInterval(interval(0, index, 100, [100], index === 0 ? 950_000 : 970_000));
+    agg.addInterval(interval(1, index, 100, [100], 500_000));
+  }
+  agg.addDone(done(0, 5));
+  agg.addDone(done(1, 5));
+  const r = buildReport({ ...FACTS, config: { ...FACTS.config, workers: 2 } }, agg);
+  expect(r.intervals.map((i) => i.busiestWorkerPercent)).toEqual([95, 97]);
+  expect(r.cpu.workerBusyPercent).toEqual({ busiest: 96, mean: 73 });
+  const text = formatReport(r);
+  expect(text).toContain("worker threads 73% busy on average, the busiest 96%");
+  expect(text).toContain("limit      a worker thread was 96% busy");
+});
+
+test("a client with room to spare says how busy it was and claims no limit", () => {
+  const agg = new Aggregator(1);
+  agg.addInterval(interval(0, 0, 100, [100], 300_000));
+  agg.addDone(done(0, 5));
+  const text = formatReport(buildReport({ ...FACTS, config: { ...FACTS.config, workers: 1 } }, agg));
+  expect(text).toContain("the worker thread 30% busy");
+  expect(text).not.toContain("limit ");
+});
+
+test("a runtime that cannot read a thread's clock reports null, not a made-up share", () => {
+  const agg = new Aggregator(2);
+  agg.addInterval(interval(0, 0, 100, [100], 300_000));
+  agg.addInterval(interval(1, 0, 100, [100], null));
+  agg.addDone(done(0, 5));
+  agg.addDone(done(1, 5));
+  const r = buildReport(FACTS, agg);
+  expect(r.intervals[0]!.busiestWorkerPercent).toBeNull();
+  expect(r.cpu.workerBusyPercent).toBeNull();
+  expect(formatReport(r)).not.toContain("busy");
 });
