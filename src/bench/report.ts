@@ -192,6 +192,11 @@ function workersBusy(r: BenchReport): string {
     : `; worker threads ${w.mean}% busy on average, the busiest ${w.busiest}%`;
 }
 
+/** The exit code a finished run stands for: 0 clean, 1 errors or wrong echoes, or a target that accepted nothing. */
+export function exitCodeOf(r: BenchReport): 0 | 1 {
+  return r.verdict === "clean" && unreachableVerdict(r) === null ? 0 : 1;
+}
+
 /**
  * The one line for a target that refused every connection, or null. Said
  * once instead of a report full of zeros.

@@ -14,7 +14,7 @@ import type { BenchWorkerCommand, LoopPlan } from "./plan.ts";
 import { connectionsOf } from "./plan.ts";
 import { ProgressWriter } from "./progress.ts";
 import type { BenchWorkerReport } from "./protocol.ts";
-import { buildReport, formatReport, type RunFacts, unreachableVerdict } from "./report.ts";
+import { buildReport, exitCodeOf, formatReport, type RunFacts, unreachableVerdict } from "./report.ts";
 import { parseTarget, type ResolvedTarget, resolveTarget } from "./target.ts";
 
 export interface BenchIo {
@@ -84,7 +84,7 @@ export async function runBench(config: BenchConfig, io: BenchIo): Promise<number
   if (nobody !== null) io.err(`iocp-echo bench: ${nobody}\n`);
   if (config.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
   else if (nobody === null) io.out(formatReport(report));
-  return report.verdict === "clean" && nobody === null ? 0 : 1;
+  return exitCodeOf(report);
 }
 
 /** Runs the workers and gathers what they report, progress printed as each interval completes. */

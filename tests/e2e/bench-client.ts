@@ -2,7 +2,7 @@
  * Runs `iocp-echo bench` on a target for the end-to-end suite, and starts
  * the broken echo servers of tests/fixtures/broken-echo.ts.
  */
-import { type BenchReport, unreachableVerdict } from "../../src/bench/report.ts";
+import { type BenchReport, exitCodeOf } from "../../src/bench/report.ts";
 import { runCli, startFixture, type Target, WINE_KILLED } from "./harness.ts";
 
 export interface BenchRun {
@@ -35,12 +35,12 @@ export async function bench(t: Target, target: string, args: string[] = [], json
 /**
  * The exit code, or under Wine, when Wine's exit race killed a run that had
  * already printed its whole report (harness.ts, WINE_KILLED), the code that
- * report stands for: 0 clean, 1 otherwise (run.ts). A 137 with no report
- * stays 137 and fails the test.
+ * report stands for (exitCodeOf, as the bench itself exits). A 137 with no
+ * report stays 137 and fails the test.
  */
 function exitCode(t: Target, code: number, report: BenchReport | null): number {
   if (t.name !== "wine" || code !== WINE_KILLED || report === null) return code;
-  return report.verdict === "clean" && unreachableVerdict(report) === null ? 0 : 1;
+  return exitCodeOf(report);
 }
 
 export class BrokenEcho {
