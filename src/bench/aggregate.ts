@@ -3,9 +3,8 @@
  * once every worker has sent it (workers run on their own clocks and report
  * independently), and the run is complete once every worker is done.
  */
-import type { Histogram } from "hdr-histogram-js";
 import { emptyErrors, ERROR_KIND_NAMES } from "./errors.ts";
-import { addEncoded, newHistogram, percentiles, type Percentiles } from "./histogram.ts";
+import { type BenchHistogram, mergeCounts, newHistogram, percentiles, type Percentiles } from "./histogram.ts";
 import type { Counts, DoneReport, IntervalReport } from "./protocol.ts";
 
 /** One --interval over all workers: the JSON report's `intervals` entries. */
@@ -60,7 +59,7 @@ function udpSample(reports: IntervalReport[], counts: Counts): IntervalSample["u
 
 interface Pending {
   reports: IntervalReport[];
-  histogram: Histogram;
+  histogram: BenchHistogram;
 }
 
 export class Aggregator {
@@ -86,7 +85,7 @@ export class Aggregator {
       this.pending.set(report.index, p);
     }
     p.reports.push(report);
-    addEncoded(p.histogram, report.latency);
+    mergeCounts(p.histogram, report.latency);
     if (p.reports.length < this.workers) return null;
     this.pending.delete(report.index);
     return this.complete(report.index, p);
@@ -132,7 +131,7 @@ export class Aggregator {
 
   addDone(report: DoneReport): void {
     this.done.push(report);
-    addEncoded(this.connect, report.connect);
+    mergeCounts(this.connect, report.connect);
   }
 
   get allDone(): boolean {

@@ -1,39 +1,67 @@
 /**
  * HDR histograms as the bench uses them: values in microseconds from 1 µs to
- * an hour at three significant digits, moved between threads as
- * hdr-histogram-js's compressed base64 (its plain JS build: no WebAssembly,
- * which keeps it working in the compiled executable and under Wine).
+ * an hour at three significant digits, hdr-histogram-js's plain JS build
+ * with 32-bit counts (no WebAssembly, which keeps it working in the compiled
+ * executable and under Wine). A worker moves one to the main thread as its
+ * non-zero counts (`countsOf`), not as the library's compressed base64:
+ * that ran pako's deflate once a second in the worker and inflate in the
+ * main thread, and JSC kept compiling both, on the client's own core,
+ * through the measured run.
  */
-import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from "hdr-histogram-js";
+import { Int32Histogram } from "hdr-histogram-js";
 
 const HOUR_US = 3_600_000_000;
 
-export function newHistogram(): Histogram {
-  return build({
-    bitBucketSize: 32,
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: HOUR_US,
-    numberOfSignificantValueDigits: 3,
-    autoResize: false,
-  });
+export type BenchHistogram = Int32Histogram;
+
+export function newHistogram(): BenchHistogram {
+  return new Int32Histogram(1, HOUR_US, 3);
 }
 
 /** Records one value in µs, clamped into the histogram's range. */
-export function recordUs(h: Histogram, us: number, count = 1): void {
+export function recordUs(h: BenchHistogram, us: number, count = 1): void {
   const value = Math.min(HOUR_US, Math.max(1, Math.round(us)));
   if (count === 1) h.recordValue(value);
   else h.recordValueWithCount(value, count);
 }
 
-export function encode(h: Histogram): string {
-  return encodeIntoCompressedBase64(h);
+/**
+ * The histogram as a worker posts it: its exact min and max, then its
+ * non-zero counts as (counts-array index, count) pairs; empty when nothing
+ * was recorded. Structured-cloneable, a few KiB.
+ */
+export function countsOf(h: BenchHistogram): Float64Array {
+  if (h.totalCount === 0) return new Float64Array(0);
+  let nonZero = 0;
+  for (let i = 0; i < h.countsArrayLength; i++) if (h.getCountAtIndex(i) !== 0) nonZero++;
+  const out = new Float64Array(2 + 2 * nonZero);
+  out[0] = h.minNonZeroValue;
+  out[1] = h.maxValue;
+  for (let i = 0, j = 2; i < h.countsArrayLength; i++) {
+    const count = h.getCountAtIndex(i);
+    if (count === 0) continue;
+    out[j++] = i;
+    out[j++] = count;
+  }
+  return out;
 }
 
-/** Adds an encoded histogram into `into`. */
-export function addEncoded(into: Histogram, encoded: string): void {
-  const h = decodeFromCompressedBase64(encoded, 32, false);
-  into.add(h);
-  h.destroy();
+/**
+ * Adds what `countsOf` took from a histogram like `into` (same range and
+ * precision, so the same indexes). Each count is recorded at a value of its
+ * own bucket kept within the exact min and max, and the max is recorded
+ * with a count of 0, so min and max come through exact, not rounded to a
+ * bucket's edge.
+ */
+export function mergeCounts(into: BenchHistogram, counts: Float64Array): void {
+  if (counts.length === 0) return;
+  const min = counts[0]!;
+  const max = counts[1]!;
+  for (let j = 2; j < counts.length; j += 2) {
+    const value = Math.min(max, Math.max(min, into.valueFromIndex(counts[j]!)));
+    into.recordValueWithCount(value, counts[j + 1]!);
+  }
+  into.recordValueWithCount(max, 0);
 }
 
 export interface Percentiles {
@@ -47,7 +75,7 @@ export interface Percentiles {
   max: number;
 }
 
-export function percentiles(h: Histogram): Percentiles {
+export function percentiles(h: BenchHistogram): Percentiles {
   if (h.totalCount === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
   return {
     count: h.totalCount,
@@ -57,6 +85,7 @@ export function percentiles(h: Histogram): Percentiles {
     p90: h.getValueAtPercentile(90),
     p99: h.getValueAtPercentile(99),
     p999: h.getValueAtPercentile(99.9),
-    max: h.maxValue,
+    // As HdrHistogram reports a max: its bucket's highest value, as each percentile is, so none exceeds it.
+    max: h.highestEquivalentValue(h.maxValue),
   };
 }

@@ -5,10 +5,9 @@
  * milliseconds; the plan's wall-clock boundaries are converted once, so
  * every worker cuts its intervals at the same moments.
  */
-import type { Histogram } from "hdr-histogram-js";
 import { emptyCounts } from "./aggregate.ts";
 import type { ErrorKind } from "./errors.ts";
-import { encode, newHistogram, recordUs } from "./histogram.ts";
+import { type BenchHistogram, countsOf, newHistogram, recordUs } from "./histogram.ts";
 import type { BenchWorkerReport, JitterSum, UdpTotals } from "./protocol.ts";
 
 export interface MeterPlan {
@@ -40,11 +39,11 @@ export class Meter {
   private interval = 0;
   private intervalStartMs: number;
   private counts = emptyCounts();
-  private latency: Histogram = newHistogram();
+  private latency: BenchHistogram = newHistogram();
   /** The thread's CPU clock when the interval under way began; null before measuring (or with no clock). */
   private cpuMarkUs: number | null = null;
   private cpuStarted = false;
-  private readonly connect: Histogram = newHistogram();
+  private readonly connect: BenchHistogram = newHistogram();
   readonly unmeasured = emptyCounts();
   attempted = 0;
   established = 0;
@@ -129,7 +128,7 @@ export class Meter {
         elapsedMs: endMs - this.intervalStartMs,
         counts: this.counts,
         open,
-        latency: encode(this.latency),
+        latency: countsOf(this.latency),
         jitter: this.jitter === null ? null : this.jitter(),
         cpuUs: cpuNowUs === null || this.cpuMarkUs === null ? null : cpuNowUs - this.cpuMarkUs,
       });
@@ -151,7 +150,7 @@ export class Meter {
       worker: this.plan.worker,
       attempted: this.attempted,
       established: this.established,
-      connect: encode(this.connect),
+      connect: countsOf(this.connect),
       sentBytes: this.sentBytes,
       receivedBytes: this.receivedBytes,
       sentMessages: this.sentMessages,

@@ -21,8 +21,8 @@ export interface IntervalReport {
   counts: Counts;
   /** Connections open at the end of the interval. */
   open: number;
-  /** Latencies in µs, as hdr-histogram-js's compressed base64. */
-  latency: string;
+  /** Latencies in µs, as countsOf (histogram.ts): (index, count) pairs. */
+  latency: Float64Array;
   /** With --udp: the sockets' RFC 3550 jitter at the end of the interval, summed (µs), and how many had one. */
   jitter: JitterSum | null;
   /**
@@ -62,8 +62,8 @@ export interface DoneReport {
   worker: number;
   attempted: number;
   established: number;
-  /** Connect times in µs (compressed base64 histogram). */
-  connect: string;
+  /** Connect times in µs, as countsOf. */
+  connect: Float64Array;
   /** Everything sent and echoed, warmup included: what the server's counters saw. */
   sentBytes: number;
   receivedBytes: number;

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { Aggregator, emptyCounts } from "../../src/bench/aggregate.ts";
-import { encode, newHistogram, recordUs } from "../../src/bench/histogram.ts";
+import { countsOf, newHistogram, recordUs } from "../../src/bench/histogram.ts";
 import { ProgressWriter, progressLine } from "../../src/bench/progress.ts";
 import type { DoneReport, IntervalReport } from "../../src/bench/protocol.ts";
 import {
@@ -23,7 +23,17 @@ function interval(
   const counts = emptyCounts();
   counts.messages = messages;
   counts.bytes = messages * 64;
-  return { type: "interval", worker, index, elapsedMs: 1000, counts, open: 5, latency: encode(h), jitter: null, cpuUs };
+  return {
+    type: "interval",
+    worker,
+    index,
+    elapsedMs: 1000,
+    counts,
+    open: 5,
+    latency: countsOf(h),
+    jitter: null,
+    cpuUs,
+  };
 }
 
 function done(worker: number, established: number, attempted = 5): DoneReport {
@@ -36,7 +46,7 @@ function done(worker: number, established: number, attempted = 5): DoneReport {
     worker,
     attempted,
     established,
-    connect: encode(h),
+    connect: countsOf(h),
     sentBytes: 6400,
     receivedBytes: 6400,
     sentMessages: 100,
