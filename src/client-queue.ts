@@ -62,13 +62,27 @@ export interface ClientQueue {
   same(a: number, b: number, length: number): boolean;
   /** Open a socket for the slot and connect it to the target; completes as OpKind.Connect. */
   connect(slot: number, gen: number): IssueResult;
-  /** Receive into the slot's receive area. */
-  recv(slot: number, gen: number): IssueResult;
+  /**
+   * Receive into the slot's receive area. `nothingSent`: every byte sent on
+   * the connection has come back, so nothing can be waiting yet; io_uring
+   * then waits for the socket to be readable before its first try, which
+   * would fail (a ping-pong client's every receive).
+   */
+  recv(slot: number, gen: number, nothingSent: boolean): IssueResult;
+  /**
+   * Whether a send may be quiet: post no completion when every byte went
+   * (io_uring: IOSQE_CQE_SKIP_SUCCESS, with MSG_WAITALL so that a short send
+   * is a failure, which does complete). IOCP has no such send.
+   */
+  readonly quietSends: boolean;
   /**
    * Send `length` bytes of `memory` from `at`: in the slot's send area, or
    * in the shared region (which nothing writes while sends are pending).
+   * `quiet` (only with quietSends): no completion unless it fails, so only
+   * for a send whose end the caller need not see, one it sends nothing
+   * after until its bytes are echoed (the echo says it ended).
    */
-  send(slot: number, gen: number, at: number, length: number): IssueResult;
+  send(slot: number, gen: number, at: number, length: number, quiet: boolean): IssueResult;
   /** Make the slot's outstanding operations, a connect included, finish soon. */
   abort(slot: number): void;
   /** Release the slot's socket; nothing of the slot may be outstanding. */

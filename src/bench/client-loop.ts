@@ -27,6 +27,13 @@ const STALL_SWEEP_MS = 250;
 export class ClientLoop extends BenchLoop {
   private readonly s: ClientSlots;
   private readonly pacer: Pacer;
+  /**
+   * Whether a send that empties the backlog may be quiet (ClientQueue.send):
+   * with one ping-pong message outstanding nothing more is sent until its
+   * echo is back, and the echo says the send ended. A loop that is the
+   * client's limit then handles one completion per message, not two.
+   */
+  private readonly quietSends: boolean;
   private lastSweepMs = Number.NEGATIVE_INFINITY;
   /** Hands completed messages to the meter; made once, as a closure per receive would be garbage per receive. */
   private readonly completed = (count: number, sentMs: number) =>
@@ -37,6 +44,7 @@ export class ClientLoop extends BenchLoop {
     const fifo = plan.mode === "stream" ? STREAM_COMMITS + 1 : plan.pipeline + 1;
     this.s = new ClientSlots(this.slots, fifo, (slot) => this.stream(slot));
     this.pacer = new Pacer(this.s, plan);
+    this.quietSends = queue.quietSends && plan.mode === "pingpong" && plan.pipeline === 1;
     // Sends go straight from the queue's copy of the pattern, and echoes are compared with it.
     writePattern(queue);
   }
@@ -63,7 +71,7 @@ export class ClientLoop extends BenchLoop {
     this.state[slot] = SlotState.Open;
     this.open++;
     this.pacer.start(slot, s.verifiers[slot]!.stream, this.now);
-    if (!this.issue(slot, Busy.Recv, this.queue.recv(slot, this.gen[slot]!))) {
+    if (!this.issue(slot, Busy.Recv, this.queue.recv(slot, this.gen[slot]!, true))) {
       this.fail(slot, "ioOther");
       return;
     }
@@ -98,7 +106,7 @@ export class ClientLoop extends BenchLoop {
       s.doneMessages[slot] = whole;
       s.complete(slot, completed, this.completed);
     }
-    if (!this.issue(slot, Busy.Recv, this.queue.recv(slot, this.gen[slot]!))) {
+    if (!this.issue(slot, Busy.Recv, this.queue.recv(slot, this.gen[slot]!, v.outstanding === 0))) {
       this.fail(slot, "ioOther");
       return;
     }
@@ -116,7 +124,7 @@ export class ClientLoop extends BenchLoop {
     s.sendLeft[slot]! -= Math.min(res, s.sendLeft[slot]!);
     if (s.sendLeft[slot]! > 0) {
       // A partial send (Wine does them often): the rest goes before anything new.
-      const sent = this.queue.send(slot, this.gen[slot]!, s.sendFrom[slot]!, s.sendLeft[slot]!);
+      const sent = this.queue.send(slot, this.gen[slot]!, s.sendFrom[slot]!, s.sendLeft[slot]!, false);
       if (!this.issue(slot, Busy.Send, sent)) this.fail(slot, "ioOther");
       return;
     }
@@ -137,7 +145,10 @@ export class ClientLoop extends BenchLoop {
     s.backlog[slot]! -= chunk;
     s.sendFrom[slot] = from;
     s.sendLeft[slot] = chunk;
-    if (!this.issue(slot, Busy.Send, this.queue.send(slot, this.gen[slot]!, from, chunk))) this.fail(slot, "ioOther");
+    // A quiet send is not marked busy: its completion comes only if it fails.
+    const quiet = this.quietSends && s.backlog[slot] === 0;
+    const sent = this.queue.send(slot, this.gen[slot]!, from, chunk, quiet);
+    if (!this.issue(slot, quiet ? 0 : Busy.Send, sent)) this.fail(slot, "ioOther");
   }
 
   protected onTick(): void {

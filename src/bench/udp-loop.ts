@@ -70,7 +70,7 @@ export class UdpClientLoop extends BenchLoop {
     this.open++;
     if (this.plan.rate > 0)
       this.schedules[slot] = new RateSchedule(this.now, this.plan.rate, this.plan.connections, this.stream(slot));
-    if (!this.issue(slot, Busy.Recv, this.queue.recv(slot, this.gen[slot]!))) this.fail(slot, "ioOther");
+    if (!this.issue(slot, Busy.Recv, this.queue.recv(slot, this.gen[slot]!, false))) this.fail(slot, "ioOther");
     else this.pump(slot);
   }
 
@@ -98,7 +98,7 @@ export class UdpClientLoop extends BenchLoop {
       // (EMSGSIZE: Windows filled the area with the datagram's start, header included.)
       if (fault !== "crosstalk" && (res < 0 || res >= HEADER_BYTES)) t.settle(readSeq(memory, at));
     }
-    if (!this.issue(slot, Busy.Recv, this.queue.recv(slot, this.gen[slot]!))) this.fail(slot, "ioOther");
+    if (!this.issue(slot, Busy.Recv, this.queue.recv(slot, this.gen[slot]!, false))) this.fail(slot, "ioOther");
     else this.pump(slot);
   }
 
@@ -123,7 +123,13 @@ export class UdpClientLoop extends BenchLoop {
     writeDatagram(this.stream(slot), seq, this.plan.size, this.queue.memory, this.queue.sendAt(slot));
     this.meter.sentMessages++;
     this.meter.sentBytes += this.plan.size;
-    if (!this.issue(slot, Busy.Send, this.queue.send(slot, this.gen[slot]!, this.queue.sendAt(slot), this.plan.size)))
+    if (
+      !this.issue(
+        slot,
+        Busy.Send,
+        this.queue.send(slot, this.gen[slot]!, this.queue.sendAt(slot), this.plan.size, false),
+      )
+    )
       this.fail(slot, "ioOther");
   }
 

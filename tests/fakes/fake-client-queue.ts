@@ -9,8 +9,11 @@ import type { ClientQueue } from "../../src/client-queue.ts";
 import { type CompletionBatch, type IssueResult, OpKind } from "../../src/engine.ts";
 import { sameBytes } from "./pattern-copy.ts";
 
-/** "lose": every LOSE_EVERY-th send is never echoed (a datagram lost, for the UDP loop). */
-export type FakeFault = "none" | "refuse" | "hang" | "flip" | "silent" | "close" | "lose";
+/**
+ * "lose": every LOSE_EVERY-th send is never echoed (a datagram lost, for the
+ * UDP loop); "reset": every send after the 20th fails with ECONNRESET.
+ */
+export type FakeFault = "none" | "refuse" | "hang" | "flip" | "silent" | "close" | "lose" | "reset";
 export const LOSE_EVERY = 5;
 
 interface Pending {
@@ -33,13 +36,19 @@ export class FakeClientQueue implements ClientQueue {
   closed = 0;
   sends = 0;
   lost = 0;
+  /** Send completions posted, and receives asked to wait for readiness first (nothingSent). */
+  sendCompletions = 0;
+  nothingSentRecvs = 0;
+  recvs = 0;
 
   constructor(
     slots: number,
     readonly areaBytes: number,
     private readonly fault: FakeFault = "none",
-    /** At most this many bytes per send, to make partial sends. */
+    /** At most this many bytes per send, to make partial sends (not of a quiet send: io_uring's MSG_WAITALL finishes it). */
     private readonly sendLimit = Number.POSITIVE_INFINITY,
+    /** As io_uring: a quiet send completes only when it fails. */
+    readonly quietSends = false,
   ) {
     this.patternAt = slots * 2 * areaBytes;
     this.memory = new Uint8Array(this.patternAt + PATTERN_COPY_BYTES);
@@ -51,18 +60,28 @@ export class FakeClientQueue implements ClientQueue {
     else this.ready.push({ op: OpKind.Connect, slot, gen, res: this.fault === "refuse" ? -111 : 0 });
     return "pending";
   }
-  recv(slot: number, gen: number): IssueResult {
+  recv(slot: number, gen: number, nothingSent: boolean): IssueResult {
     this.recvGen.set(slot, gen);
+    this.recvs++;
+    if (nothingSent) this.nothingSentRecvs++;
     return "pending";
   }
-  send(slot: number, gen: number, at: number, length: number): IssueResult {
-    const n = Math.min(length, this.sendLimit);
-    const bytes = this.memory.slice(at, at + n);
+  send(slot: number, gen: number, at: number, length: number, quiet: boolean): IssueResult {
+    if (quiet && !this.quietSends) throw new Error("fake queue: a quiet send on a queue without quietSends");
     this.sends++;
+    if (this.fault === "reset" && this.sends > 20) {
+      this.sendCompletions++;
+      this.ready.push({ op: OpKind.Send, slot, gen, res: -104 });
+      return "pending";
+    }
+    const n = quiet ? length : Math.min(length, this.sendLimit);
+    const bytes = this.memory.slice(at, at + n);
     if (this.fault === "flip" && bytes.length > 3) bytes[3]! ^= 1;
     if (this.fault === "lose" && this.sends % LOSE_EVERY === 0) this.lost++;
     else if (this.fault !== "silent") this.echo[slot]!.push(bytes);
     if (this.fault === "close" && this.sends > 20) this.echo[slot] = [];
+    if (quiet) return "pending";
+    this.sendCompletions++;
     this.ready.push({ op: OpKind.Send, slot, gen, res: n });
     return "pending";
   }

@@ -8,7 +8,13 @@ import { type FakeFault, FakeClientQueue } from "../fakes/fake-client-queue.ts";
 
 const RUN_MS = 300;
 
-function run(plan: Partial<LoopPlan>, fault: FakeFault = "none", sendLimit?: number, runMs = RUN_MS) {
+function run(
+  plan: Partial<LoopPlan>,
+  fault: FakeFault = "none",
+  sendLimit?: number,
+  runMs = RUN_MS,
+  quietSends = false,
+) {
   const full: LoopPlan = {
     worker: 0,
     workers: 1,
@@ -22,7 +28,7 @@ function run(plan: Partial<LoopPlan>, fault: FakeFault = "none", sendLimit?: num
     lossTimeoutMs: 200,
     ...plan,
   };
-  const queue = new FakeClientQueue(full.connections, 4096, fault, sendLimit);
+  const queue = new FakeClientQueue(full.connections, 4096, fault, sendLimit, quietSends);
   const agg = new Aggregator(1);
   const post = (r: BenchWorkerReport) => {
     if (r.type === "interval") agg.addInterval(r);
@@ -111,4 +117,29 @@ test("--rate never sends ahead of the schedule", () => {
   // timer late (the e2e test holds a 2 s run against a real server to 5%).
   expect(agg.measured.messages).toBeLessThanOrEqual(604);
   expect(agg.measured.messages).toBeGreaterThan(300);
+});
+
+test("with one ping-pong message outstanding, sends are quiet where the queue allows it, and every echo is still checked", () => {
+  const { agg, done, queue, errors } = run({ pipeline: 1 }, "none", undefined, RUN_MS, true);
+  expect(errorCount(errors)).toBe(0);
+  expect(agg.measured.messages).toBeGreaterThan(100);
+  expect(done.receivedBytes).toBe(done.sentBytes);
+  expect(queue.sendCompletions).toBe(0);
+  // Each receive is posted when everything sent has come back.
+  expect(queue.nothingSentRecvs).toBe(queue.recvs);
+});
+
+test("with more than one message outstanding, or in a stream, no send is quiet: the next one waits for its completion", () => {
+  for (const plan of [{ pipeline: 4 }, { mode: "stream" as const, size: 1000 }]) {
+    const { done, queue, errors } = run(plan, "none", undefined, RUN_MS, true);
+    expect(errorCount(errors)).toBe(0);
+    expect(done.receivedBytes).toBe(done.sentBytes);
+    expect(queue.sendCompletions).toBe(queue.sends);
+  }
+});
+
+test("a quiet send that fails still completes, and is counted as the reset it is", () => {
+  const { errors } = run({ pipeline: 1 }, "reset", undefined, RUN_MS, true);
+  expect(errors.reset).toBe(4);
+  expect(errorCount(errors)).toBe(4);
 });

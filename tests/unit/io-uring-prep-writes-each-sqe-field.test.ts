@@ -7,6 +7,7 @@ import { expect, test } from "bun:test";
 import {
   IORING_ACCEPT_MULTISHOT,
   IORING_OP,
+  IORING_RECVSEND_POLL_FIRST,
   IOSQE_CQE_SKIP_SUCCESS,
   SQE_BYTES,
   SQE_WORD,
@@ -68,6 +69,14 @@ test("prepRecv: fd, a 64-bit buffer address, its length, user_data halves", () =
     len: 4096,
     userData: (0xccddn << 32n) | 0xaabbn,
   });
+});
+
+test("prepRecv with pollFirst is the same receive with IORING_RECVSEND_POLL_FIRST in ioprio", () => {
+  const plain = sink();
+  prep.prepRecv(plain, 7, 0x4000, 64, 1, 2);
+  const first = sink();
+  prep.prepRecv(first, 7, 0x4000, 64, 1, 2, true);
+  expect(fields(first.view)).toEqual({ ...fields(plain.view), ioprio: IORING_RECVSEND_POLL_FIRST });
 });
 
 test("prepSend carries its msg_flags", () => {

@@ -38,6 +38,12 @@ export const IORING_ENTER_GETEVENTS = 1 << 0;
 export const IORING_FEAT_SINGLE_MMAP = 1 << 0;
 export const IORING_CQE_F_MORE = 1 << 1;
 export const IORING_ACCEPT_MULTISHOT = 1 << 0;
+/**
+ * ioprio flag of SEND/RECV (Linux 5.19): wait for the socket to be ready
+ * before trying, for a receive posted when nothing can have arrived yet,
+ * which would otherwise first try and fail.
+ */
+export const IORING_RECVSEND_POLL_FIRST = 1 << 0;
 export const IORING_ASYNC_CANCEL_ALL = 1 << 0;
 export const IORING_REGISTER_PROBE = 8;
 /** Register a provided-buffer ring (Linux 5.19); its argument is `struct io_uring_buf_reg`. */
@@ -64,6 +70,12 @@ export const IORING_OFF_SQES = 0x10000000;
 export const SOCK_CLOEXEC = 0o2000000;
 /** send(2) flag: a peer gone away is EPIPE, not SIGPIPE. */
 export const MSG_NOSIGNAL = 0x4000;
+/**
+ * send(2) flag; io_uring honours it on stream sockets (Linux 5.18): a short
+ * send is retried until every byte is sent, and one that cannot be is a
+ * failure, so IOSQE_CQE_SKIP_SUCCESS still reports it.
+ */
+export const MSG_WAITALL = 0x100;
 
 /**
  * `struct io_uring_sqe`, as 32-bit word indexes (the prep functions write

@@ -24,6 +24,7 @@ import {
   IORING_ACCEPT_MULTISHOT,
   IORING_OP,
   IORING_RECV_MULTISHOT,
+  IORING_RECVSEND_POLL_FIRST,
   IOSQE_BUFFER_SELECT,
   SQE_WORD,
 } from "./io-uring-abi.ts";
@@ -78,9 +79,18 @@ export function prepNop(ring: SqeSink, userLo: number, userHi: number): number {
   return w;
 }
 
-/** recv(2) into `length` bytes at `address`. */
-export function prepRecv(ring: SqeSink, fd: number, address: number, length: number, userLo: number, userHi: number) {
+/** recv(2) into `length` bytes at `address`; with `pollFirst`, only once the socket is readable (IORING_RECVSEND_POLL_FIRST). */
+export function prepRecv(
+  ring: SqeSink,
+  fd: number,
+  address: number,
+  length: number,
+  userLo: number,
+  userHi: number,
+  pollFirst = false,
+): number {
   const w = prepRw(ring, IORING_OP.RECV, fd, address, length, 0);
+  if (pollFirst) ring.sqeWords[w + SQE_WORD.opcodeFlagsIoprio]! |= IORING_RECVSEND_POLL_FIRST << 16; // ioprio
   setUserData(ring, w, userLo, userHi);
   return w;
 }

@@ -20,6 +20,7 @@ import {
   IORING_SETUP,
   IOSQE_CQE_SKIP_SUCCESS,
   MSG_NOSIGNAL,
+  MSG_WAITALL,
   SOCK_CLOEXEC,
 } from "./io-uring-abi.ts";
 import { allocateNative, lastErrno, libc, type NativeMemory, unmapMemory } from "./libc.ts";
@@ -118,17 +119,23 @@ class UringClientQueue implements ClientQueue {
     return "pending";
   }
 
-  recv(slot: number, gen: number): IssueResult {
+  recv(slot: number, gen: number, nothingSent: boolean): IssueResult {
     this.connecting[slot] = 0;
     // LIFETIME: the kernel writes the slot's receive area until the CQE.
     const at = this.address(this.receiveAt(slot));
-    prepRecv(this.ring, this.fds[slot]!, at, this.areaBytes, userLo(slot, OpKind.Recv), gen);
+    prepRecv(this.ring, this.fds[slot]!, at, this.areaBytes, userLo(slot, OpKind.Recv), gen, nothingSent);
     return "pending";
   }
 
-  send(slot: number, gen: number, at: number, length: number): IssueResult {
-    // LIFETIME: the kernel reads the slot's send area or the pattern until the CQE.
-    prepSend(this.ring, this.fds[slot]!, this.address(at), length, MSG_NOSIGNAL, userLo(slot, OpKind.Send), gen);
+  readonly quietSends = true;
+
+  send(slot: number, gen: number, at: number, length: number, quiet: boolean): IssueResult {
+    // LIFETIME: the kernel reads the slot's send area or the pattern until the
+    // CQE, or until the request ends for a quiet send (the pattern, which
+    // lives as long as the queue and nothing rewrites).
+    const flags = quiet ? MSG_NOSIGNAL | MSG_WAITALL : MSG_NOSIGNAL;
+    const w = prepSend(this.ring, this.fds[slot]!, this.address(at), length, flags, userLo(slot, OpKind.Send), gen);
+    if (quiet) setSqeFlags(this.ring, w, IOSQE_CQE_SKIP_SUCCESS);
     return "pending";
   }
 

@@ -151,7 +151,8 @@ class IocpClientQueue implements ClientQueue {
     return "completed";
   }
 
-  recv(slot: number, gen: number): IssueResult {
+  /** Winsock has no "wait before trying", and a receive that finds nothing just stays pending: `_nothingSent` changes nothing. */
+  recv(slot: number, gen: number, _nothingSent: boolean): IssueResult {
     const ctx = this.prepare(slot, gen, OpKind.Recv, this.receiveAt(slot), this.areaBytes);
     this.slab.view.setUint32(ctx + CTX_FLAGS, 0, true);
     // LIFETIME: context and receive area belong to the kernel until the completion.
@@ -159,7 +160,10 @@ class IocpClientQueue implements ClientQueue {
     return r === SOCKET_ERROR ? this.pendingOr("WSARecv") : this.succeeded(slot, gen, OpKind.Recv, ctx);
   }
 
-  send(slot: number, gen: number, at: number, length: number): IssueResult {
+  /** Every WSASend completes (through the port, or inline in skip mode): none is quiet. */
+  readonly quietSends = false;
+
+  send(slot: number, gen: number, at: number, length: number, _quiet: boolean): IssueResult {
     const ctx = this.prepare(slot, gen, OpKind.Send, at, length);
     // LIFETIME: the context belongs to the kernel until the completion, and
     // it reads the bytes (send area or pattern) until then.
