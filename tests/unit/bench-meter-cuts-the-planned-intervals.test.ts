@@ -89,3 +89,30 @@ test("without a thread CPU clock the intervals say null", () => {
   meter.tick(1000, 1);
   expect(cpu).toEqual([null, null]);
 });
+
+test("the warmup's messages and bytes are recorded as the measured time's are, then dropped when measuring begins", () => {
+  const reports: BenchWorkerReport[] = [];
+  const plan = { worker: 0, measureFromEpochMs: EPOCH + 100, measureUntilEpochMs: EPOCH + 1100, intervalMs: 500 };
+  const meter = new Meter(plan, (r) => reports.push(r), 0, EPOCH);
+  meter.tick(50, 1);
+  meter.messages(5, 80, 50); // warmup
+  meter.bytes(320, 50);
+  meter.error("reset", 50);
+  meter.tick(100, 1); // measuring begins
+  meter.messages(2, 0.25, 100);
+  meter.bytes(128, 100);
+  meter.tick(600, 1);
+  meter.messages(1, 0.5, 1100); // the drain: not counted
+  meter.bytes(64, 1100);
+  meter.tick(1100, 1);
+  const intervals = reports.flatMap((r) => (r.type === "interval" ? [r] : []));
+  expect(intervals.map((r) => [r.counts.messages, r.counts.bytes, r.counts.errors.reset])).toEqual([
+    [2, 128, 0],
+    [0, 0, 0],
+  ]);
+  // Latencies too: two of 250 µs in the first interval, none of the warmup's 80 ms.
+  expect(Array.from(intervals[0]!.latency.subarray(0, 2))).toEqual([250, 250]);
+  expect(intervals[1]!.latency.length).toBe(0);
+  expect(meter.unmeasured.errors.reset).toBe(1);
+  expect(meter.receivedBytes).toBe(320 + 128 + 64);
+});
