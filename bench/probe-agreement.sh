@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Why do the two load clients disagree? One server process, the clients run
 # one after the other against it (in the order given, every round), and for
-# each run: the client's messages/s, the server's CPU per message and how
-# busy each core was over the middle 2 s of a 4 s measured run. With
+# each run: the client's messages/s, the client's and the server's CPU per
+# message and how busy each core was over the middle 2 s of a 4 s measured
+# run. A client is `c` (load-uring), `ours` (dist/iocp-echo bench) or
+# `ours=PATH` (another build of it: before/after in one run). With
 # --quota-pct the server gets that share of its core (a cpu cgroup), so the
 # server is the limit and neither client's core is full: clients that load
 # the server alike then measure alike. Results of 2026-12-02: bench/RESULTS.md,
 # "Why the clients still differ in ping-pong".
 #
 #   bash bench/probe-agreement.sh [--server c|ours] [--conns 1000] [--rounds 5]
-#                                 [--quota-pct 0] [--clients "c ours"]
+#                                 [--quota-pct 0] [--clients "c ours ours=/tmp/old/iocp-echo"]
 #
 # Needs gcc and liburing-dev (as `bun run bench`); --quota-pct needs root and
 # a cpu cgroup (v1 /sys/fs/cgroup/cpu, or v2 with the cpu controller).
@@ -75,7 +77,8 @@ if [ "$QUOTA" -gt 0 ]; then
   fi
 fi
 
-server_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"; }
+ticks_of() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+server_ticks() { ticks_of "$SERVER_PID"; }
 # Busy ticks of a core: user nice system irq softirq.
 core_ticks() { awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 ticks_per_s=$(getconf CLK_TCK)
@@ -83,17 +86,20 @@ ticks_per_s=$(getconf CLK_TCK)
 echo "server $SERVER (core 1${GROUP:+, $QUOTA% of it}), clients on core 0, $CONNS connections, ping-pong 64 B"
 for round in $(seq "$ROUNDS"); do
   for client in $CLIENTS; do
-    log=$(mktemp)
+    log=$(mktemp) label=$client
     if [ "$client" = c ]; then
       taskset -c 0 "$OUT/load-uring" --port "$PORT" --conns "$CONNS" --size 64 --seconds 4 --warmup 1 >"$log" 2>&1 &
     else
-      taskset -c 0 dist/iocp-echo bench --target "127.0.0.1:$PORT" -c "$CONNS" -l 64 -d 4 --warmup 1 --workers 1 --json >"$log" 2>/dev/null &
+      binary=dist/iocp-echo
+      [[ "$client" == ours=* ]] && binary=${client#ours=} label="ours ($binary)"
+      [ -x "$binary" ] || { echo "probe-agreement: $binary is not an executable iocp-echo" >&2; exit 2; }
+      taskset -c 0 "$binary" bench --target "127.0.0.1:$PORT" -c "$CONNS" -l 64 -d 4 --warmup 1 --workers 1 --json >"$log" 2>/dev/null &
     fi
     pid=$!
     sleep 2
-    s0=$(server_ticks) c0=$(core_ticks 0) c1=$(core_ticks 1)
+    s0=$(server_ticks) k0=$(ticks_of "$pid") c0=$(core_ticks 0) c1=$(core_ticks 1)
     sleep 2
-    s1=$(server_ticks) c0=$(($(core_ticks 0) - c0)) c1=$(($(core_ticks 1) - c1))
+    s1=$(server_ticks) k1=$(ticks_of "$pid") c0=$(($(core_ticks 0) - c0)) c1=$(($(core_ticks 1) - c1))
     wait "$pid" || true
     if [ "$client" = c ]; then
       rate=$(tail -1 "$log" | bun -e 'const j = JSON.parse(await Bun.stdin.text()); console.log(Math.round(j.msgs / j.seconds))' 2>/dev/null || true)
@@ -106,8 +112,9 @@ for round in $(seq "$ROUNDS"); do
       exit 1
     fi
     rm -f "$log"
-    per_msg=$(bun -e "console.log(((${s1} - ${s0}) / ${ticks_per_s} * 1e6 / (${rate} * 2)).toFixed(2))")
-    printf 'round %d  %-5s %7d msg/s  server %5s µs/msg  cores busy 0: %3d%%  1: %3d%%\n' \
-      "$round" "$client" "$rate" "$per_msg" $((c0 * 100 / ticks_per_s / 2)) $((c1 * 100 / ticks_per_s / 2))
+    per_msg() { bun -e "console.log(((${2} - ${1}) / ${ticks_per_s} * 1e6 / (${rate} * 2)).toFixed(2))"; }
+    printf 'round %d  %-5s %7d msg/s  client %5s µs/msg  server %5s µs/msg  cores busy 0: %3d%%  1: %3d%%\n' \
+      "$round" "$label" "$rate" "$(per_msg "$k0" "$k1")" "$(per_msg "$s0" "$s1")" \
+      $((c0 * 100 / ticks_per_s / 2)) $((c1 * 100 / ticks_per_s / 2))
   done
 done
