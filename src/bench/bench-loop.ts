@@ -8,6 +8,8 @@
  */
 import type { ClientQueue } from "../client-queue.ts";
 import { CompletionBatch, type IssueResult, OpKind } from "../engine.ts";
+import { OsError } from "../os-error.ts";
+import { connectErrorKind } from "./errors.ts";
 import type { Meter } from "./meter.ts";
 import { preparePattern } from "./payload.ts";
 import { connectionsOf, type LoopPlan } from "./plan.ts";
@@ -107,8 +109,10 @@ export abstract class BenchLoop {
     this.startedMs[slot] = this.now;
     this.meter.attempted++;
     this.live++;
-    if (!this.issue(slot, Busy.Connect, this.queue.connect(slot, this.gen[slot]!))) {
-      this.meter.error("connectOther", this.now);
+    const result = this.queue.connect(slot, this.gen[slot]!);
+    if (!this.issue(slot, Busy.Connect, result)) {
+      // ConnectEx fails at once where there is no route (WSAENETUNREACH): that is the kind, as if it had completed.
+      this.meter.error(result instanceof OsError ? connectErrorKind(result.res) : "connectOther", this.now);
       this.finish(slot);
     }
   }

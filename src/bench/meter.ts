@@ -125,8 +125,10 @@ export class Meter {
     if (!this.cpuStarted && nowMs >= this.fromMs) {
       this.cpuStarted = true;
       this.cpuMarkUs = this.cpuClock();
-      // What the warmup counted (see `messages`); its errors went to `unmeasured`.
-      this.counts = emptyCounts();
+      // What the warmup counted (see `messages`). Its errors went to `unmeasured`: those
+      // here came at or after `fromMs` (a connect failing at once with no warmup) and stay.
+      this.counts.messages = 0;
+      this.counts.bytes = 0;
       this.latency.reset();
     }
     while (this.intervalStartMs < this.untilMs && nowMs >= this.nextBoundaryMs()) {

@@ -7,13 +7,16 @@
 import { PATTERN_COPY_BYTES } from "../../src/bench/payload.ts";
 import type { ClientQueue } from "../../src/client-queue.ts";
 import { type CompletionBatch, type IssueResult, OpKind } from "../../src/engine.ts";
+import { OsError } from "../../src/os-error.ts";
 import { sameBytes } from "./pattern-copy.ts";
 
 /**
  * "lose": every LOSE_EVERY-th send is never echoed (a datagram lost, for the
- * UDP loop); "reset": every send after the 20th fails with ECONNRESET.
+ * UDP loop); "reset": every send after the 20th fails with ECONNRESET;
+ * "no-route": a connect fails at once with ENETUNREACH, as ConnectEx does
+ * when there is no route, and no completion follows.
  */
-export type FakeFault = "none" | "refuse" | "hang" | "flip" | "silent" | "close" | "lose" | "reset";
+export type FakeFault = "none" | "refuse" | "hang" | "flip" | "silent" | "close" | "lose" | "reset" | "no-route";
 export const LOSE_EVERY = 5;
 
 interface Pending {
@@ -56,6 +59,7 @@ export class FakeClientQueue implements ClientQueue {
   }
 
   connect(slot: number, gen: number): IssueResult {
+    if (this.fault === "no-route") return OsError.fromErrno("ConnectEx", 101);
     if (this.fault === "hang") this.connecting.set(slot, gen);
     else this.ready.push({ op: OpKind.Connect, slot, gen, res: this.fault === "refuse" ? -111 : 0 });
     return "pending";

@@ -80,6 +80,14 @@ test("a refusing target counts refused connects and nothing else", () => {
   expect(errors.refused).toBe(4);
 });
 
+test("a connect that fails at once (ConnectEx with no route) is counted by its errno, not as failed otherwise", () => {
+  const { done, errors } = run({}, "no-route");
+  expect(done.attempted).toBe(4);
+  expect(done.established).toBe(0);
+  expect(errors.unreachable).toBe(4);
+  expect(errorCount(errors)).toBe(4);
+});
+
 test("a connect that never completes is given up after --connect-timeout and counted as timed out", () => {
   const { done, errors } = run({ connectTimeoutMs: 100 }, "hang");
   expect(done.established).toBe(0);

@@ -116,3 +116,16 @@ test("the warmup's messages and bytes are recorded as the measured time's are, t
   expect(meter.unmeasured.errors.reset).toBe(1);
   expect(meter.receivedBytes).toBe(320 + 128 + 64);
 });
+
+test("an error counted once measuring began, before the first tick, is reported in the first interval", () => {
+  const reports: BenchWorkerReport[] = [];
+  // No warmup: the loop's connects fail at once (ConnectEx with no route) before it ever ticks.
+  const plan = { worker: 0, measureFromEpochMs: EPOCH, measureUntilEpochMs: EPOCH + 1000, intervalMs: 500 };
+  const meter = new Meter(plan, (r) => reports.push(r), 0, EPOCH);
+  meter.error("unreachable", 0);
+  meter.error("unreachable", 0);
+  meter.tick(1000, 0);
+  const intervals = reports.flatMap((r) => (r.type === "interval" ? [r] : []));
+  expect(intervals.map((r) => r.counts.errors.unreachable)).toEqual([2, 0]);
+  expect(meter.unmeasured.errors.unreachable).toBe(0);
+});
