@@ -22,6 +22,8 @@ export const IORING_OP = {
   SEND: 26,
   RECV: 27,
   MSG_RING: 40,
+  /** Linux 5.19; unused, but its presence says the kernel has 5.19's IORING_RECVSEND_POLL_FIRST too. */
+  SOCKET: 45,
 } as const;
 
 export const IORING_SETUP = {

@@ -209,8 +209,14 @@ export function openUringClientQueue(params: ClientParams): ClientQueue {
   if (params.slots > MAX_SLOTS) throw new RangeError(`at most ${MAX_SLOTS} connections per worker`);
   const ring = Ring.open(SQ_ENTRIES, RING_FLAGS, CQ_ENTRIES);
   try {
-    if (!ring.supportedOps().has(IORING_OP.CONNECT))
-      throw new OsError("io_uring_register(PROBE)", "ENOSYS", 38, "kernel lacks IORING_OP_CONNECT (Linux 5.5)");
+    // A receive's IORING_RECVSEND_POLL_FIRST has no probe of its own; older kernels fail every such receive with EINVAL.
+    if (!ring.supportedOps().has(IORING_OP.SOCKET))
+      throw new OsError(
+        "io_uring_register(PROBE)",
+        "ENOSYS",
+        38,
+        "kernel lacks Linux 5.19's io_uring (IORING_OP_SOCKET, IORING_RECVSEND_POLL_FIRST)",
+      );
     // LIFETIME: one slab per worker, freed in dispose() once nothing is pending.
     const areas = params.slots * 2 * params.areaBytes + params.patternBytes;
     const slab = allocateNative(areas + SOCKADDR_BYTES + OPTION_BYTES + TIMESPEC_BYTES);
