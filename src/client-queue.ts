@@ -72,7 +72,8 @@ export interface ClientQueue {
   /**
    * Whether a send may be quiet: post no completion when every byte went
    * (io_uring: IOSQE_CQE_SKIP_SUCCESS, with MSG_WAITALL so that a short send
-   * is a failure, which does complete). IOCP has no such send.
+   * is marked failed and does complete: with an errno, or with the count it
+   * did send, as any partial send). IOCP has no such send.
    */
   readonly quietSends: boolean;
   /**

@@ -178,6 +178,9 @@ export class ClientLoop extends BenchLoop {
 
   private fail(slot: number, kind: ErrorKind): void {
     this.meter.error(kind, this.now);
+    // A quiet send is not in `busy`, so leave() would close at once: one still in the kernel (a
+    // large message's last chunk, the peer not reading) would keep the socket until the run ends.
+    if (this.quietSends && this.busy[slot] === 0 && this.s.verifiers[slot]!.outstanding > 0) this.queue.abort(slot);
     this.leave(slot, SlotState.Failing);
   }
 

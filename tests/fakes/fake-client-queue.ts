@@ -43,6 +43,7 @@ export class FakeClientQueue implements ClientQueue {
   sendCompletions = 0;
   nothingSentRecvs = 0;
   recvs = 0;
+  aborts = 0;
 
   constructor(
     slots: number,
@@ -99,6 +100,7 @@ export class FakeClientQueue implements ClientQueue {
     return (slot * 2 + 1) * this.areaBytes;
   }
   abort(slot: number): void {
+    this.aborts++;
     const connecting = this.connecting.get(slot);
     if (connecting !== undefined) {
       this.connecting.delete(slot);

@@ -151,3 +151,14 @@ test("a quiet send that fails still completes, and is counted as the reset it is
   expect(errors.reset).toBe(4);
   expect(errorCount(errors)).toBe(4);
 });
+
+test("a message longer than a receive area is sent quiet only in its last chunk, and a failure while that may be in the kernel shuts the socket", () => {
+  // 8 KiB messages, 4 KiB areas: the first chunk's send completes, the second is quiet.
+  // The first chunk's echo comes back corrupt while the second is outstanding.
+  const { errors, queue } = run({ pipeline: 1, size: 8192 }, "flip", undefined, RUN_MS, true);
+  expect(errors.corrupt).toBe(4);
+  expect(errorCount(errors)).toBe(4);
+  expect(queue.sendCompletions).toBe(4);
+  expect(queue.sends).toBe(8);
+  expect(queue.aborts).toBe(4);
+});
