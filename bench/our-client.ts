@@ -11,6 +11,8 @@ import { type RunCpu, runClient } from "./client-cpu.ts";
 export interface ClientSample {
   msgsPerSec: number;
   problems: number;
+  /** The report's non-zero error kinds, e.g. "stall 3, reset 1"; empty when none. */
+  problemKinds: string;
   cpu: RunCpu;
 }
 
@@ -36,6 +38,10 @@ export async function runOurClient(
   return {
     msgsPerSec: r.throughput.messagesPerSec,
     problems: Object.values(r.errors).reduce((a, b) => a + b, 0),
+    problemKinds: Object.entries(r.errors)
+      .filter(([, n]) => n > 0)
+      .map(([kind, n]) => `${kind} ${n}`)
+      .join(", "),
     cpu: run.cpu,
   };
 }

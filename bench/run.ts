@@ -142,6 +142,8 @@ interface Sample {
   p99: number;
   cpuUsPerMsg: number;
   problems: number;
+  /** What the C client's `problems` are made of. */
+  problemKinds: string;
   /** How busy the cores were during the C client's run. */
   cpu: RunCpu;
   /** The same server measured by `iocp-echo bench` right after the C client, when --clients has ours. */
@@ -207,6 +209,7 @@ async function measure(server: Server, scenario: Scenario, oursFirst: boolean): 
       p99: r.p99_us!,
       cpuUsPerMsg: msgs > 0 ? serverUs / msgs : Number.NaN,
       problems: r.errors! + r.corrupted! + r.unreturned!,
+      problemKinds: `${r.errors} connections failed, ${r.corrupted} bytes corrupted, ${r.unreturned} bytes never echoed`,
     };
   } finally {
     proc.kill("SIGKILL");
@@ -278,6 +281,11 @@ async function measureIdle(server: Server, conns: number): Promise<IdleSample> {
 }
 
 const results = new Map<string, Sample[]>();
+const problemsSeen: string[] = [];
+function sawProblems(line: string): void {
+  problemsSeen.push(line);
+  console.error(line);
+}
 const key = (sc: Scenario, sv: Server) => `${sc.name}\u0000${sv.name}`;
 for (let round = 0; round < ROUNDS; round++) {
   for (const scenario of SCENARIOS) {
@@ -292,6 +300,11 @@ for (let round = 0; round < ROUNDS; round++) {
       console.error(
         `round ${round + 1}/${ROUNDS} ${scenario.name} ${server.name}: ${Math.round(sample.msgsPerSec)} msg/s, ${sample.cpuUsPerMsg.toFixed(2)} us/msg${sample.ours ? `; iocp-echo bench ${Math.round(sample.ours.msgsPerSec)} msg/s` : ""}`,
       );
+      // The tables only sum problems: which round, which client and what kind are kept for the report.
+      const where = `round ${round + 1}, ${scenario.name}, ${server.name}`;
+      if (sample.problems > 0) sawProblems(`${where}: the C client saw ${sample.problemKinds}`);
+      if (sample.ours !== null && sample.ours.problems > 0)
+        sawProblems(`${where}: iocp-echo bench saw ${sample.ours.problemKinds}`);
     }
   }
 }
@@ -455,7 +468,7 @@ ${verdicts.join("\n")}
 ${udpVerdicts.length > 2 ? udpSection(udpVerdicts) : ""}## All servers
 
 ${table}
-${agreement.length > 0 ? `### The load clients agree: C (c/load-uring.c) and \`iocp-echo bench\`\n\n${AGREEMENT_NOTE}\n\n${agreement.join("\n")}\n` : ""}
+${problemsSeen.length > 0 ? `### Problems the clients saw\n\n${problemsSeen.map((p) => `- ${p}`).join("\n")}\n\n` : ""}${agreement.length > 0 ? `### The load clients agree: C (c/load-uring.c) and \`iocp-echo bench\`\n\n${AGREEMENT_NOTE}\n\n${agreement.join("\n")}\n` : ""}
 ### ${IDLE_CONNS} idle connections (memory)
 
 Each connection echoes one 64-byte message, stays silent 5 s (RSS sampled
