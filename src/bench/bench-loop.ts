@@ -8,7 +8,6 @@
  */
 import type { ClientQueue } from "../client-queue.ts";
 import { CompletionBatch, type IssueResult, OpKind } from "../engine.ts";
-import { OsError } from "../os-error.ts";
 import { connectErrorKind } from "./errors.ts";
 import type { Meter } from "./meter.ts";
 import { preparePattern } from "./payload.ts";
@@ -112,13 +111,13 @@ export abstract class BenchLoop {
     const result = this.queue.connect(slot, this.gen[slot]!);
     if (!this.issue(slot, Busy.Connect, result)) {
       // ConnectEx fails at once where there is no route (WSAENETUNREACH): that is the kind, as if it had completed.
-      this.meter.error(result instanceof OsError ? connectErrorKind(result.res) : "connectOther", this.now);
+      this.meter.error(connectErrorKind(result.res), this.now);
       this.finish(slot);
     }
   }
 
   /** Issues went out: mark them; a synchronous failure queues no completion. */
-  protected issue(slot: number, bit: number, result: IssueResult): boolean {
+  protected issue(slot: number, bit: number, result: IssueResult): result is "pending" | "completed" {
     if (result !== "pending" && result !== "completed") return false;
     this.busy[slot]! |= bit;
     return true;
