@@ -151,6 +151,15 @@ export class Ring implements SqeSink {
       throw OsError.fromErrno("io_uring_register(PBUF_RING)", lastErrno(), "provided-buffer rings need Linux 5.19");
   }
 
+  /** Throws ENOSYS naming each of `ops` (opcode, name with the kernel that added it) this kernel lacks. */
+  requireOps(ops: readonly (readonly [number, string])[]): void {
+    const supported = this.supportedOps();
+    const missing = ops.filter(([op]) => !supported.has(op)).map(([, name]) => name);
+    if (missing.length > 0) {
+      throw new OsError("io_uring_register(PROBE)", "ENOSYS", ERRNO.ENOSYS, `kernel lacks ${missing.join(", ")}`);
+    }
+  }
+
   /** Which opcodes this kernel supports (IORING_REGISTER_PROBE). */
   supportedOps(): Set<number> {
     const probe = allocateNative(PROBE_BYTES);

@@ -54,6 +54,16 @@ const RING_FLAGS = [
   IORING_SETUP.SUBMIT_ALL | IORING_SETUP.COOP_TASKRUN | IORING_SETUP.SINGLE_ISSUER,
   0,
 ];
+/**
+ * What the client cannot run without. A ping-pong receive's
+ * IORING_RECVSEND_POLL_FIRST (Linux 5.19) has no probe of its own, and older
+ * kernels fail every such receive with EINVAL: IORING_OP_SOCKET, also 5.19,
+ * stands for it.
+ */
+const CLIENT_OPS = [
+  [IORING_OP.CONNECT, "IORING_OP_CONNECT (Linux 5.5)"],
+  [IORING_OP.SOCKET, "IORING_OP_SOCKET (Linux 5.19, as IORING_RECVSEND_POLL_FIRST)"],
+] as const;
 /** The target's sockaddr, then an int for setsockopt, then the timer's timespec. */
 const SOCKADDR_BYTES = 32;
 const OPTION_BYTES = 8;
@@ -209,14 +219,7 @@ export function openUringClientQueue(params: ClientParams): ClientQueue {
   if (params.slots > MAX_SLOTS) throw new RangeError(`at most ${MAX_SLOTS} connections per worker`);
   const ring = Ring.open(SQ_ENTRIES, RING_FLAGS, CQ_ENTRIES);
   try {
-    // A receive's IORING_RECVSEND_POLL_FIRST has no probe of its own; older kernels fail every such receive with EINVAL.
-    if (!ring.supportedOps().has(IORING_OP.SOCKET))
-      throw new OsError(
-        "io_uring_register(PROBE)",
-        "ENOSYS",
-        38,
-        "kernel lacks Linux 5.19's io_uring (IORING_OP_SOCKET, IORING_RECVSEND_POLL_FIRST)",
-      );
+    ring.requireOps(CLIENT_OPS);
     // LIFETIME: one slab per worker, freed in dispose() once nothing is pending.
     const areas = params.slots * 2 * params.areaBytes + params.patternBytes;
     const slab = allocateNative(areas + SOCKADDR_BYTES + OPTION_BYTES + TIMESPEC_BYTES);

@@ -10,7 +10,7 @@ import { readdirSync, readlinkSync } from "node:fs";
 import type { Pointer } from "bun:ffi";
 import { type BoundAddress, type EngineHost, OpKind } from "../../engine.ts";
 import type { UringWorkerParams } from "../../worker-params.ts";
-import { ERRNO, OsError } from "../../os-error.ts";
+import { OsError } from "../../os-error.ts";
 import { IORING_OP } from "./io-uring-abi.ts";
 import { Ring } from "./io-uring.ts";
 import { allocateNative, lastErrno, libc, unmapMemory } from "./libc.ts";
@@ -33,14 +33,6 @@ const UDP_OPS: [number, string][] = [
   [IORING_OP.SENDMSG, "IORING_OP_SENDMSG (Linux 5.3)"],
 ];
 
-function requireOps(ring: Ring, ops = REQUIRED_OPS): void {
-  const supported = ring.supportedOps();
-  const missing = ops.filter(([op]) => !supported.has(op)).map(([, name]) => name);
-  if (missing.length > 0) {
-    throw new OsError("io_uring_register(PROBE)", "ENOSYS", ERRNO.ENOSYS, `kernel lacks ${missing.join(", ")}`);
-  }
-}
-
 class UringHost implements EngineHost {
   readonly backend = "io_uring" as const;
   readonly sharesConnections = false;
@@ -58,7 +50,7 @@ class UringHost implements EngineHost {
 
   listenUdp(host: string, port: number): void {
     // Each worker's ring has its own buffers: the number of workers does not matter here.
-    requireOps(this.control, UDP_OPS);
+    this.control.requireOps(UDP_OPS);
     this.udp = bindUdp(host, port);
   }
 
@@ -125,7 +117,7 @@ class UringHost implements EngineHost {
 export function openUringHost(): EngineHost {
   const control = Ring.open(16, [0]);
   try {
-    requireOps(control);
+    control.requireOps(REQUIRED_OPS);
   } catch (error) {
     control.close();
     throw error;
