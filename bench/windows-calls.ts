@@ -18,6 +18,7 @@
 import { copyFileSync, existsSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
+import { wineEnv } from "../tests/windows/wine-env.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const LOAD = join(ROOT, "bench/out/load");
@@ -30,7 +31,7 @@ const { values } = parseArgs({
   },
 });
 const SECONDS = Number(values.seconds);
-const WINE_ENV = { WINEPREFIX: process.env.WINEPREFIX ?? join(ROOT, ".wine"), WINEDEBUG: "-all" };
+const WINE_ENV = wineEnv();
 
 const gcc = Bun.spawnSync(["gcc", "-O2", "-o", LOAD, join(ROOT, "bench/c/load.c")], { stderr: "pipe" });
 if (gcc.exitCode !== 0) throw new Error(`gcc: ${gcc.stderr.toString()}`);

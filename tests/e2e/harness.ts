@@ -10,6 +10,7 @@ import { describe } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ReadyLine } from "../../src/server.ts";
+import { wineEnv } from "../windows/wine-env.ts";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 
@@ -30,11 +31,10 @@ function target(name: string): Target {
     case "binary":
       return { name, argv: [join(ROOT, "dist/iocp-echo")], env: {}, gracefulSignals: POSIX_SIGNALS };
     case "wine": {
-      const prefix = process.env.WINEPREFIX ?? join(ROOT, ".wine");
       return {
         name,
         argv: [process.env.WINE ?? "wine", join(ROOT, "dist/iocp-echo.exe")],
-        env: { WINEPREFIX: prefix, WINEDEBUG: "-all" },
+        env: wineEnv(),
         // Wine turns SIGINT into CTRL_C_EVENT; SIGTERM has no Windows
         // counterpart and ends the process outright.
         gracefulSignals: ["SIGINT"],

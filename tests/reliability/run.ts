@@ -19,6 +19,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { DEFAULT_WINEPREFIX, wineEnv } from "../windows/wine-env.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const OUT = join(ROOT, "bench/out");
@@ -68,10 +69,10 @@ function launch(target: string): Launch {
     };
   }
   if (target === "wine") {
-    const prefix = process.env.WINEPREFIX ?? join(ROOT, ".wine");
+    const prefix = DEFAULT_WINEPREFIX;
     return {
       argv: ["wine", join(ROOT, "dist/iocp-echo.exe")],
-      env: { WINEPREFIX: prefix, WINEDEBUG: "-all" },
+      env: wineEnv(prefix),
       describe: "the Windows .exe under Wine, IOCP; descriptors counted in its wineserver",
       fdHolder: () => {
         const pid = wineserverOf(prefix);

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { wineEnv } from "./wine-env.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const EXE = join(ROOT, "dist/iocp-smoke.exe");
@@ -12,7 +13,7 @@ test.skipIf(!lane)(
   async () => {
     expect(existsSync(EXE)).toBe(true);
     const proc = Bun.spawn([process.env.WINE ?? "wine", EXE], {
-      env: { ...process.env, WINEPREFIX: process.env.WINEPREFIX ?? join(ROOT, ".wine"), WINEDEBUG: "-all" },
+      env: { ...process.env, ...wineEnv() },
       stdout: "pipe",
       stderr: "pipe",
     });

@@ -6,9 +6,10 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { DEFAULT_WINEPREFIX, wineEnv } from "./wine-env.ts";
 
 const ROOT = join(import.meta.dir, "../..");
-export const WINE_PREFIX = process.env.WINEPREFIX ?? join(ROOT, ".wine");
+export const WINE_PREFIX = DEFAULT_WINEPREFIX;
 const DIST = join(ROOT, "dist");
 
 function run(argv: string[], env: Record<string, string> = {}): { ok: boolean; output: string } {
@@ -29,7 +30,7 @@ export function prepareWindowsLane(): string | null {
   }
   if (!existsSync(join(WINE_PREFIX, "system.reg"))) {
     mkdirSync(WINE_PREFIX, { recursive: true });
-    const boot = run(["wineboot", "-i"], { WINEPREFIX: WINE_PREFIX, WINEDEBUG: "-all" });
+    const boot = run(["wineboot", "-i"], wineEnv(WINE_PREFIX));
     if (!boot.ok) return `wineboot -i failed: ${boot.output}`;
   }
   const smoke = run([

@@ -6,11 +6,12 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { DEFAULT_WINEPREFIX, wineEnv } from "./wine-env.ts";
 
 export const ROOT = join(import.meta.dir, "../..");
-export const WINEPREFIX = process.env.WINEPREFIX ?? join(ROOT, ".wine");
+export const WINEPREFIX = DEFAULT_WINEPREFIX;
 export const EXE = join(ROOT, "dist/iocp-echo.exe");
-export const WINE_ENV = { ...process.env, WINEPREFIX, WINEDEBUG: "-all" };
+export const WINE_ENV = { ...process.env, ...wineEnv() };
 const WINE = process.env.WINE ?? "wine";
 
 /** Hooks that start the prefix or uninstall a service: a cold prefix takes many seconds on a loaded machine. */
