@@ -11,6 +11,7 @@
 # "Why the clients still differ in ping-pong".
 #
 #   bash bench/probe-agreement.sh [--server c|ours] [--conns 1000] [--rounds 5]
+#                                 [--mode pingpong|stream] [--size 64]
 #                                 [--quota-pct 0] [--clients "c ours ours=/tmp/old/iocp-echo"]
 #
 # Needs gcc and liburing-dev (as `bun run bench`); --quota-pct needs root and
@@ -18,12 +19,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SERVER=c CONNS=1000 ROUNDS=5 QUOTA=0 CLIENTS="c ours" PORT=7311
+SERVER=c CONNS=1000 ROUNDS=5 MODE=pingpong SIZE=64 QUOTA=0 CLIENTS="c ours" PORT=7311
 while [ $# -gt 0 ]; do
   case "$1" in
     --server) SERVER=$2 ;;
     --conns) CONNS=$2 ;;
     --rounds) ROUNDS=$2 ;;
+    --mode) MODE=$2 ;;
+    --size) SIZE=$2 ;;
     --quota-pct) QUOTA=$2 ;;
     --clients) CLIENTS=$2 ;;
     *) echo "probe-agreement: unknown option $1" >&2; exit 2 ;;
@@ -31,7 +34,8 @@ while [ $# -gt 0 ]; do
   shift 2
 done
 case "$SERVER" in c | ours) ;; *) echo "probe-agreement: --server is c or ours, not $SERVER" >&2; exit 2 ;; esac
-for n in "--conns $CONNS" "--rounds $ROUNDS"; do
+case "$MODE" in pingpong | stream) ;; *) echo "probe-agreement: --mode is pingpong or stream, not $MODE" >&2; exit 2 ;; esac
+for n in "--conns $CONNS" "--rounds $ROUNDS" "--size $SIZE"; do
   [[ "${n#* }" =~ ^[1-9][0-9]*$ ]] || { echo "probe-agreement: ${n% *} is a positive whole number, not ${n#* }" >&2; exit 2; }
 done
 [[ "$QUOTA" =~ ^[0-9]+$ ]] && [ "$QUOTA" -le 100 ] || { echo "probe-agreement: --quota-pct is 0..100, not $QUOTA" >&2; exit 2; }
@@ -83,17 +87,17 @@ server_ticks() { ticks_of "$SERVER_PID"; }
 core_ticks() { awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 ticks_per_s=$(getconf CLK_TCK)
 
-echo "server $SERVER (core 1${GROUP:+, $QUOTA% of it}), clients on core 0, $CONNS connections, ping-pong 64 B"
+echo "server $SERVER (core 1${GROUP:+, $QUOTA% of it}), clients on core 0, $CONNS connections, $MODE $SIZE B"
 for round in $(seq "$ROUNDS"); do
   for client in $CLIENTS; do
     log=$(mktemp) label=$client
     if [ "$client" = c ]; then
-      taskset -c 0 "$OUT/load-uring" --port "$PORT" --conns "$CONNS" --size 64 --seconds 4 --warmup 1 >"$log" 2>&1 &
+      taskset -c 0 "$OUT/load-uring" --port "$PORT" --conns "$CONNS" --size "$SIZE" --mode "$MODE" --seconds 4 --warmup 1 >"$log" 2>&1 &
     else
       binary=dist/iocp-echo
       [[ "$client" == ours=* ]] && binary=${client#ours=} label="ours ($binary)"
       [ -x "$binary" ] || { echo "probe-agreement: $binary is not an executable iocp-echo" >&2; exit 2; }
-      taskset -c 0 "$binary" bench --target "127.0.0.1:$PORT" -c "$CONNS" -l 64 -d 4 --warmup 1 --workers 1 --json >"$log" 2>/dev/null &
+      taskset -c 0 "$binary" bench --target "127.0.0.1:$PORT" -c "$CONNS" -l "$SIZE" --mode "$MODE" -d 4 --warmup 1 --workers 1 --json >"$log" 2>/dev/null &
     fi
     pid=$!
     sleep 2
