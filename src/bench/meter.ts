@@ -43,6 +43,8 @@ export class Meter {
   /** The thread's CPU clock when the interval under way began; null before measuring (or with no clock). */
   private cpuMarkUs: number | null = null;
   private cpuStarted = false;
+  /** The earliest moment `tick` has work: measuring begins, or an interval ends. */
+  private dueMs: number;
   private readonly connect: BenchHistogram = newHistogram();
   readonly unmeasured = emptyCounts();
   attempted = 0;
@@ -67,6 +69,7 @@ export class Meter {
     this.untilMs = nowMs + (plan.measureUntilEpochMs - epochNowMs);
     this.intervalMs = plan.intervalMs;
     this.intervalStartMs = this.fromMs;
+    this.dueMs = this.fromMs;
   }
 
   measuring(nowMs: number): boolean {
@@ -106,6 +109,7 @@ export class Meter {
   /** Ends the measured time at `nowMs` (a stop request): the interval under way is reported short. */
   stopAt(nowMs: number): void {
     this.untilMs = Math.min(this.untilMs, Math.max(nowMs, this.fromMs));
+    if (this.cpuStarted) this.dueMs = this.nextDueMs();
   }
 
   /**
@@ -120,8 +124,22 @@ export class Meter {
     return this.untilMs - planned < SAME_MOMENT_MS ? this.untilMs : planned;
   }
 
-  /** Posts every interval that has ended by `nowMs`. */
+  /**
+   * Posts every interval that has ended by `nowMs`. The loop calls this on
+   * every turn, so it is one comparison, and the work it finds about once a
+   * second is a method of its own: with that work inlined, JSC compiled
+   * this method with FTL for 46 ms on the client's core, seconds into the
+   * measured time.
+   */
   tick(nowMs: number, open: number): void {
+    if (nowMs >= this.dueMs) this.due(nowMs, open);
+  }
+
+  private nextDueMs(): number {
+    return this.intervalStartMs < this.untilMs ? this.nextBoundaryMs() : Number.POSITIVE_INFINITY;
+  }
+
+  private due(nowMs: number, open: number): void {
     if (!this.cpuStarted && nowMs >= this.fromMs) {
       this.cpuStarted = true;
       this.cpuMarkUs = this.cpuClock();
@@ -150,6 +168,7 @@ export class Meter {
       this.counts = emptyCounts();
       this.intervalStartMs = endMs;
     }
+    this.dueMs = this.nextDueMs();
   }
 
   /** Every interval posted. */
