@@ -9,7 +9,8 @@
  * IOCP_ECHO_REQUIRE_WINE=1 (as CI sets it). Exit status is non-zero when
  * anything failed or nothing ran.
  */
-import { prepareWindowsLane, WINE_PREFIX } from "./windows/prepare.ts";
+import { prepareWindowsLane } from "./windows/prepare.ts";
+import { WINE_PREFIX } from "./windows/wine-env.ts";
 
 const ROOT = `${import.meta.dir}/..`;
 

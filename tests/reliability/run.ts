@@ -19,7 +19,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { DEFAULT_WINEPREFIX, wineEnv } from "../windows/wine-env.ts";
+import { WINE_PREFIX, wineEnv } from "../windows/wine-env.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const OUT = join(ROOT, "bench/out");
@@ -69,14 +69,13 @@ function launch(target: string): Launch {
     };
   }
   if (target === "wine") {
-    const prefix = DEFAULT_WINEPREFIX;
     return {
       argv: ["wine", join(ROOT, "dist/iocp-echo.exe")],
-      env: wineEnv(prefix),
+      env: wineEnv(),
       describe: "the Windows .exe under Wine, IOCP; descriptors counted in its wineserver",
       fdHolder: () => {
-        const pid = wineserverOf(prefix);
-        if (pid === null) throw new Error(`no wineserver for WINEPREFIX=${prefix}`);
+        const pid = wineserverOf(WINE_PREFIX);
+        if (pid === null) throw new Error(`no wineserver for WINEPREFIX=${WINE_PREFIX}`);
         return pid;
       },
       fdSlack: 32,

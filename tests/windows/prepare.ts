@@ -6,10 +6,9 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { DEFAULT_WINEPREFIX, wineEnv } from "./wine-env.ts";
+import { WINE_PREFIX, wineEnv } from "./wine-env.ts";
 
 const ROOT = join(import.meta.dir, "../..");
-export const WINE_PREFIX = DEFAULT_WINEPREFIX;
 const DIST = join(ROOT, "dist");
 
 function run(argv: string[], env: Record<string, string> = {}): { ok: boolean; output: string } {

@@ -11,9 +11,9 @@
  */
 import { join } from "node:path";
 
-export const DEFAULT_WINEPREFIX = process.env.WINEPREFIX ?? join(import.meta.dir, "../..", ".wine");
+export const WINE_PREFIX = process.env.WINEPREFIX ?? join(import.meta.dir, "../..", ".wine");
 
-export function wineEnv(prefix = DEFAULT_WINEPREFIX): Record<string, string> {
+export function wineEnv(prefix = WINE_PREFIX): Record<string, string> {
   const overrides = process.env.WINEDLLOVERRIDES;
   return {
     WINEPREFIX: prefix,

@@ -6,10 +6,9 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEFAULT_WINEPREFIX, wineEnv } from "./wine-env.ts";
+import { WINE_PREFIX, wineEnv } from "./wine-env.ts";
 
 export const ROOT = join(import.meta.dir, "../..");
-export const WINEPREFIX = DEFAULT_WINEPREFIX;
 export const EXE = join(ROOT, "dist/iocp-echo.exe");
 export const WINE_ENV = { ...process.env, ...wineEnv() };
 const WINE = process.env.WINE ?? "wine";
@@ -98,7 +97,7 @@ export async function waitForSc(name: string, accept: (s: ScState | null) => boo
 
 /** A file under the prefix's C: drive, by its Windows path. */
 export function driveC(windowsPath: string): string {
-  return join(WINEPREFIX, "drive_c", ...windowsPath.replace(/^C:\\/i, "").split("\\"));
+  return join(WINE_PREFIX, "drive_c", ...windowsPath.replace(/^C:\\/i, "").split("\\"));
 }
 
 export function readDriveC(windowsPath: string): string | null {
