@@ -33,10 +33,11 @@ import { writeSockaddr } from "../sockaddr.ts";
 import { CompletionEntries, CompletionPort } from "./completion-port.ts";
 import { statusToRes, win32Code } from "./errors.ts";
 import { InlineResults } from "./inline-results.ts";
-import { ERROR_IO_PENDING, INFINITE, kernel32 } from "./kernel32.ts";
+import { ERROR_IO_PENDING, kernel32 } from "./kernel32.ts";
 import { bindConnectEx, loadConnectEx } from "./mswsock.ts";
 import { allocate, type NativeBlock, release, writeU64 } from "./native.ts";
 import { ntdll } from "./ntdll.ts";
+import { PortTimer } from "./port-timer.ts";
 import { CONN_CTX_BYTES, CTX_DONE, CTX_FLAGS, CTX_GEN, CTX_KIND, CTX_SEND_HALF, CTX_WSABUF } from "./op-context.ts";
 import {
   ifsProvider,
@@ -81,8 +82,7 @@ class IocpClientQueue implements ClientQueue {
   private readonly family: number;
   readonly memory: Uint8Array;
   private connectEx: ReturnType<typeof bindConnectEx> | null = null;
-  private timerDeadline = 0;
-  private timerCancelled = false;
+  private readonly timer = new PortTimer();
   private readonly udp: boolean;
 
   constructor(
@@ -223,40 +223,27 @@ class IocpClientQueue implements ClientQueue {
   }
 
   armTimer(ms: number): void {
-    this.timerDeadline = performance.now() + ms;
+    this.timer.arm(ms);
   }
 
   cancelTimer(): void {
-    if (this.timerDeadline === 0) return;
-    this.timerDeadline = 0;
-    this.timerCancelled = true;
+    this.timer.cancel();
   }
 
   wait(batch: CompletionBatch): void {
     batch.count = 0;
-    if (this.timerCancelled) {
-      this.timerCancelled = false;
-      batch.push(OpKind.Timer, 0, 0, -ERRNO.ECANCELED, 0);
-    }
+    if (this.timer.takeCancelled()) batch.push(OpKind.Timer, 0, 0, -ERRNO.ECANCELED, 0);
     // Room is kept for the timer's record, and on a port turn for the port (see InlineResults.serve).
     if (this.inline.serve(batch, BATCH_ENTRIES + 1)) this.dequeue(batch);
     // A full batch leaves a due timer to the next wait, which is at once.
-    if (batch.count < batch.capacity && this.timerDeadline !== 0 && performance.now() >= this.timerDeadline) {
-      this.timerDeadline = 0;
-      batch.push(OpKind.Timer, 0, 0, 0, 0);
-    }
+    if (batch.count < batch.capacity && this.timer.takeDue()) batch.push(OpKind.Timer, 0, 0, 0, 0);
   }
 
   /** One GetQueuedCompletionStatusEx: blocks only when the batch is still empty. */
   private dequeue(batch: CompletionBatch): void {
     const room = Math.min(BATCH_ENTRIES, batch.capacity - batch.count - 1);
     if (room <= 0) return;
-    const timeout =
-      batch.count > 0
-        ? 0
-        : this.timerDeadline === 0
-          ? INFINITE
-          : Math.max(0, Math.ceil(this.timerDeadline - performance.now()));
+    const timeout = batch.count > 0 ? 0 : this.timer.waitMs();
     const n = this.port.getMany(this.entries, room, timeout);
     for (let i = 0; i < n; i++) this.take(batch, i);
   }

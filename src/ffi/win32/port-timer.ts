@@ -1,7 +1,8 @@
 /**
- * The loop's one timer on IOCP. A shared port has no per-worker timer
- * object, so the timer is a deadline: the dequeue's timeout honours it, and
- * the queue reports it as a Timer completion once due (or cancelled).
+ * A loop's one timer on IOCP (the server's queue and the bench client's).
+ * A completion port has no timer object, so the timer is a deadline: the
+ * dequeue's timeout honours it, and the queue reports it as a Timer
+ * completion once due (or cancelled).
  */
 
 /** GetQueuedCompletionStatusEx's "wait for ever" (kernel32's INFINITE; not imported, so this file loads without kernel32.dll). */
