@@ -43,6 +43,25 @@ export function gettid(): number {
   return syscall(SYS.gettid);
 }
 
+/**
+ * Zeroes the 64-byte SQE whose first word is `w`, through a Float64Array
+ * view of the same memory (`doubles`): eight stores of +0.0, all-zero bits,
+ * that the JIT compiles inline. `fill` on the words was a call into the
+ * runtime, about 25 ns for each SQE (two per echo, both in the server and
+ * in the bench client), and a loop over the sixteen words about 20 ns.
+ */
+export function zeroSqe(doubles: Float64Array, w: number): void {
+  const d = w >> 1;
+  doubles[d] = 0;
+  doubles[d + 1] = 0;
+  doubles[d + 2] = 0;
+  doubles[d + 3] = 0;
+  doubles[d + 4] = 0;
+  doubles[d + 5] = 0;
+  doubles[d + 6] = 0;
+  doubles[d + 7] = 0;
+}
+
 /** What a prep function writes into: the SQE words and a fresh, zeroed SQE (Ring, or a test's array). */
 export interface SqeSink {
   readonly sqeWords: Uint32Array;
@@ -64,6 +83,8 @@ export class Ring implements SqeSink {
   private readonly cqeI32: Int32Array;
   /** The SQE array as words, written by the prep functions through nextSqe(). */
   readonly sqeWords: Uint32Array;
+  /** The same memory in 8-byte units, for zeroSqe. */
+  private readonly sqeDoubles: Float64Array;
   private readonly sqTail: number;
   private readonly sqMask: number;
   private readonly sqEntries: number;
@@ -99,6 +120,7 @@ export class Ring implements SqeSink {
     this.ringU32 = new Uint32Array(this.ring.bytes);
     this.cqeI32 = new Int32Array(this.ring.bytes);
     this.sqeWords = new Uint32Array(this.sqes.bytes);
+    this.sqeDoubles = new Float64Array(this.sqes.bytes);
     this.sqTail = sq(1) / 4;
     this.sqMask = this.ringU32[sq(2) / 4]!;
     this.sqEntries = sqEntries;
@@ -186,7 +208,7 @@ export class Ring implements SqeSink {
   nextSqe(): number {
     if (this.tail - this.submitted >= this.sqEntries) this.submit(0);
     const w = (this.tail & this.sqMask) * SQE_WORD.WORDS;
-    this.sqeWords.fill(0, w, w + SQE_WORD.WORDS);
+    zeroSqe(this.sqeDoubles, w);
     this.tail = (this.tail + 1) >>> 0;
     return w;
   }
