@@ -56,7 +56,8 @@ export class ClientSlots {
   /** `count` messages committed at (or meant for) `timeMs`. */
   push(slot: number, timeMs: number, count: number): void {
     const cap = this.fifoCapacity;
-    const i = slot * cap + ((this.fifoHead[slot]! + this.fifoLength[slot]!) % cap);
+    const at = this.fifoHead[slot]! + this.fifoLength[slot]!;
+    const i = slot * cap + (at < cap ? at : at - cap);
     this.fifoTime[i] = timeMs;
     this.fifoCount[i] = count;
     this.fifoLength[slot]!++;
@@ -78,7 +79,8 @@ export class ClientSlots {
       this.headDone[slot]! += take;
       if (this.headDone[slot] === this.fifoCount[i]) {
         this.headDone[slot] = 0;
-        this.fifoHead[slot] = (this.fifoHead[slot]! + 1) % cap;
+        const next = this.fifoHead[slot]! + 1;
+        this.fifoHead[slot] = next < cap ? next : 0;
         this.fifoLength[slot]!--;
       }
     }

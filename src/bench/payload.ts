@@ -109,9 +109,17 @@ export function echoMatches(copy: PatternCopy, stream: number, position: number,
   return true;
 }
 
-/** Where stream byte `position` of connection `stream` sits in the pattern. */
+/**
+ * Where stream byte `position` of connection `stream` sits in the pattern.
+ * The sum stays below 2^53, so it is exact; and PATTERN_BYTES is a power of
+ * two, so dividing by it, flooring and multiplying back are exact too. `%`
+ * on a position past int32 compiled to a 64-bit division, the costliest
+ * instruction of the client's send and receive paths (tens of cycles; two
+ * of them per message, seen in a perf profile of the JIT's code).
+ */
 function patternOffset(stream: number, position: number): number {
-  return (((stream * STRIDE_BYTES) % PATTERN_BYTES) + (position % PATTERN_BYTES)) % PATTERN_BYTES;
+  const x = stream * STRIDE_BYTES + position;
+  return x - Math.floor(x / PATTERN_BYTES) * PATTERN_BYTES;
 }
 
 /** The byte at `position` of stream `stream`. */
