@@ -4,6 +4,7 @@
  * taken from the histogram must come out as if recorded there.
  */
 import { expect, test } from "bun:test";
+import { Int32Histogram } from "hdr-histogram-js";
 import { countsOf, mergeCounts, newHistogram, percentiles, recordUs } from "../../src/bench/histogram.ts";
 
 test("counts merged from countsOf give the same percentiles, count, min, max and mean as the histogram they came from", () => {
@@ -63,4 +64,18 @@ test("the reported max is its bucket's highest value, as every percentile is, so
   const p = percentiles(h);
   expect(p.p999).toBeLessThanOrEqual(p.max);
   expect(p.max).toBe(h.highestEquivalentValue(12_347));
+});
+
+test("the bench's histogram puts every value in the library's bucket", () => {
+  const ours = newHistogram();
+  const library = new Int32Histogram(1, 3_600_000_000, 3);
+  const values = [0, 0.5, 1.5];
+  for (let bit = 0; bit <= 33; bit++) values.push(2 ** bit - 1, 2 ** bit, 2 ** bit + 1, 3 * 2 ** bit);
+  for (let i = 0; i < 10_000; i++) values.push(Math.floor(Math.random() * 3_600_000_000));
+  for (const v of values) expect([v, ours.getBucketIndex(v)]).toEqual([v, library.getBucketIndex(v)]);
+  for (const v of values.filter((x) => x >= 1 && x <= 3_600_000_000)) {
+    ours.recordValue(v);
+    library.recordValue(v);
+  }
+  expect(percentiles(ours)).toEqual(percentiles(library));
 });
