@@ -135,18 +135,29 @@ export class CompletionLoop {
     return !this.queue.acceptPending && this.table.openCount() === 0 && (this.udp?.drained ?? true);
   }
 
+  /**
+   * The batch's completions in order, except the timer's, which comes last:
+   * its idle sweep must see every receive of the batch first. A receive
+   * that completed in the kernel has already written its bytes into the
+   * buffer, and releasing that buffer before the loop sees the completion
+   * dropped them: the echo came back as zeros (a run whose machine paused
+   * for a second, every connection "idle", corrupted the next message of
+   * each).
+   */
   private dispatch(): void {
     const b = this.batch;
+    let timer = false;
     for (let i = 0; i < b.count; i++) {
       const op = b.op[i]!;
       if (op === OpKind.Recv || op === OpKind.Send) this.onIo(b.slot[i]!, b.gen[i]!, op, b.res[i]!);
       else if (op === OpKind.Accept) this.onAccept(b.res[i]!);
-      else if (op === OpKind.Timer) this.onTimer();
+      else if (op === OpKind.Timer) timer = true;
       else if (op === OpKind.UdpRecv) this.udp!.onReceive(b.slot[i]!, b.res[i]!, b.more[i]!, this.now);
       else if (op === OpKind.UdpSend) this.udp!.onSend(b.slot[i]!, b.res[i]!);
       else if (op === OpKind.Control) this.onCommand(b.res[i]!);
       // OpKind.Cancel: a cancel that found nothing to cancel; nothing to do.
     }
+    if (timer) this.onTimer();
   }
 
   /** A recv or send completed: count it, then apply what the echo step decided. */

@@ -114,12 +114,16 @@ class UringQueue implements WorkerQueue {
   /**
    * A pending IORING_OP_RECV pins nothing, but the pages an earlier message
    * touched stay resident: 4 KiB or more per idle connection. The loop calls
-   * this only while a receive is what is pending, so the buffer holds nothing
-   * that is still needed; the kernel writes the next message into freshly
-   * mapped pages.
+   * this only while a receive is what is pending, after the batch's other
+   * completions, so the buffer holds nothing that is still needed unless the
+   * receive completed since (checked below); the kernel writes the next
+   * message into freshly mapped pages.
    */
   releaseIdle(slot: number): void {
-    if (this.touchable[slot] === 0) return;
+    // A completion still in the ring, not yet handed to the loop, may be this
+    // slot's receive, its bytes already in the buffer: release only once the
+    // loop has seen every completion (the next sweep tries again).
+    if (this.touchable[slot] === 0 || this.ring.ready > 0) return;
     if (this.handBack(slot, 0)) this.idleReleases++;
   }
 
