@@ -20,6 +20,19 @@ export const SlotState = { Idle: 0, Connecting: 1, Open: 2, Failing: 3, Ending: 
 export const Busy = { Recv: 1, Send: 2, Connect: 4 } as const;
 /** The longest a loop sleeps with work of its own to check (stalls, loss, the drain). */
 export const TICK_MS = 50;
+/**
+ * While connections are live the timer is always armed, so turns of the
+ * loop come at least every TICK_MS. A gap this long between two turns means
+ * this thread did not run, or did not look: the machine paused it (a VM's
+ * host, a stopped process, a laptop asleep), and likely the target with it.
+ * Its own absence is no evidence that the target stalled, lost a datagram
+ * or never answered a connect, so after such a gap the loop judges none of
+ * those until it has run for GRACE_MS again, time for whatever the target
+ * answers meanwhile to arrive. (A run whose whole machine stopped for a
+ * second reported hundreds of healthy connections as stalled.)
+ */
+export const PAUSE_MS = 250;
+export const GRACE_MS = 250;
 
 export abstract class BenchLoop {
   private readonly batch = new CompletionBatch(BATCH_CAPACITY);
@@ -28,6 +41,8 @@ export abstract class BenchLoop {
   protected now = performance.now();
   protected timerArmed = false;
   protected draining = false;
+  /** Until then the loop judges no timeout: it came back from a pause (PAUSE_MS). */
+  private judgeFromMs = 0;
   /** Connections open now (the meter's "open"). */
   protected open = 0;
   /** Connections not yet closed. */
@@ -53,6 +68,11 @@ export abstract class BenchLoop {
     preparePattern();
   }
 
+  /** Whether the loop may judge timeouts now: it has not just come back from a pause. */
+  protected get judging(): boolean {
+    return this.now >= this.judgeFromMs;
+  }
+
   /** The run's stream number of a slot: its connection index over all workers. */
   protected stream(slot: number): number {
     return this.plan.worker + slot * this.plan.workers;
@@ -64,18 +84,24 @@ export abstract class BenchLoop {
    */
   run(): void {
     for (let slot = 0; slot < this.slots; slot++) this.connect(slot);
+    let previousMs = performance.now();
     while (this.live > 0 || this.timerArmed) {
       if (!this.timerArmed && this.live > 0) this.armTimer();
       this.queue.wait(this.batch);
       this.now = performance.now();
+      if (this.now - previousMs > PAUSE_MS) this.judgeFromMs = this.now + GRACE_MS;
+      previousMs = this.now;
       this.meter.tick(this.now, this.open);
       const b = this.batch;
+      let tick = false;
       for (let i = 0; i < b.count; i++) {
         const op = b.op[i]!;
-        if (op === OpKind.Timer) this.onTick();
+        if (op === OpKind.Timer) tick = true;
         else if (op === OpKind.Recv || op === OpKind.Send || op === OpKind.Connect)
           this.onIo(op, b.slot[i]!, b.gen[i]!, b.res[i]!);
       }
+      // After the batch's echoes: a tick judges stalls and losses on what has come back.
+      if (tick) this.onTick();
     }
     this.meter.tick(Math.max(this.now, this.meter.untilMs), 0);
     this.finished();

@@ -163,11 +163,11 @@ export class ClientLoop extends BenchLoop {
     for (let slot = 0; slot < s.slots; slot++) {
       const state = this.state[slot];
       if (state === SlotState.Open) {
-        if (s.verifiers[slot]!.stalled(this.now)) this.fail(slot, "stall");
+        if (this.judging && s.verifiers[slot]!.stalled(this.now)) this.fail(slot, "stall");
         else if (this.draining && s.verifiers[slot]!.outstanding === 0 && s.backlog[slot] === 0) this.end(slot);
         else if (this.pacer.paced(slot)) this.pump(slot);
       } else if (state === SlotState.Connecting) {
-        const late = this.now - this.startedMs[slot]! >= this.plan.connectTimeoutMs;
+        const late = this.judging && this.now - this.startedMs[slot]! >= this.plan.connectTimeoutMs;
         if ((late || this.draining) && s.gaveUp[slot] === GaveUp.No) {
           s.gaveUp[slot] = late ? GaveUp.TimedOut : GaveUp.RunEnded;
           this.queue.abort(slot);

@@ -141,9 +141,10 @@ export class UdpClientLoop extends BenchLoop {
     for (let slot = 0; slot < this.slots; slot++) {
       if (this.state[slot] !== SlotState.Open) continue;
       const t = this.trackers[slot]!;
-      const lost = t.expire(this.now, timeout);
+      // After a pause (BenchLoop.judging) the echoes that came meanwhile are read before any is lost.
+      const lost = this.judging ? t.expire(this.now, timeout) : 0;
       for (let i = 0; i < lost; i++) this.meter.error("lost", this.now);
-      if (this.draining && this.now >= t.lastSentMs + timeout) this.leave(slot, SlotState.Ending);
+      if (this.draining && this.judging && this.now >= t.lastSentMs + timeout) this.leave(slot, SlotState.Ending);
       else this.pump(slot);
     }
   }

@@ -14,9 +14,23 @@ import { sameBytes } from "./pattern-copy.ts";
  * "lose": every LOSE_EVERY-th send is never echoed (a datagram lost, for the
  * UDP loop); "reset": every send after the 20th fails with ECONNRESET;
  * "no-route": a connect fails at once with ENETUNREACH, as ConnectEx does
- * when there is no route, and no completion follows.
+ * when there is no route, and no completion follows; "pause": once, after
+ * the 20th send, the whole machine stops for PAUSE_FOR_MS (the fake sleeps
+ * in `wait` before echoing anything, as a stopped VM's target and client
+ * both would), then everything goes on as before.
  */
-export type FakeFault = "none" | "refuse" | "hang" | "flip" | "silent" | "close" | "lose" | "reset" | "no-route";
+export type FakeFault =
+  | "none"
+  | "refuse"
+  | "hang"
+  | "flip"
+  | "silent"
+  | "close"
+  | "lose"
+  | "reset"
+  | "no-route"
+  | "pause";
+export const PAUSE_FOR_MS = 1100;
 export const LOSE_EVERY = 5;
 
 interface Pending {
@@ -36,6 +50,7 @@ export class FakeClientQueue implements ClientQueue {
   private readonly connecting = new Map<number, number>();
   private readonly ready: Pending[] = [];
   private timerAt = -1;
+  private paused = false;
   closed = 0;
   sends = 0;
   lost = 0;
@@ -123,6 +138,10 @@ export class FakeClientQueue implements ClientQueue {
   }
   wait(batch: CompletionBatch): void {
     batch.count = 0;
+    if (this.fault === "pause" && !this.paused && this.sends > 20) {
+      this.paused = true;
+      Bun.sleepSync(PAUSE_FOR_MS);
+    }
     this.deliverEchoes();
     const due = this.timerAt >= 0 && performance.now() >= this.timerAt;
     if ((this.ready.length === 0 || due) && this.timerAt >= 0) {

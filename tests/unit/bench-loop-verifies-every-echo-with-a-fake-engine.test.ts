@@ -4,7 +4,7 @@ import { ClientLoop } from "../../src/bench/client-loop.ts";
 import { Meter } from "../../src/bench/meter.ts";
 import type { LoopPlan } from "../../src/bench/plan.ts";
 import type { BenchWorkerReport } from "../../src/bench/protocol.ts";
-import { type FakeFault, FakeClientQueue } from "../fakes/fake-client-queue.ts";
+import { type FakeFault, FakeClientQueue, PAUSE_FOR_MS } from "../fakes/fake-client-queue.ts";
 
 const RUN_MS = 300;
 
@@ -111,6 +111,14 @@ test("a server that never answers is a stall within the measured time, though ti
   // A stall is a second without progress; the loop looks for one every 250 ms, so 1.6 s is long enough to see it measured.
   const { agg } = run({}, "silent", undefined, 1600);
   expect(agg.measured.errors.stall).toBe(4);
+});
+
+test("a pause of the whole machine longer than a stall is no stall: the echoes that come after it are read first", () => {
+  // The fake stops for 1.1 s after the 20th send; the run goes on after it and must end clean.
+  const { agg, done, errors } = run({}, "pause", undefined, PAUSE_FOR_MS + 600);
+  expect(errorCount(errors)).toBe(0);
+  expect(done.receivedBytes).toBe(done.sentBytes);
+  expect(agg.measured.messages).toBeGreaterThan(100);
 });
 
 test("a server that closes with bytes outstanding is a short echo", () => {

@@ -4,11 +4,11 @@ import { Meter } from "../../src/bench/meter.ts";
 import type { LoopPlan } from "../../src/bench/plan.ts";
 import type { BenchWorkerReport } from "../../src/bench/protocol.ts";
 import { UdpClientLoop } from "../../src/bench/udp-loop.ts";
-import { type FakeFault, FakeClientQueue, LOSE_EVERY } from "../fakes/fake-client-queue.ts";
+import { type FakeFault, FakeClientQueue, LOSE_EVERY, PAUSE_FOR_MS } from "../fakes/fake-client-queue.ts";
 
 const RUN_MS = 300;
 
-function run(plan: Partial<LoopPlan>, fault: FakeFault = "none") {
+function run(plan: Partial<LoopPlan>, fault: FakeFault = "none", runMs = RUN_MS) {
   const full: LoopPlan = {
     worker: 0,
     workers: 1,
@@ -29,7 +29,7 @@ function run(plan: Partial<LoopPlan>, fault: FakeFault = "none") {
     else if (r.type === "done") agg.addDone(r);
   };
   const epoch = Date.now();
-  const meterPlan = { worker: 0, measureFromEpochMs: epoch, measureUntilEpochMs: epoch + RUN_MS, intervalMs: 100 };
+  const meterPlan = { worker: 0, measureFromEpochMs: epoch, measureUntilEpochMs: epoch + runMs, intervalMs: 100 };
   new UdpClientLoop(queue, full, new Meter(meterPlan, post, performance.now(), epoch)).run();
   return { agg, udp: agg.done[0]!.udp!, queue, errors: agg.allErrors() };
 }
@@ -52,6 +52,13 @@ test("every datagram never echoed is lost exactly once, and the rest still flow"
   expect(errors.lost).toBe(queue.lost);
   expect(udp.received).toBe(udp.sent - udp.lost);
   expect(udp.late + udp.duplicate + udp.wrong).toBe(0);
+});
+
+test("a pause of the whole machine loses no datagram: the echoes that come after it are read first", () => {
+  // Datagrams are lost after 50 ms here, and the fake stops for 1.1 s after the 20th send.
+  const { udp, errors } = run({}, "pause", PAUSE_FOR_MS + 300);
+  expect(Object.values(errors).every((n) => n === 0)).toBe(true);
+  expect(udp).toMatchObject({ received: udp.sent, lost: 0, late: 0 });
 });
 
 test("--rate paces the datagrams: about rate x duration go out, not a closed loop's thousands", () => {
