@@ -38,7 +38,7 @@ export async function bench(t: Target, target: string, args: string[] = [], json
  * report stands for (exitCodeOf, as the bench itself exits). A 137 with no
  * report stays 137 and fails the test.
  */
-function exitCode(t: Target, code: number, report: BenchReport | null): number {
+export function exitCode(t: Target, code: number, report: BenchReport | null): number {
   if (t.name !== "wine" || code !== WINE_KILLED || report === null) return code;
   return exitCodeOf(report);
 }
