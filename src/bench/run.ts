@@ -13,6 +13,7 @@ import { PATTERN_COPY_BYTES } from "./payload.ts";
 import type { BenchWorkerCommand, LoopPlan } from "./plan.ts";
 import { connectionsOf } from "./plan.ts";
 import { ProgressWriter } from "./progress.ts";
+import { rehearseReporting } from "./rehearse.ts";
 import type { BenchWorkerReport } from "./protocol.ts";
 import { buildReport, exitCodeOf, formatReport, type RunFacts, unreachableVerdict } from "./report.ts";
 import { parseTarget, type ResolvedTarget, resolveTarget } from "./target.ts";
@@ -108,6 +109,7 @@ async function measure(
   });
   try {
     await workers.open(engine, areaBytes(config));
+    rehearseReporting();
     const start = Date.now();
     const measureFromEpochMs = start + config.warmup * 1000;
     const measureUntilEpochMs = measureFromEpochMs + config.duration * 1000;
