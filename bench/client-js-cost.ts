@@ -29,9 +29,8 @@ import type { BenchWorkerReport } from "../src/bench/protocol.ts";
 import type { ClientQueue } from "../src/client-queue.ts";
 import { type CompletionBatch, type IssueResult, OpKind } from "../src/engine.ts";
 import { SQE_WORD } from "../src/ffi/linux/io-uring-abi.ts";
-import { type SqeSink, zeroSqe } from "../src/ffi/linux/io-uring.ts";
 import { allocateNative, libc, type NativeMemory, unmapMemory } from "../src/ffi/linux/libc.ts";
-import { prepRecv, prepSend, prepTimeout, userLo } from "../src/ffi/linux/sqe.ts";
+import { prepRecv, prepSend, prepTimeout, type SqeSink, userLo, zeroSqe } from "../src/ffi/linux/sqe.ts";
 
 const SQ_ENTRIES = 1024;
 

@@ -136,13 +136,8 @@ export class CompletionLoop {
   }
 
   /**
-   * The batch's completions in order, except the timer's, which comes last:
-   * its idle sweep must see every receive of the batch first. A receive
-   * that completed in the kernel has already written its bytes into the
-   * buffer, and releasing that buffer before the loop sees the completion
-   * dropped them: the echo came back as zeros (a run whose machine paused
-   * for a second, every connection "idle", corrupted the next message of
-   * each).
+   * The batch in order, the timer's last: a receive completed in the kernel has its bytes in
+   * the buffer already, and an idle sweep that released it first made the echo zeros.
    */
   private dispatch(): void {
     const b = this.batch;

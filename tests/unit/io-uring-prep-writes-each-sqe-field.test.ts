@@ -12,18 +12,17 @@ import {
   SQE_BYTES,
   SQE_WORD,
 } from "../../src/ffi/linux/io-uring-abi.ts";
-import { type SqeSink, zeroSqe } from "../../src/ffi/linux/io-uring.ts";
 import * as prep from "../../src/ffi/linux/sqe.ts";
 
 /** One SQE, zeroed by nextSqe as Ring.nextSqe zeroes its own. */
-function sink(): SqeSink & { view: DataView } {
+function sink(): prep.SqeSink & { view: DataView } {
   const words = new Uint32Array(SQE_WORD.WORDS);
   const doubles = new Float64Array(words.buffer);
   return {
     sqeWords: words,
     view: new DataView(words.buffer),
     nextSqe() {
-      zeroSqe(doubles, 0);
+      prep.zeroSqe(doubles, 0);
       return 0;
     },
   };
@@ -31,7 +30,7 @@ function sink(): SqeSink & { view: DataView } {
 
 test("zeroSqe clears every byte of its SQE and none of its neighbours'", () => {
   const words = new Uint32Array(3 * SQE_WORD.WORDS).fill(0xffffffff);
-  zeroSqe(new Float64Array(words.buffer), SQE_WORD.WORDS);
+  prep.zeroSqe(new Float64Array(words.buffer), SQE_WORD.WORDS);
   const bytes = new Uint8Array(words.buffer);
   expect(bytes.subarray(0, SQE_BYTES).every((b) => b === 0xff)).toBe(true);
   expect(bytes.subarray(SQE_BYTES, 2 * SQE_BYTES).every((b) => b === 0)).toBe(true);

@@ -21,6 +21,7 @@ import {
   SQE_WORD,
   SYS,
 } from "./io-uring-abi.ts";
+import { type SqeSink, zeroSqe } from "./sqe.ts";
 import {
   allocateNative,
   lastErrno,
@@ -41,31 +42,6 @@ const PROBE_BYTES = 16 + PROBE_OPS * 8;
 /** The calling thread's kernel thread id (what `ps -L` and /threads show). */
 export function gettid(): number {
   return syscall(SYS.gettid);
-}
-
-/**
- * Zeroes the 64-byte SQE whose first word is `w`, through a Float64Array
- * view of the same memory (`doubles`): eight stores of +0.0, all-zero bits,
- * that the JIT compiles inline. `fill` on the words was a call into the
- * runtime, about 25 ns for each SQE (two per echo, both in the server and
- * in the bench client), and a loop over the sixteen words about 20 ns.
- */
-export function zeroSqe(doubles: Float64Array, w: number): void {
-  const d = w >> 1;
-  doubles[d] = 0;
-  doubles[d + 1] = 0;
-  doubles[d + 2] = 0;
-  doubles[d + 3] = 0;
-  doubles[d + 4] = 0;
-  doubles[d + 5] = 0;
-  doubles[d + 6] = 0;
-  doubles[d + 7] = 0;
-}
-
-/** What a prep function writes into: the SQE words and a fresh, zeroed SQE (Ring, or a test's array). */
-export interface SqeSink {
-  readonly sqeWords: Uint32Array;
-  nextSqe(): number;
 }
 
 /**

@@ -28,7 +28,6 @@ import {
   IOSQE_BUFFER_SELECT,
   SQE_WORD,
 } from "./io-uring-abi.ts";
-import type { SqeSink } from "./io-uring.ts";
 
 export const MAX_SLOTS = 1 << 24;
 
@@ -47,6 +46,31 @@ export function slotOf(lo: number): number {
 /** The whole 64-bit user_data as the kernel sees it (tests check the layout with it). */
 export function userData64(slot: number, op: number, gen: number): bigint {
   return (BigInt(gen >>> 0) << 32n) | BigInt(userLo(slot, op));
+}
+
+/** What a prep function writes into: the SQE words and a fresh, zeroed SQE (Ring, or a test's array). */
+export interface SqeSink {
+  readonly sqeWords: Uint32Array;
+  nextSqe(): number;
+}
+
+/**
+ * Zeroes the 64-byte SQE whose first word is `w`, through a Float64Array
+ * view of the same memory (`doubles`): eight stores of +0.0, all-zero bits,
+ * that the JIT compiles inline. `fill` on the words was a call into the
+ * runtime, about 25 ns for each SQE (two per echo, both in the server and
+ * in the bench client), and a loop over the sixteen words about 20 ns.
+ */
+export function zeroSqe(doubles: Float64Array, w: number): void {
+  const d = w >> 1;
+  doubles[d] = 0;
+  doubles[d + 1] = 0;
+  doubles[d + 2] = 0;
+  doubles[d + 3] = 0;
+  doubles[d + 4] = 0;
+  doubles[d + 5] = 0;
+  doubles[d + 6] = 0;
+  doubles[d + 7] = 0;
 }
 
 /** io_uring_prep_rw: the fields most operations share; returns the SQE's first word. */
