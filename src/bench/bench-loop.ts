@@ -31,8 +31,8 @@ export const TICK_MS = 50;
  * answers meanwhile to arrive. (A run whose whole machine stopped for a
  * second reported hundreds of healthy connections as stalled.)
  */
-export const PAUSE_MS = 250;
-export const GRACE_MS = 250;
+const PAUSE_MS = 250;
+const GRACE_MS = 250;
 
 export abstract class BenchLoop {
   private readonly batch = new CompletionBatch(BATCH_CAPACITY);
