@@ -9,8 +9,10 @@
  * through the measured run.
  */
 import { Int32Histogram } from "hdr-histogram-js";
+import { TWO_POW_32 } from "../ffi/u64.ts";
 
-const HOUR_US = 3_600_000_000;
+/** The largest latency a histogram holds, in µs: an hour. */
+export const HOUR_US = 3_600_000_000;
 
 /**
  * hdr-histogram-js's Int32Histogram with its bucket index found by counting
@@ -27,8 +29,6 @@ export class BenchHistogram extends Int32Histogram {
     return Math.max(log2 - this.subBucketHalfCountMagnitude - this.unitMagnitude, 0);
   }
 }
-
-const TWO_POW_32 = 2 ** 32;
 
 export function newHistogram(): BenchHistogram {
   return new BenchHistogram(1, HOUR_US, 3);
