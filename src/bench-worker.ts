@@ -8,7 +8,7 @@ import { Meter } from "./bench/meter.ts";
 import { preparePattern } from "./bench/payload.ts";
 import type { BenchWorkerCommand, LoopPlan } from "./bench/plan.ts";
 import type { BenchWorkerReport } from "./bench/protocol.ts";
-import { rehearseReporting } from "./bench/rehearse.ts";
+import { rehearseCounts } from "./bench/rehearse.ts";
 import { UdpClientLoop } from "./bench/udp-loop.ts";
 import type { ClientQueue } from "./client-queue.ts";
 import { openClientQueue } from "./ffi/backends.ts";
@@ -30,9 +30,9 @@ self.onmessage = async (event: MessageEvent<BenchWorkerCommand>) => {
     plan = command.loop;
     try {
       queue = await openClientQueue(command.engine);
-      // Before "ready": building the payload pattern, or compiling the report path, must not eat into the measured time.
+      // Before "ready": building the payload pattern, or compiling countsOf, must not eat into the measured time.
       preparePattern();
-      rehearseReporting();
+      rehearseCounts();
       report({ type: "ready", worker: plan.worker });
     } catch (error) {
       failed(plan.worker, error);
