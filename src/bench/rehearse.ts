@@ -12,7 +12,7 @@ import { Aggregator, emptyCounts } from "./aggregate.ts";
 import { type BenchHistogram, countsOf, HOUR_US, newHistogram, recordUs } from "./histogram.ts";
 import { progressLine } from "./progress.ts";
 
-const ROUNDS = 3;
+const ROUNDS = 12;
 
 /** Values across the whole range, a percent apart: every bucket size is visited. */
 function spreadHistogram(): BenchHistogram {
