@@ -17,7 +17,15 @@ import { cpus, release } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { cpuTicks, type RunCpu, runClient } from "./client-cpu.ts";
-import { agreementRows, type ClientSample, OUR_BINARY, runOurClient } from "./our-client.ts";
+import {
+  type AgreementRow,
+  agreementRows,
+  agreementSummary,
+  type ClientSample,
+  OUR_BINARY,
+  runOurClient,
+  sandwichRatio,
+} from "./our-client.ts";
 import { UDP_CPU_RATIO_TARGET, UDP_REFERENCE, UDP_SCENARIOS, UDP_WINDOW, udpReference, waitForUdp } from "./udp.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -129,10 +137,13 @@ const ALL_SCENARIOS: Scenario[] = [
   { name: "ping-pong 64 B x 10000", mode: "pingpong", size: 64, conns: 10000 },
   ...UDP_SCENARIOS,
 ];
-const SCENARIOS = ALL_SCENARIOS.filter(
-  (s) => !args.scenarios || args.scenarios.split(",").some((n) => s.name.includes(n)),
-);
 const serves = (sv: Server, sc: Scenario) => (sv.protocols ?? ["tcp"]).includes(sc.udp ? "udp" : "tcp");
+// A scenario none of the chosen servers serves (UDP, with only TCP servers chosen) is left out.
+const SCENARIOS = ALL_SCENARIOS.filter(
+  (s) =>
+    (!args.scenarios || args.scenarios.split(",").some((n) => s.name.includes(n))) &&
+    SERVERS.some((sv) => serves(sv, s)),
+);
 const serversFor = (sc: Scenario) => SERVERS.filter((sv) => serves(sv, sc));
 
 interface Sample {
@@ -148,6 +159,8 @@ interface Sample {
   cpu: RunCpu;
   /** The same server measured by `iocp-echo bench` right after the C client, when --clients has ours. */
   ours: ClientSample | null;
+  /** The C client again, right after ours (when ours ran). */
+  cAgain: ClientSample | null;
 }
 
 async function waitForPort(port: number, ms: number): Promise<void> {
@@ -167,8 +180,44 @@ async function waitForPort(port: number, ms: number): Promise<void> {
 }
 
 let nextPort = 17_000 + Math.floor(Math.random() * 1000);
-/** `oursFirst`: run `iocp-echo bench` before the C client (alternated by round, so neither always runs on a warmer server). */
-async function measure(server: Server, scenario: Scenario, oursFirst: boolean): Promise<Sample> {
+/** One run of the C load client against the server `proc` on `port`: the figures a Sample takes from it. */
+async function runC(proc: Bun.Subprocess, port: number, scenario: Scenario) {
+  const common = ["--port", String(port), "--mode", scenario.mode, "--size", String(scenario.size)];
+  const argv = scenario.udp
+    ? [join(OUT, "load"), ...common, "--udp", "1", "--window", String(UDP_WINDOW)]
+    : [join(OUT, "load-uring"), ...common, "--warmup", String(WARMUP)];
+  const before = cpuTicks(proc.pid);
+  const client = await runClient(
+    ["taskset", "-c", "0", ...argv, "--conns", String(scenario.conns), "--seconds", String(SECONDS)],
+    proc.pid,
+    (line) => line === "interval",
+  );
+  const after = cpuTicks(proc.pid);
+  if (client.exitCode !== 0) throw new Error(`load client failed: ${client.stderr}`);
+  const r = JSON.parse(client.stdout) as Record<string, number>;
+  const msgs = r.msgs!;
+  // The server's CPU over the measured seconds when the client marked them (warm-up and drain excluded), else over the whole run.
+  const serverUs = client.measured ? (client.cpu.server / 100) * r.seconds! * 1e6 : ((after - before) * 1e6) / CLK_TCK;
+  return {
+    cpu: client.cpu,
+    msgsPerSec: msgs / r.seconds!,
+    mbPerSec: r.bytes! / r.seconds! / 1e6,
+    p50: r.p50_us!,
+    p99: r.p99_us!,
+    cpuUsPerMsg: msgs > 0 ? serverUs / msgs : Number.NaN,
+    problems: r.errors! + r.corrupted! + r.unreturned!,
+    problemKinds: `${r.errors} connections failed, ${r.corrupted} bytes corrupted, ${r.unreturned} bytes never echoed`,
+  };
+}
+
+/**
+ * One server process, measured by the C client; with our client too (TCP),
+ * the three runs are C, ours, C again: ours is compared with both C runs
+ * around it, so a machine that drifts during the three cancels out, and
+ * the C client against itself shows how far two runs of one client differ
+ * here at all.
+ */
+async function measure(server: Server, scenario: Scenario): Promise<Sample> {
   const port = nextPort++;
   const proc = Bun.spawn(["taskset", "-c", "1", ...server.argv(port, scenario.udp === true)], {
     stdout: "ignore",
@@ -177,40 +226,12 @@ async function measure(server: Server, scenario: Scenario, oursFirst: boolean): 
   try {
     await (scenario.udp ? waitForUdp(port, 15_000) : waitForPort(port, 15_000));
     await Bun.sleep(200); // let a JIT-ed server settle after start-up
-    const common = ["--port", String(port), "--mode", scenario.mode, "--size", String(scenario.size)];
-    const argv = scenario.udp
-      ? [join(OUT, "load"), ...common, "--udp", "1", "--window", String(UDP_WINDOW)]
-      : [join(OUT, "load-uring"), ...common, "--warmup", String(WARMUP)];
+    const c = await runC(proc, port, scenario);
     // Our client speaks TCP only: UDP scenarios are the C client's alone.
-    const withOurs = WITH_OURS && !scenario.udp;
-    const runOurs = () => runOurClient(proc.pid, OUR_BINARY, port, scenario, SECONDS, WARMUP);
-    let ours: ClientSample | null = withOurs && oursFirst ? await runOurs() : null;
-    const before = cpuTicks(proc.pid);
-    const client = await runClient(
-      ["taskset", "-c", "0", ...argv, "--conns", String(scenario.conns), "--seconds", String(SECONDS)],
-      proc.pid,
-      (line) => line === "interval",
-    );
-    const after = cpuTicks(proc.pid);
-    if (client.exitCode !== 0) throw new Error(`load client failed: ${client.stderr}`);
-    const r = JSON.parse(client.stdout) as Record<string, number>;
-    const msgs = r.msgs!;
-    if (withOurs && !oursFirst) ours = await runOurs();
-    // The server's CPU over the measured seconds when the client marked them (warm-up and drain excluded), else over the whole run.
-    const serverUs = client.measured
-      ? (client.cpu.server / 100) * r.seconds! * 1e6
-      : ((after - before) * 1e6) / CLK_TCK;
-    return {
-      ours,
-      cpu: client.cpu,
-      msgsPerSec: msgs / r.seconds!,
-      mbPerSec: r.bytes! / r.seconds! / 1e6,
-      p50: r.p50_us!,
-      p99: r.p99_us!,
-      cpuUsPerMsg: msgs > 0 ? serverUs / msgs : Number.NaN,
-      problems: r.errors! + r.corrupted! + r.unreturned!,
-      problemKinds: `${r.errors} connections failed, ${r.corrupted} bytes corrupted, ${r.unreturned} bytes never echoed`,
-    };
+    if (!WITH_OURS || scenario.udp) return { ...c, ours: null, cAgain: null };
+    const ours = await runOurClient(proc.pid, OUR_BINARY, port, scenario, SECONDS, WARMUP);
+    const again = await runC(proc, port, scenario);
+    return { ...c, ours, cAgain: again };
   } finally {
     proc.kill("SIGKILL");
     await proc.exited;
@@ -293,18 +314,20 @@ for (let round = 0; round < ROUNDS; round++) {
     const those = serversFor(scenario);
     const order = those.map((_, i) => those[(i + round) % those.length]!);
     for (const server of order) {
-      const sample = await measure(server, scenario, round % 2 === 1);
+      const sample = await measure(server, scenario);
       const list = results.get(key(scenario, server)) ?? [];
       list.push(sample);
       results.set(key(scenario, server), list);
       console.error(
-        `round ${round + 1}/${ROUNDS} ${scenario.name} ${server.name}: ${Math.round(sample.msgsPerSec)} msg/s, ${sample.cpuUsPerMsg.toFixed(2)} us/msg${sample.ours ? `; iocp-echo bench ${Math.round(sample.ours.msgsPerSec)} msg/s` : ""}`,
+        `round ${round + 1}/${ROUNDS} ${scenario.name} ${server.name}: ${Math.round(sample.msgsPerSec)} msg/s, ${sample.cpuUsPerMsg.toFixed(2)} us/msg${sample.ours ? `; iocp-echo bench ${Math.round(sample.ours.msgsPerSec)} msg/s` : ""}${sample.cAgain ? `; C again ${Math.round(sample.cAgain.msgsPerSec)} msg/s` : ""}`,
       );
       // The tables only sum problems: which round, which client and what kind are kept for the report.
       const where = `round ${round + 1}, ${scenario.name}, ${server.name}`;
       if (sample.problems > 0) sawProblems(`${where}: the C client saw ${sample.problemKinds}`);
       if (sample.ours !== null && sample.ours.problems > 0)
         sawProblems(`${where}: iocp-echo bench saw ${sample.ours.problemKinds}`);
+      if (sample.cAgain !== null && sample.cAgain.problems > 0)
+        sawProblems(`${where}: the C client's second run saw ${sample.cAgain.problemKinds}`);
     }
   }
 }
@@ -390,29 +413,31 @@ if (us && cRef && bunRef) {
     );
   }
 }
-// Our client beside the C one: the same servers, one after the other in each measurement.
-const agreement = WITH_OURS
-  ? agreementRows(
-      // UDP scenarios have no second client to agree with.
-      SCENARIOS.filter((sc) => !sc.udp).flatMap((scenario) =>
-        serversFor(scenario).map((sv) => {
-          const xs = results.get(key(scenario, sv))!;
-          const ours = xs.map((x) => x.ours!);
-          return {
-            scenario: scenario.name,
-            server: sv.name,
-            c: median(xs.map((x) => x.msgsPerSec)),
-            ours: median(ours.map((x) => x.msgsPerSec)),
-            ratio: median(xs.map((x, i) => (x.msgsPerSec > 0 ? ours[i]!.msgsPerSec / x.msgsPerSec : Number.NaN))),
-            cProblems: xs.reduce((n, x) => n + x.problems, 0),
-            ourProblems: ours.reduce((n, x) => n + x.problems, 0),
-            cCpu: medianCpu(xs.map((x) => x.cpu)),
-            ourCpu: medianCpu(ours.map((x) => x.cpu)),
-          };
-        }),
-      ),
+// Our client beside the C one: the same servers, C, ours and C again in each measurement.
+// UDP scenarios have no second client to agree with.
+const agreementData: AgreementRow[] = WITH_OURS
+  ? SCENARIOS.filter((sc) => !sc.udp).flatMap((scenario) =>
+      serversFor(scenario).map((sv) => {
+        const xs = results.get(key(scenario, sv))!;
+        const ours = xs.map((x) => x.ours!);
+        const again = xs.map((x) => x.cAgain!);
+        return {
+          scenario: scenario.name,
+          server: sv.name,
+          c: median(xs.map((x) => x.msgsPerSec)),
+          ours: median(ours.map((x) => x.msgsPerSec)),
+          ratio: median(xs.map((x, i) => sandwichRatio(x.msgsPerSec, ours[i]!.msgsPerSec, again[i]!.msgsPerSec))),
+          selfRatio: median(xs.map((x, i) => (x.msgsPerSec > 0 ? again[i]!.msgsPerSec / x.msgsPerSec : Number.NaN))),
+          cProblems: xs.reduce((n, x) => n + x.problems, 0) + again.reduce((n, x) => n + x.problems, 0),
+          ourProblems: ours.reduce((n, x) => n + x.problems, 0),
+          cCpu: medianCpu(xs.map((x) => x.cpu)),
+          ourCpu: medianCpu(ours.map((x) => x.cpu)),
+        };
+      }),
     )
   : [];
+const agreement =
+  agreementData.length > 0 ? [agreementSummary(agreementData), "", ...agreementRows(agreementData)] : [];
 if (agreement.length > 0) console.log(`\n${agreement.join("\n")}`);
 /** The UDP section, when the run had UDP scenarios. */
 function udpSection(rows: string[]): string {
@@ -442,9 +467,12 @@ if (us && udpRef) {
     );
   }
 }
-const AGREEMENT_NOTE = `Each pair of runs hits the same server process, one client after the other
-(order alternating by round); the ratio is the median of the rounds' ratios
-(the messages/s columns are each client's median). "Cores busy" is from /proc/stat (softirq
+const AGREEMENT_NOTE = `Each round hits one server process three times, one client after the other:
+the C client, ours, the C client again. A round's ratio is ours against the
+geometric mean of the two C runs around it, and the table gives the median
+of the rounds' ratios (the messages/s columns are each client's median, the
+C client's from its first runs). "C again / C" is the median of the second C
+run against the first: how far two runs of one client differ on this machine. "Cores busy" is from /proc/stat (softirq
 included) for the client's core 0 and the server's core 1; the client
 process's own share is in brackets; "elsewhere" is CPU charged to neither
 client, server nor softirq, i.e. other jobs on the machine. The last column
