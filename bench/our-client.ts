@@ -113,10 +113,13 @@ const pct = (x: number) => `${Math.round(x)}%`;
 const cores = (c: RunCpu) =>
   `${pct(c.clientCore)} / ${pct(c.serverCore)} (${pct(c.client)}); elsewhere ${pct(c.elsewhere)}`;
 
+/** Both clients saw problems, or neither did. */
+const sameVerdict = (r: AgreementRow) => (r.cProblems === 0) === (r.ourProblems === 0);
+
 /** The table's count, for the line above it: how many rows agree, and how many the C client agreed with itself in. */
 export function agreementSummary(rows: AgreementRow[]): string {
   const count = (ok: (r: AgreementRow) => boolean) => rows.filter(ok).length;
-  const verdicts = count((r) => (r.cProblems === 0) === (r.ourProblems === 0));
+  const verdicts = count(sameVerdict);
   return `Ours within 10% of the C client in ${count((r) => within10(r.ratio))} of ${rows.length} rows, with the same verdict in ${verdicts}; the C client within 10% of itself in ${count((r) => within10(r.selfRatio))}.`;
 }
 
@@ -129,7 +132,7 @@ export function agreementRows(rows: AgreementRow[]): string[] {
   for (const r of rows) {
     const ratio = r.ratio;
     const agree = within10(ratio);
-    const verdict = (r.cProblems === 0) === (r.ourProblems === 0);
+    const verdict = sameVerdict(r);
     lines.push(
       `| ${r.scenario} | ${r.server} | ${Math.round(r.c)} | ${Math.round(r.ours)} | ${ratio.toFixed(2)} | ${agree ? "yes" : "**no**"} | ${verdict ? "yes" : "**no**"} | ${r.selfRatio.toFixed(2)} | ${within10(r.selfRatio) ? "yes" : "**no**"} | ${cores(r.cCpu)} | ${cores(r.ourCpu)} | ${agree ? "-" : limitOf(r)} |`,
     );
