@@ -40,8 +40,17 @@ export function rehearseReporting(): number {
   const agg = new Aggregator(1);
   let reported = 0;
   for (let index = 0; index < ROUNDS; index++) {
-    const report = { type: "interval", worker: 0, index, elapsedMs: 1000, counts: emptyCounts() } as const;
-    const sample = agg.addInterval({ ...report, open: 0, latency, jitter: null, cpuUs: 0 });
+    const sample = agg.addInterval({
+      type: "interval",
+      worker: 0,
+      index,
+      elapsedMs: 1000,
+      counts: emptyCounts(),
+      open: 0,
+      latency,
+      jitter: null,
+      cpuUs: 0,
+    });
     if (sample === null) continue;
     progressLine(sample);
     reported = sample.latencyUs.count;
