@@ -24,6 +24,8 @@ export async function runOurClient(
   scenario: { mode: "pingpong" | "stream"; size: number; conns: number },
   seconds: number,
   warmup: number,
+  /** Where a run that saw problems leaves its report. */
+  keepProblemsIn: string,
 ): Promise<ClientSample> {
   const argv = [
     ...["taskset", "-c", "0", binary, "bench", "--target", `127.0.0.1:${port}`, "--json", "--workers", "1"],
@@ -34,16 +36,39 @@ export async function runOurClient(
   // A progress line on a pipe: "[   1.0 s]  ... msg/s ...".
   const run = await runClient(argv, serverPid, (line) => line.startsWith("["));
   if (run.stdout === "") throw new Error(`iocp-echo bench failed (exit ${run.exitCode}): ${run.stderr}`);
-  const r = JSON.parse(run.stdout) as { throughput: { messagesPerSec: number }; errors: Record<string, number> };
-  return {
-    msgsPerSec: r.throughput.messagesPerSec,
-    problems: Object.values(r.errors).reduce((a, b) => a + b, 0),
-    problemKinds: Object.entries(r.errors)
-      .filter(([, n]) => n > 0)
-      .map(([kind, n]) => `${kind} ${n}`)
-      .join(", "),
-    cpu: run.cpu,
-  };
+  const r = JSON.parse(run.stdout) as OurReport;
+  const problems = Object.values(r.errors).reduce((a, b) => a + b, 0);
+  let problemKinds = describeProblems(r);
+  if (problems > 0) {
+    // The run is not repeated: its whole report is what there is to go on.
+    const saved = join(keepProblemsIn, `iocp-echo-bench-problem-${r.startedAt.replace(/[:.]/g, "-")}.json`);
+    await Bun.write(saved, `${run.stdout}\n${run.stderr}`);
+    problemKinds += ` (report and stderr kept in ${saved})`;
+  }
+  return { msgsPerSec: r.throughput.messagesPerSec, problems, problemKinds, cpu: run.cpu };
+}
+
+/** What runOurClient reads of `iocp-echo bench --json`. */
+export interface OurReport {
+  startedAt: string;
+  throughput: { messagesPerSec: number };
+  errors: Record<string, number>;
+  intervals: { errors: number }[];
+}
+
+/**
+ * The report's non-zero error kinds, e.g. "stall 3, reset 1", and how many
+ * of the errors came outside the measured intervals (while connecting, in
+ * the warmup or the drain): a burst of them there is a different story from
+ * one in the middle of the measured time.
+ */
+export function describeProblems(r: OurReport): string {
+  const kinds = Object.entries(r.errors).filter(([, n]) => n > 0);
+  if (kinds.length === 0) return "";
+  const total = kinds.reduce((n, [, k]) => n + k, 0);
+  const outside = total - r.intervals.reduce((n, i) => n + i.errors, 0);
+  const list = kinds.map(([kind, n]) => `${kind} ${n}`).join(", ");
+  return outside > 0 ? `${list}; ${outside} of the ${total} outside the measured seconds` : list;
 }
 
 export interface AgreementRow {

@@ -205,8 +205,8 @@ async function runC(proc: Bun.Subprocess, port: number, scenario: Scenario) {
     p50: r.p50_us!,
     p99: r.p99_us!,
     cpuUsPerMsg: msgs > 0 ? serverUs / msgs : Number.NaN,
-    problems: r.errors! + r.corrupted! + r.unreturned!,
-    problemKinds: `${r.errors} connections failed, ${r.corrupted} bytes corrupted, ${r.unreturned} bytes never echoed`,
+    problems: r.errors! + r.stalled! + r.corrupted! + r.unreturned!,
+    problemKinds: `${r.errors} connections failed, ${r.stalled} stalled, ${r.corrupted} bytes corrupted, ${r.unreturned} bytes never echoed`,
   };
 }
 
@@ -229,7 +229,7 @@ async function measure(server: Server, scenario: Scenario): Promise<Sample> {
     const c = await runC(proc, port, scenario);
     // Our client speaks TCP only: UDP scenarios are the C client's alone.
     if (!WITH_OURS || scenario.udp) return { ...c, ours: null, cAgain: null };
-    const ours = await runOurClient(proc.pid, OUR_BINARY, port, scenario, SECONDS, WARMUP);
+    const ours = await runOurClient(proc.pid, OUR_BINARY, port, scenario, SECONDS, WARMUP, OUT);
     const again = await runC(proc, port, scenario);
     return { ...c, ours, cAgain: again };
   } finally {

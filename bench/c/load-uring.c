@@ -29,7 +29,9 @@
  * `iocp-echo bench --warmup` does) and runs --seconds; only messages echoed
  * whole inside it count. Afterwards nothing new is committed and the echoes
  * in flight are awaited (5 s at most): bytes still missing then are
- * "unreturned". A line "interval" goes to stderr at the end of each second
+ * "unreturned". A connection with bytes outstanding and none back for a
+ * second is "stalled" and given up, as `iocp-echo bench` does, so that
+ * the two clients' verdicts count the same things. A line "interval" goes to stderr at the end of each second
  * of the measured time (bench/client-cpu.ts samples the machine on it, as
  * on each progress line of `iocp-echo bench -i 1`). Prints one JSON line,
  * with this client's own CPU time over the measured seconds (cpu_seconds).
@@ -60,6 +62,13 @@
 #define MIN_AREA_BYTES 4096
 #define MAX_SIZE (16 * 1024 * 1024)
 #define DRAIN_NS 5000000000ull
+/* Stalls as `iocp-echo bench` judges them (src/bench/verifier.ts, bench-loop.ts): no byte back for
+   STALL_NS while some are outstanding; looked for every SWEEP_NS; and not for GRACE_NS after a turn
+   of the loop came PAUSE_NS or more after the one before (the machine paused this process). */
+#define STALL_NS 1000000000ull
+#define SWEEP_NS 250000000ull
+#define PAUSE_NS 250000000ull
+#define GRACE_NS 250000000ull
 enum { RECV = 1, SEND = 2 };
 
 typedef struct {
@@ -69,11 +78,12 @@ typedef struct {
   uint64_t sent;         /* bytes handed to sends (in flight included) */
   uint64_t received;     /* bytes echoed back and checked */
   uint64_t started_ns;   /* pingpong: when the message in flight was committed */
+  uint64_t progress_ns;  /* when bytes last came back, or went out with none outstanding */
   uint8_t *buf;
 } conn_t;
 
 static uint8_t *pattern; /* twice over, so any run up to PATTERN_BYTES is contiguous */
-static uint64_t errors, corrupted, msgs, bytes;
+static uint64_t errors, stalled, corrupted, msgs, bytes;
 static int size = 64, pingpong = 1, measuring = 0, committing = 1;
 static uint64_t window, area;
 
@@ -111,10 +121,11 @@ static void post_recv(conn_t *c, uint32_t id) {
   io_uring_sqe_set_data64(s, ((uint64_t)id << 8) | RECV);
 }
 
-static void kill_conn(conn_t *c) {
+/* Gives up on a connection, counting it in `why` (errors or stalled). */
+static void kill_conn(conn_t *c, uint64_t *why) {
   if (c->dead) return;
   c->dead = 1;
-  errors++;
+  ++*why;
   shutdown(c->fd, SHUT_RDWR); /* its pending receive completes; the fd is closed at exit */
 }
 
@@ -134,6 +145,7 @@ static void pump_out(conn_t *c, uint32_t id, uint64_t t) {
   if (c->sending || c->committed == c->sent) return;
   uint64_t n = c->committed - c->sent;
   if (n > AREA_BYTES) n = AREA_BYTES;
+  if (c->sent == c->received) c->progress_ns = t;
   struct io_uring_sqe *s = sqe();
   io_uring_prep_send(s, c->fd, stream_at(id, c->sent), (size_t)n, MSG_NOSIGNAL);
   io_uring_sqe_set_data64(s, ((uint64_t)id << 8) | SEND);
@@ -143,7 +155,7 @@ static void pump_out(conn_t *c, uint32_t id, uint64_t t) {
 
 static void on_recv(conn_t *c, uint32_t id, int res, uint64_t t) {
   if (res <= 0) {
-    kill_conn(c);
+    kill_conn(c, &errors);
     return;
   }
   uint64_t r = (uint64_t)res, expected = c->sent - c->received;
@@ -154,6 +166,7 @@ static void on_recv(conn_t *c, uint32_t id, int res, uint64_t t) {
     for (uint64_t i = 0; i < checked; i++) corrupted += c->buf[i] != want[i];
   uint64_t before = c->received;
   c->received += checked;
+  c->progress_ns = t;
   uint64_t done = c->received / (uint64_t)size - before / (uint64_t)size;
   if (measuring) {
     msgs += done;
@@ -168,7 +181,7 @@ static void on_send(conn_t *c, uint32_t id, int res, uint64_t t) {
   uint32_t asked = c->sending;
   c->sending = 0;
   if (res < 0) {
-    kill_conn(c);
+    kill_conn(c, &errors);
     return;
   }
   /* A short send: what did not go out goes again, from the same place in the stream. */
@@ -235,6 +248,7 @@ int main(int argc, char **argv) {
     pump_out(&conns[i], (uint32_t)i, now_ns());
   }
   double cpu_start = 0, cpu_measured = 0;
+  uint64_t previous_turn = now_ns(), judge_from = 0, next_sweep = 0;
   struct __kernel_timespec tick = {.tv_sec = 0, .tv_nsec = 10000000};
   for (;;) {
     uint64_t t = now_ns();
@@ -270,16 +284,25 @@ int main(int argc, char **argv) {
       }
     }
     io_uring_cq_advance(&ring, seen);
+    if (t - previous_turn >= PAUSE_NS) judge_from = t + GRACE_NS;
+    previous_turn = t;
+    if (t >= next_sweep && t >= judge_from) {
+      next_sweep = t + SWEEP_NS;
+      for (int i = 0; i < nconns; i++) {
+        conn_t *c = &conns[i];
+        if (!c->dead && c->sent > c->received && t - c->progress_ns >= STALL_NS) kill_conn(c, &stalled);
+      }
+    }
   }
   uint64_t lost = 0;
   for (int i = 0; i < nconns; i++) {
     if (!conns[i].dead) lost += conns[i].sent - conns[i].received;
     close(conns[i].fd);
   }
-  printf("{\"msgs\":%llu,\"bytes\":%llu,\"seconds\":%.3f,\"errors\":%llu,\"corrupted\":%llu,\"unreturned\":%llu,"
+  printf("{\"msgs\":%llu,\"bytes\":%llu,\"seconds\":%.3f,\"errors\":%llu,\"stalled\":%llu,\"corrupted\":%llu,\"unreturned\":%llu,"
          "\"p50_us\":%.0f,\"p99_us\":%.0f,\"p999_us\":%.0f,\"cpu_seconds\":%.3f}\n",
          (unsigned long long)msgs, (unsigned long long)bytes, seconds, (unsigned long long)errors,
-         (unsigned long long)corrupted, (unsigned long long)lost, percentile(0.5),
+         (unsigned long long)stalled, (unsigned long long)corrupted, (unsigned long long)lost, percentile(0.5),
          percentile(0.99), percentile(0.999), cpu_measured);
   return 0;
 }

@@ -5,7 +5,15 @@
  * the machine before judging ours.
  */
 import { describe, expect, test } from "bun:test";
-import { type AgreementRow, agreementRows, limitOf, sandwichRatio, within10 } from "../../bench/our-client.ts";
+import {
+  type AgreementRow,
+  agreementRows,
+  describeProblems,
+  limitOf,
+  type OurReport,
+  sandwichRatio,
+  within10,
+} from "../../bench/our-client.ts";
 
 const quiet = { clientCore: 50, serverCore: 50, client: 45, server: 40, elsewhere: 0 };
 
@@ -83,4 +91,27 @@ test("limitOf names the slower run's limit from how busy the cores were", () => 
   expect(limitOf(row({ ratio: 0.8, ourCpu: { ...full, elsewhere: 25 } }))).toBe(
     "machine busy elsewhere (25%, ours run)",
   );
+});
+
+describe("describeProblems", () => {
+  const report = (errors: Record<string, number>, perInterval: number[]): OurReport => ({
+    startedAt: "2026-12-03T17:00:00.000Z",
+    throughput: { messagesPerSec: 1 },
+    errors,
+    intervals: perInterval.map((errors) => ({ errors })),
+  });
+
+  test("a clean run has nothing to say", () => {
+    expect(describeProblems(report({ stall: 0, reset: 0 }, [0, 0]))).toBe("");
+  });
+
+  test("errors all inside the measured seconds are listed by kind", () => {
+    expect(describeProblems(report({ stall: 3, reset: 1, corrupt: 0 }, [0, 4]))).toBe("stall 3, reset 1");
+  });
+
+  test("errors while connecting, warming up or draining are counted apart", () => {
+    expect(describeProblems(report({ stall: 4621 }, [0, 1, 0]))).toBe(
+      "stall 4621; 4620 of the 4621 outside the measured seconds",
+    );
+  });
 });
