@@ -54,6 +54,10 @@ export class BrokenEcho {
     return new BrokenEcho(proc, port);
   }
 
+  get pid(): number {
+    return this.proc.pid;
+  }
+
   stop(): void {
     this.proc.kill();
   }
