@@ -31,10 +31,11 @@
  * in flight are awaited (5 s at most): bytes still missing then are
  * "unreturned". A connection with bytes outstanding and none back for a
  * second is "stalled" and given up, as `iocp-echo bench` does, so that
- * the two clients' verdicts count the same things. A line "interval" goes to stderr at the end of each second
- * of the measured time (bench/client-cpu.ts samples the machine on it, as
- * on each progress line of `iocp-echo bench -i 1`). Prints one JSON line,
- * with this client's own CPU time over the measured seconds (cpu_seconds).
+ * the two clients' verdicts count the same things. A line "interval" goes
+ * to stderr at the end of each second of the measured time
+ * (bench/client-cpu.ts samples the machine on it, as on each progress line
+ * of `iocp-echo bench -i 1`). Prints one JSON line, with this client's own
+ * CPU time over the measured seconds (cpu_seconds).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
