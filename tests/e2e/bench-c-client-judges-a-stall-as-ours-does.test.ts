@@ -10,13 +10,10 @@
  * liburing (Debian liburing-dev), and is skipped, saying so, without them.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { benchProgram } from "../bench-c.ts";
 import { BrokenEcho } from "./bench-client.ts";
-import { ROOT } from "./harness.ts";
 
-const OUT = join(ROOT, "bench/out");
-const LOAD_URING = join(OUT, "load-uring");
 const CONNS = 5;
 /** CI installs it (.ci/run); elsewhere the bench's own README asks for it. */
 const LIBURING = process.platform === "linux" && existsSync("/usr/include/liburing.h");
@@ -29,24 +26,17 @@ interface CReport {
   unreturned: number;
 }
 
-let built = false;
-/** Built afresh once per run, so a stale binary from an older load-uring.c cannot pass. */
-function loadUring(): string {
-  if (!built) {
-    mkdirSync(OUT, { recursive: true });
-    const gcc = Bun.spawnSync(
-      ["gcc", "-O2", "-Wall", "-o", LOAD_URING, join(ROOT, "bench/c/load-uring.c"), "-luring"],
-      { stderr: "pipe" },
-    );
-    if (gcc.exitCode !== 0) throw new Error(`gcc bench/c/load-uring.c: ${gcc.stderr.toString()}`);
-    built = true;
-  }
-  return LOAD_URING;
-}
-
 /** Starts the C client on `port` for `seconds` after a 0.5 s warmup; resolves to its report. */
 function runC(port: number, seconds: number): { pid: number; report: Promise<CReport> } {
-  const argv = [loadUring(), "--port", String(port), "--conns", String(CONNS), "--size", "64"];
+  const argv = [
+    benchProgram("load-uring", ["-luring"]),
+    "--port",
+    String(port),
+    "--conns",
+    String(CONNS),
+    "--size",
+    "64",
+  ];
   const proc = Bun.spawn([...argv, "--seconds", String(seconds), "--warmup", "0.5"], {
     stdout: "pipe",
     stderr: "ignore",

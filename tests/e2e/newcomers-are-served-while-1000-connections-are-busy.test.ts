@@ -1,20 +1,7 @@
 import { expect, test } from "bun:test";
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { benchProgram } from "../bench-c.ts";
 import { connect, readExactly } from "./clients.ts";
-import { describeTargets, ROOT, ServerProcess } from "./harness.ts";
-
-const LOAD = join(ROOT, "bench/out/load");
-
-/** The C load client from bench/, compiled once (gcc is on every machine CI uses). */
-function loadClient(): string {
-  if (!existsSync(LOAD)) {
-    mkdirSync(join(ROOT, "bench/out"), { recursive: true });
-    const gcc = Bun.spawnSync(["gcc", "-O2", "-o", LOAD, join(ROOT, "bench/c/load.c")], { stderr: "pipe" });
-    if (gcc.exitCode !== 0) throw new Error(`gcc bench/c/load.c: ${gcc.stderr.toString()}`);
-  }
-  return LOAD;
-}
+import { describeTargets, ServerProcess } from "./harness.ts";
 
 /**
  * 1000 connections ping-ponging as fast as they can keep a worker's queue
@@ -28,7 +15,7 @@ describeTargets("newcomers are accepted and echoed while 1000 connections are bu
     const server = await ServerProcess.start(t, ["--max-connections", "2000", "--workers", "1"]);
     const load = Bun.spawn(
       [
-        loadClient(),
+        benchProgram("load"),
         "--port",
         String(server.echoPort),
         "--mode",

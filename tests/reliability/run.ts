@@ -16,13 +16,13 @@
  * The wine target needs what `bun run test` prepares (dist/iocp-echo.exe,
  * the shim, the prefix). Ends with "N passed, N failed"; exit 1 on any failure.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { benchProgram } from "../bench-c.ts";
 import { WINE_PREFIX, wineEnv } from "../windows/wine-env.ts";
 
 const ROOT = join(import.meta.dir, "../..");
-const OUT = join(ROOT, "bench/out");
 const { values: args } = parseArgs({
   options: {
     targets: { type: "string", default: "source" },
@@ -39,9 +39,7 @@ const TARGETS = args.targets
   .map((t) => t.trim())
   .filter(Boolean);
 
-mkdirSync(OUT, { recursive: true });
-const gcc = Bun.spawnSync(["gcc", "-O2", "-o", join(OUT, "load"), join(ROOT, "bench/c/load.c")], { stderr: "pipe" });
-if (gcc.exitCode !== 0) throw new Error(`gcc: ${gcc.stderr.toString()}`);
+const LOAD = benchProgram("load");
 
 interface Launch {
   argv: string[];
@@ -153,7 +151,7 @@ function wineserverOf(prefix: string): number | null {
 
 /** Runs the load client to completion, sampling the server every `everyMs`; killed after `limitS`. */
 async function loadWhileSampling(argv: string[], pid: number, fdPid: number, everyMs: number, limitS: number) {
-  const client = Bun.spawn([join(OUT, "load"), ...argv], { stdout: "pipe", stderr: "pipe" });
+  const client = Bun.spawn([LOAD, ...argv], { stdout: "pipe", stderr: "pipe" });
   const samples: { t: number; rss: number; fds: number }[] = [];
   const started = Date.now();
   while (client.exitCode === null && Date.now() - started < limitS * 1000) {
