@@ -37,8 +37,8 @@ export async function runOurClient(
   const run = await runClient(argv, serverPid, (line) => line.startsWith("["));
   if (run.stdout === "") throw new Error(`iocp-echo bench failed (exit ${run.exitCode}): ${run.stderr}`);
   const r = JSON.parse(run.stdout) as OurReport;
-  const problems = Object.values(r.errors).reduce((a, b) => a + b, 0);
-  let problemKinds = describeProblems(r);
+  const { total: problems, text } = describeProblems(r);
+  let problemKinds = text;
   if (problems > 0) {
     // The run is not repeated: its whole report is what there is to go on.
     const saved = join(keepProblemsIn, `iocp-echo-bench-problem-${r.startedAt.replace(/[:.]/g, "-")}.json`);
@@ -57,18 +57,18 @@ export interface OurReport {
 }
 
 /**
- * The report's non-zero error kinds, e.g. "stall 3, reset 1", and how many
- * of the errors came outside the measured intervals (while connecting, in
- * the warmup or the drain): a burst of them there is a different story from
- * one in the middle of the measured time.
+ * The report's errors: their total, and in words its non-zero kinds, e.g.
+ * "stall 3, reset 1", with how many of the errors came outside the measured
+ * intervals (while connecting, in the warmup or the drain): a burst of them
+ * there is a different story from one in the middle of the measured time.
  */
-export function describeProblems(r: OurReport): string {
+export function describeProblems(r: OurReport): { total: number; text: string } {
   const kinds = Object.entries(r.errors).filter(([, n]) => n > 0);
-  if (kinds.length === 0) return "";
   const total = kinds.reduce((n, [, k]) => n + k, 0);
+  if (total === 0) return { total, text: "" };
   const outside = total - r.intervals.reduce((n, i) => n + i.errors, 0);
   const list = kinds.map(([kind, n]) => `${kind} ${n}`).join(", ");
-  return outside > 0 ? `${list}; ${outside} of the ${total} outside the measured seconds` : list;
+  return { total, text: outside > 0 ? `${list}; ${outside} of the ${total} outside the measured seconds` : list };
 }
 
 export interface AgreementRow {

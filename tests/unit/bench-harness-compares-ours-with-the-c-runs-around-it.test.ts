@@ -102,16 +102,20 @@ describe("describeProblems", () => {
   });
 
   test("a clean run has nothing to say", () => {
-    expect(describeProblems(report({ stall: 0, reset: 0 }, [0, 0]))).toBe("");
+    expect(describeProblems(report({ stall: 0, reset: 0 }, [0, 0]))).toEqual({ total: 0, text: "" });
   });
 
   test("errors all inside the measured seconds are listed by kind", () => {
-    expect(describeProblems(report({ stall: 3, reset: 1, corrupt: 0 }, [0, 4]))).toBe("stall 3, reset 1");
+    expect(describeProblems(report({ stall: 3, reset: 1, corrupt: 0 }, [0, 4]))).toEqual({
+      total: 4,
+      text: "stall 3, reset 1",
+    });
   });
 
   test("errors while connecting, warming up or draining are counted apart", () => {
-    expect(describeProblems(report({ stall: 4621 }, [0, 1, 0]))).toBe(
-      "stall 4621; 4620 of the 4621 outside the measured seconds",
-    );
+    expect(describeProblems(report({ stall: 4621 }, [0, 1, 0]))).toEqual({
+      total: 4621,
+      text: "stall 4621; 4620 of the 4621 outside the measured seconds",
+    });
   });
 });
