@@ -7,7 +7,7 @@
  */
 import { emptyCounts } from "./aggregate.ts";
 import type { ErrorKind } from "./errors.ts";
-import { type BenchHistogram, countsOf, newHistogram, recordUs } from "./histogram.ts";
+import { type BenchHistogram, countsOf, LatencyRecorder, newHistogram, recordUs } from "./histogram.ts";
 import type { BenchWorkerReport, JitterSum, UdpTotals } from "./protocol.ts";
 
 export interface MeterPlan {
@@ -39,7 +39,7 @@ export class Meter {
   private interval = 0;
   private intervalStartMs: number;
   private counts = emptyCounts();
-  private latency: BenchHistogram = newHistogram();
+  private readonly latency = new LatencyRecorder();
   /** The thread's CPU clock when the interval under way began; null before measuring (or with no clock). */
   private cpuMarkUs: number | null = null;
   private cpuStarted = false;
@@ -88,7 +88,7 @@ export class Meter {
   messages(count: number, latencyMs: number, nowMs: number): void {
     if (nowMs >= this.untilMs) return;
     this.counts.messages += count;
-    recordUs(this.latency, latencyMs * 1000, count);
+    this.latency.record(latencyMs * 1000, count);
   }
 
   /** Verified bytes echoed back; the warmup's are counted as `messages` says. */
@@ -159,7 +159,7 @@ export class Meter {
         elapsedMs: endMs - this.intervalStartMs,
         counts: this.counts,
         open,
-        latency: countsOf(this.latency),
+        latency: countsOf(this.latency.settled()),
         jitter: this.jitter === null ? null : this.jitter(),
         cpuUs: cpuNowUs === null || this.cpuMarkUs === null ? null : cpuNowUs - this.cpuMarkUs,
       });

@@ -1,15 +1,15 @@
 /**
  * The report path, run on made-up intervals before anything is measured:
- * the worker's countsOf, and the main thread's merging, percentiles and
- * progress line. Each walks hdr-histogram-js's counts array (about 22,500
- * entries). Without a rehearsal their first real run came one second into
+ * the worker's settling of its latency tally and countsOf, and the main
+ * thread's merging, percentiles and progress line. Each walks an array of
+ * counts (the tally's 32,768, hdr-histogram-js's about 22,500). Without a rehearsal their first real run came one second into
  * the measured time and went through JSC's interpreter and compilers on the
  * client's own core. The second measured second then read about twice the
  * p99 of the others in every run, whatever the warmup (ping-pong x 1,000
  * against the C server: 24-45 ms against 9-23 ms).
  */
 import { Aggregator, emptyCounts } from "./aggregate.ts";
-import { type BenchHistogram, countsOf, HOUR_US, newHistogram, recordUs } from "./histogram.ts";
+import { type BenchHistogram, countsOf, HOUR_US, LatencyRecorder, newHistogram, recordUs } from "./histogram.ts";
 import { progressLine } from "./progress.ts";
 
 const ROUNDS = 12;
@@ -21,11 +21,14 @@ function spreadHistogram(): BenchHistogram {
   return h;
 }
 
-/** A worker's part: taking an interval's counts. */
+/** A worker's part: settling its latency tally and taking an interval's counts. */
 export function rehearseCounts(): void {
-  const h = spreadHistogram();
-  for (let i = 0; i < ROUNDS; i++) countsOf(h);
-  h.destroy();
+  const recorder = new LatencyRecorder();
+  for (let i = 0; i < ROUNDS; i++) {
+    for (let us = 1; us < HOUR_US; us = Math.ceil(us * 1.01)) recorder.record(us, 1);
+    countsOf(recorder.settled());
+  }
+  recorder.destroy();
 }
 
 /**
