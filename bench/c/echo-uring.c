@@ -3,6 +3,16 @@
  * physical limit our TypeScript engine is measured against. Multishot
  * accept; per connection one buffer, recv -> send (the rest after a partial
  * send) -> recv; one io_uring_submit_and_wait per loop turn.
+ *
+ * The buffer is 64 KiB, the ceiling of our server's adaptive receive size
+ * (--buffer-size), so that a stream costs both the same number of receives.
+ * With 8 KiB it made 2 receives and 2 sends of each 16 KiB message, cost
+ * 1.7-3x our server's CPU per message in streams, and its throughput moved
+ * 10-30% with how its peer read: the peer's receive pace set both sides'
+ * autotuned TCP receive buffers (0.2-1 MB under the C load client, 0.8-3.4
+ * MB under `iocp-echo bench`), and with them how often this server waited.
+ * A yardstick that moves with the client cannot tell two clients apart
+ * (bench/RESULTS.md, 2026-12-04).
  */
 #include <liburing.h>
 #include <stdio.h>
@@ -15,7 +25,7 @@
 #include "uring.h"
 
 #define MAX_CONNS 65536
-#define BUF 8192
+#define BUF 65536
 enum { ACCEPT = 1, RECV = 2, SEND = 3 };
 
 typedef struct {
