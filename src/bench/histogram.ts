@@ -34,9 +34,14 @@ export function newHistogram(): BenchHistogram {
   return new BenchHistogram(1, HOUR_US, 3);
 }
 
+/** A latency in µs as the histogram holds it: whole, and clamped into its range. */
+function histogramUs(us: number): number {
+  return Math.min(HOUR_US, Math.max(1, Math.round(us)));
+}
+
 /** Records one value in µs, clamped into the histogram's range. */
 export function recordUs(h: BenchHistogram, us: number, count = 1): void {
-  const value = Math.min(HOUR_US, Math.max(1, Math.round(us)));
+  const value = histogramUs(us);
   if (count === 1) h.recordValue(value);
   else h.recordValueWithCount(value, count);
 }
@@ -66,7 +71,7 @@ export class LatencyRecorder {
 
   /** `count` messages of `us` µs, clamped into the histogram's range as `recordUs` does. */
   record(us: number, count: number): void {
-    const value = Math.min(HOUR_US, Math.max(1, Math.round(us)));
+    const value = histogramUs(us);
     if (value >= TALLIED_US) {
       this.histogram.recordValueWithCount(value, count);
       return;
@@ -89,10 +94,9 @@ export class LatencyRecorder {
     return this.histogram;
   }
 
+  /** Forgets everything recorded. After a `settled` the tally is empty, so this costs the histogram's reset alone. */
   reset(): void {
-    this.tally.fill(0, this.low, this.high + 1);
-    this.low = TALLIED_US;
-    this.high = 0;
+    this.settled();
     this.histogram.reset();
   }
 

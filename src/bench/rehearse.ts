@@ -2,11 +2,12 @@
  * The report path, run on made-up intervals before anything is measured:
  * the worker's settling of its latency tally and countsOf, and the main
  * thread's merging, percentiles and progress line. Each walks an array of
- * counts (the tally's 32,768, hdr-histogram-js's about 22,500). Without a rehearsal their first real run came one second into
- * the measured time and went through JSC's interpreter and compilers on the
- * client's own core. The second measured second then read about twice the
- * p99 of the others in every run, whatever the warmup (ping-pong x 1,000
- * against the C server: 24-45 ms against 9-23 ms).
+ * counts (the tally's 32,768, hdr-histogram-js's about 22,500). Without a
+ * rehearsal their first real run came one second into the measured time
+ * and went through JSC's interpreter and compilers on the client's own
+ * core. The second measured second then read about twice the p99 of the
+ * others in every run, whatever the warmup (ping-pong x 1,000 against the
+ * C server: 24-45 ms against 9-23 ms).
  */
 import { Aggregator, emptyCounts } from "./aggregate.ts";
 import { type BenchHistogram, countsOf, HOUR_US, LatencyRecorder, newHistogram, recordUs } from "./histogram.ts";
@@ -14,10 +15,14 @@ import { progressLine } from "./progress.ts";
 
 const ROUNDS = 12;
 
-/** Values across the whole range, a percent apart: every bucket size is visited. */
+/** Calls `visit` with values across the whole range, a percent apart: every bucket size is visited. */
+function eachSpreadUs(visit: (us: number) => void): void {
+  for (let us = 1; us < HOUR_US; us = Math.ceil(us * 1.01)) visit(us);
+}
+
 function spreadHistogram(): BenchHistogram {
   const h = newHistogram();
-  for (let us = 1; us < HOUR_US; us = Math.ceil(us * 1.01)) recordUs(h, us);
+  eachSpreadUs((us) => recordUs(h, us));
   return h;
 }
 
@@ -25,7 +30,7 @@ function spreadHistogram(): BenchHistogram {
 export function rehearseCounts(): void {
   const recorder = new LatencyRecorder();
   for (let i = 0; i < ROUNDS; i++) {
-    for (let us = 1; us < HOUR_US; us = Math.ceil(us * 1.01)) recorder.record(us, 1);
+    eachSpreadUs((us) => recorder.record(us, 1));
     countsOf(recorder.settled());
   }
   recorder.destroy();
