@@ -11,12 +11,14 @@
  *   bun run bench [--seconds 4] [--warmup 1] [--rounds 3] [--servers a,b] [--scenarios x,y]
  *                 [--baseline path/to/older/iocp-echo]   (before/after in one run)
  *                 [--clients c,ours]   (ours: also measure with `iocp-echo bench`, see our-client.ts)
+ *                 [--netns on|off]     (on, as root: in a network namespace of its own, see netns.ts)
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, release } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { cpuTicks, type RunCpu, runClient } from "./client-cpu.ts";
+import { benchNetwork, enterBenchNamespace } from "./netns.ts";
 import {
   type AgreementRow,
   agreementRows,
@@ -43,8 +45,11 @@ const { values: args } = parseArgs({
     baseline: { type: "string" },
     clients: { type: "string", default: "c,ours" },
     results: { type: "string", default: join(import.meta.dir, "RESULTS.md") },
+    netns: { type: "string", default: "on" },
   },
 });
+const rerun = enterBenchNamespace(args.netns!);
+if (rerun !== null) process.exit(rerun);
 const SECONDS = Number(args.seconds);
 const WARMUP = Number(args.warmup);
 const WITH_OURS = args.clients!.split(",").includes("ours");
@@ -489,7 +494,8 @@ Machine: ${machine}. ${ROUNDS} rounds of ${SECONDS} s per server and scenario,
 servers interleaved within each round; medians, with ± half the min-max spread.
 Server pinned to core 1 (\`taskset -c 1\`), C load client to core 0; our server
 runs one worker. "lost/corrupt" sums connection errors, corrupted bytes and
-bytes never echoed, as the client verified them: it must be 0.
+bytes never echoed, as the client verified them: it must be 0. The bench
+ran in ${benchNetwork()}.
 
 ## Targets (issue 4), iocp-echo (binary)
 
