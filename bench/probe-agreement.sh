@@ -13,13 +13,15 @@
 #   bash bench/probe-agreement.sh [--server c|ours] [--conns 1000] [--rounds 5]
 #                                 [--mode pingpong|stream] [--size 64]
 #                                 [--quota-pct 0] [--clients "c ours ours=/tmp/old/iocp-echo"]
+#                                 [--netns on|off]
 #
 # Needs gcc and liburing-dev (as `bun run bench`); --quota-pct needs root and
 # a cpu cgroup (v1 /sys/fs/cgroup/cpu, or v2 with the cpu controller).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SERVER=c CONNS=1000 ROUNDS=5 MODE=pingpong SIZE=64 QUOTA=0 CLIENTS="c ours" PORT=7311
+SERVER=c CONNS=1000 ROUNDS=5 MODE=pingpong SIZE=64 QUOTA=0 CLIENTS="c ours" PORT=7311 NETNS=on
+ARGS=("$@")
 while [ $# -gt 0 ]; do
   case "$1" in
     --server) SERVER=$2 ;;
@@ -29,6 +31,7 @@ while [ $# -gt 0 ]; do
     --size) SIZE=$2 ;;
     --quota-pct) QUOTA=$2 ;;
     --clients) CLIENTS=$2 ;;
+    --netns) NETNS=$2 ;;
     *) echo "probe-agreement: unknown option $1" >&2; exit 2 ;;
   esac
   shift 2
@@ -39,6 +42,14 @@ for n in "--conns $CONNS" "--rounds $ROUNDS" "--size $SIZE"; do
   [[ "${n#* }" =~ ^[1-9][0-9]*$ ]] || { echo "probe-agreement: ${n% *} is a positive whole number, not ${n#* }" >&2; exit 2; }
 done
 [[ "$QUOTA" =~ ^[0-9]+$ ]] && [ "$QUOTA" -le 100 ] || { echo "probe-agreement: --quota-pct is 0..100, not $QUOTA" >&2; exit 2; }
+case "$NETNS" in on | off) ;; *) echo "probe-agreement: --netns is on or off, not $NETNS" >&2; exit 2 ;; esac
+
+if [ "${IOCP_BENCH_NETNS:-}" = 1 ]; then
+  ip link set lo up
+  bun -e 'import { BENCH_TCP_RMEM } from "./bench/netns.ts"; console.log(BENCH_TCP_RMEM)' >/proc/sys/net/ipv4/tcp_rmem
+elif [ "$NETNS" = on ] && [ "$(id -u)" = 0 ] && [ -x /usr/bin/unshare ]; then
+  IOCP_BENCH_NETNS=1 exec /usr/bin/unshare --net -- bash "$PWD/bench/probe-agreement.sh" "${ARGS[@]}"
+fi
 
 OUT=bench/out
 mkdir -p "$OUT"
@@ -87,7 +98,8 @@ server_ticks() { ticks_of "$SERVER_PID"; }
 core_ticks() { awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 ticks_per_s=$(getconf CLK_TCK)
 
-echo "server $SERVER (core 1${GROUP:+, $QUOTA% of it}), clients on core 0, $CONNS connections, $MODE $SIZE B"
+echo "server $SERVER (core 1${GROUP:+, $QUOTA% of it}), clients on core 0, $CONNS connections, $MODE $SIZE B," \
+  "TCP receive buffers from $(cut -f2 /proc/sys/net/ipv4/tcp_rmem) B"
 for round in $(seq "$ROUNDS"); do
   for client in $CLIENTS; do
     log=$(mktemp) label=$client
