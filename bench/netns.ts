@@ -19,11 +19,25 @@ import { existsSync, writeFileSync } from "node:fs";
 export const BENCH_TCP_RMEM = "4096 4194304 33554432";
 /** Set in the environment of the bench re-run inside its namespace. */
 const INSIDE = "IOCP_BENCH_NETNS";
+/** Why the bench runs on the machine's own settings; null in its namespace, or before the choice. */
+let ownSettingsBecause: string | null = null;
+
+/**
+ * Inside the bench's namespace (a root process that `unshare --net` just
+ * started): brings its loopback up and sets BENCH_TCP_RMEM. The probe
+ * (probe-agreement.sh) calls it too.
+ */
+export function setUpBenchNamespace(): void {
+  const lo = Bun.spawnSync(["ip", "link", "set", "lo", "up"], { stderr: "pipe" });
+  if (!lo.success)
+    throw new Error(`bench: ip link set lo up, in the bench's namespace: ${lo.stderr.toString().trim()}`);
+  writeFileSync("/proc/sys/net/ipv4/tcp_rmem", BENCH_TCP_RMEM);
+}
 
 /**
  * Runs this bench again inside a new network namespace and returns its
- * exit code (2 for a --netns that is neither on nor off); or, inside it, brings its loopback up and sets
- * BENCH_TCP_RMEM and returns null; or returns null with a line on
+ * exit code (2 for a --netns that is neither on nor off); or, inside it,
+ * sets the namespace up and returns null; or returns null with a line on
  * stderr saying why the bench runs on the machine's own settings
  * (`--netns off`, not root, or no `unshare`).
  */
@@ -33,13 +47,10 @@ export function enterBenchNamespace(mode: string): number | null {
     return 2;
   }
   if (process.env[INSIDE] === "1") {
-    const lo = Bun.spawnSync(["ip", "link", "set", "lo", "up"], { stderr: "pipe" });
-    if (!lo.success)
-      throw new Error(`bench: ip link set lo up, in the bench's namespace: ${lo.stderr.toString().trim()}`);
-    writeFileSync("/proc/sys/net/ipv4/tcp_rmem", BENCH_TCP_RMEM);
+    setUpBenchNamespace();
     return null;
   }
-  const why =
+  ownSettingsBecause =
     mode === "off"
       ? "--netns off"
       : process.getuid?.() !== 0
@@ -47,8 +58,8 @@ export function enterBenchNamespace(mode: string): number | null {
         : !existsSync("/usr/bin/unshare")
           ? "no /usr/bin/unshare"
           : null;
-  if (why !== null) {
-    console.error(`bench: ${why}: TCP runs on this machine's own receive buffers (see bench/README.md)`);
+  if (ownSettingsBecause !== null) {
+    console.error(`bench: ${ownSettingsBecause}: TCP runs on this machine's own receive buffers (see bench/README.md)`);
     return null;
   }
   const child = Bun.spawnSync(["/usr/bin/unshare", "--net", "--", process.execPath, ...process.argv.slice(1)], {
@@ -58,9 +69,9 @@ export function enterBenchNamespace(mode: string): number | null {
   return child.exitCode ?? 1;
 }
 
-/** How the results header describes the network the bench ran on. */
+/** How the results header describes the network the bench ran on: "ran in ..." or "ran on ...". */
 export function benchNetwork(): string {
   return process.env[INSIDE] === "1"
-    ? `a network namespace of its own, whose TCP sockets start with\n4 MiB receive buffers (\`net.ipv4.tcp_rmem\` "${BENCH_TCP_RMEM}", bench/netns.ts)`
-    : "this machine's own network settings (`--netns off`, or not root)";
+    ? `ran in a network namespace of its own, whose TCP sockets start with\n4 MiB receive buffers (\`net.ipv4.tcp_rmem\` "${BENCH_TCP_RMEM}", bench/netns.ts)`
+    : `ran on this machine's own network settings (${ownSettingsBecause ?? "--netns off"})`;
 }

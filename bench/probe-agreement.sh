@@ -45,8 +45,7 @@ done
 case "$NETNS" in on | off) ;; *) echo "probe-agreement: --netns is on or off, not $NETNS" >&2; exit 2 ;; esac
 
 if [ "${IOCP_BENCH_NETNS:-}" = 1 ]; then
-  ip link set lo up
-  bun -e 'import { BENCH_TCP_RMEM } from "./bench/netns.ts"; console.log(BENCH_TCP_RMEM)' >/proc/sys/net/ipv4/tcp_rmem
+  bun -e 'import { setUpBenchNamespace } from "./bench/netns.ts"; setUpBenchNamespace()'
 elif [ "$NETNS" = on ] && [ "$(id -u)" = 0 ] && [ -x /usr/bin/unshare ]; then
   IOCP_BENCH_NETNS=1 exec /usr/bin/unshare --net -- bash "$PWD/bench/probe-agreement.sh" "${ARGS[@]}"
 fi

@@ -495,7 +495,7 @@ servers interleaved within each round; medians, with ± half the min-max spread.
 Server pinned to core 1 (\`taskset -c 1\`), C load client to core 0; our server
 runs one worker. "lost/corrupt" sums connection errors, corrupted bytes and
 bytes never echoed, as the client verified them: it must be 0. The bench
-ran in ${benchNetwork()}.
+${benchNetwork()}.
 
 ## Targets (issue 4), iocp-echo (binary)
 
