@@ -36,7 +36,7 @@ import {
 import type { Ring } from "./io-uring.ts";
 import { allocateNative, type NativeMemory, PAGE_BYTES, unmapMemory } from "./libc.ts";
 import { prepCancel, prepRecvmsgMultishot, prepSendmsg, setSqeFlags, userLo } from "./sqe.ts";
-import { high32 } from "../u64.ts";
+import { writeU64 } from "../u64.ts";
 
 /** Datagram buffers per worker: a power of two (the ring's size), a fixed bound on UDP memory in flight. */
 export const UDP_BUFFERS = 64;
@@ -64,12 +64,6 @@ const REG = RECV_MSGHDR + MSGHDR_BYTES;
 const SEND_MSGHDRS = REG + IO_URING_BUF_REG_BYTES;
 const BUFFERS = Math.ceil((SEND_MSGHDRS + UDP_BUFFERS * SEND_STRIDE) / PAGE_BYTES) * PAGE_BYTES;
 const SLAB_BYTES = BUFFERS + UDP_BUFFERS * BUFFER_STRIDE;
-
-/** A 64-bit little-endian field (address, size_t) from a number below 2^53. */
-function writeU64(view: DataView, at: number, value: number): void {
-  view.setUint32(at, value >>> 0, true);
-  view.setUint32(at + 4, high32(value), true);
-}
 
 export class UringUdp implements UdpQueue {
   private readonly view: DataView;

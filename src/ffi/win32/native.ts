@@ -1,7 +1,6 @@
 /** VirtualAlloc'd memory: never moved or freed by the collector. */
 import { toArrayBuffer, type Pointer } from "bun:ffi";
 import { OsError } from "../../os-error.ts";
-import { high32, TWO_POW_32 } from "../u64.ts";
 import { win32Code } from "./errors.ts";
 import { kernel32, MEM_COMMIT, MEM_DECOMMIT, MEM_RELEASE, MEM_RESERVE, PAGE_READWRITE } from "./kernel32.ts";
 
@@ -63,15 +62,7 @@ export function attach(address: number, length: number): NativeBlock {
   return { address, bytes, view: new DataView(bytes) };
 }
 
-/** A 64-bit address or handle (exact below 2^53) as two little-endian words. */
-export function writeU64(view: DataView, offset: number, value: number): void {
-  view.setUint32(offset, value >>> 0, true);
-  view.setUint32(offset + 4, high32(value), true);
-}
-
-export function readU64(view: DataView, offset: number): number {
-  return view.getUint32(offset, true) + view.getUint32(offset + 4, true) * TWO_POW_32;
-}
+export { readU64, writeU64 } from "../u64.ts";
 
 export function release(block: NativeBlock): void {
   if (kernel32.VirtualFree(block.address as Pointer, 0, MEM_RELEASE) === 0) {
