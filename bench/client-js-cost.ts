@@ -66,7 +66,7 @@ class LoopbackQueue implements ClientQueue {
   private readonly sqes = new DiscardedSqes();
   /** Per slot: the generation of a pending receive plus one (0: none), and where its last one was received. */
   private readonly recvGen: Uint32Array;
-  private readonly receivedAt: Float64Array;
+  private readonly lastEchoAt: Float64Array;
   /** Per slot, a ring of ECHOES echoes waiting: where each lies, and its length. */
   private readonly echoAt: Float64Array;
   private readonly echoBytes: Uint32Array;
@@ -90,7 +90,7 @@ class LoopbackQueue implements ClientQueue {
     this.slab = allocateNative(this.patternAt + PATTERN_COPY_BYTES);
     this.memory = new Uint8Array(this.slab.bytes);
     this.recvGen = new Uint32Array(slots);
-    this.receivedAt = new Float64Array(slots);
+    this.lastEchoAt = new Float64Array(slots);
     this.echoAt = new Float64Array(slots * ECHOES);
     this.echoBytes = new Uint32Array(slots * ECHOES);
     this.echoHead = new Uint32Array(slots);
@@ -138,7 +138,7 @@ class LoopbackQueue implements ClientQueue {
     const gen = this.recvGen[slot]!;
     if (gen === 0 || this.echoCount[slot] === 0) return;
     const i = slot * ECHOES + this.echoHead[slot]!;
-    this.receivedAt[slot] = this.echoAt[i]!;
+    this.lastEchoAt[slot] = this.echoAt[i]!;
     this.post(OpKind.Recv, slot, gen - 1, this.echoBytes[i]!);
     this.echoHead[slot] = (this.echoHead[slot]! + 1) % ECHOES;
     this.echoCount[slot]!--;
@@ -151,7 +151,13 @@ class LoopbackQueue implements ClientQueue {
 
   /** Where the slot's last receive was received: its echo's bytes, in the pattern. */
   receiveAt(slot: number): number {
-    return this.receivedAt[slot]!;
+    return this.lastEchoAt[slot]!;
+  }
+
+  readonly multishotReceives = false;
+
+  receivedAt(_entry: number, slot: number): number {
+    return this.receiveAt(slot);
   }
 
   sendAt(slot: number): number {

@@ -32,6 +32,14 @@ export interface ClientParams {
    * once by the loop; 0 for none.
    */
   patternBytes: number;
+  /**
+   * tcp: one receive per connection that stays armed, its bytes in buffers
+   * the connections share (io_uring's multishot recv, Linux 6.0), where the
+   * engine has it; a ping-pong client's choice, where each echo would
+   * otherwise re-arm a receive. A queue without it (IOCP, an older kernel)
+   * receives as ever.
+   */
+  multishotReceives: boolean;
 }
 
 /**
@@ -51,6 +59,12 @@ export interface ClientQueue {
   readonly memory: Uint8Array;
   /** Where in `memory` the slot's receive area starts, and its send area. */
   receiveAt(slot: number): number;
+  /**
+   * Where in `memory` the bytes of the last batch's entry `entry`, a Recv
+   * completion of `slot`, are: the slot's receive area, or the buffer an
+   * armed receive filled. Valid until the next wait.
+   */
+  receivedAt(entry: number, slot: number): number;
   sendAt(slot: number): number;
   /** Where in `memory` the shared region of ClientParams.patternBytes starts. */
   readonly patternAt: number;
@@ -60,13 +74,18 @@ export interface ClientQueue {
    * costs, whatever its length.
    */
   same(a: number, b: number, length: number): boolean;
+  /** Whether receives stay armed (ClientParams.multishotReceives, where the engine had it). */
+  readonly multishotReceives: boolean;
   /** Open a socket for the slot and connect it to the target; completes as OpKind.Connect. */
   connect(slot: number, gen: number): IssueResult;
   /**
    * Receive into the slot's receive area. `nothingSent`: every byte sent on
    * the connection has come back, so nothing can be waiting yet; io_uring
    * then waits for the socket to be readable before its first try, which
-   * would fail (a ping-pong client's every receive).
+   * would fail (a ping-pong client's every receive). With multishot
+   * receives the receive stays armed: its completions come with `more` set
+   * in the batch until one without it ends the receive (the peer closed, a
+   * failure, an abort), and only then is another asked for.
    */
   recv(slot: number, gen: number, nothingSent: boolean): IssueResult;
   /**

@@ -115,26 +115,29 @@ export abstract class BenchLoop {
     for (let i = 0; i < b.count; i++) {
       const op = b.op[i]!;
       if (op === OpKind.Timer) tick = true;
-      else if (op === OpKind.Recv || op === OpKind.Send || op === OpKind.Connect)
-        this.onIo(op, b.slot[i]!, b.gen[i]!, b.res[i]!);
+      else if (op === OpKind.Recv || op === OpKind.Send || op === OpKind.Connect) this.onIo(b, i, op);
     }
     // After the batch's echoes: a tick judges stalls and losses on what has come back.
     if (tick) this.onTick();
   }
 
   /**
-   * One I/O completion: stale ones (an earlier connection of the slot) are
-   * dropped; a receive or send counts only while the connection is open;
-   * a connection that is leaving closes once its last operation is back.
+   * The batch's entry `i`, an I/O completion: stale ones (an earlier
+   * connection of the slot) are dropped; a receive or send counts only
+   * while the connection is open; a connection that is leaving closes once
+   * its last operation is back. A receive that stays armed (`more`) stays
+   * outstanding.
    */
-  private onIo(op: number, slot: number, gen: number, res: number): void {
-    if (this.gen[slot] !== gen) return;
+  private onIo(b: CompletionBatch, i: number, op: number): void {
+    const slot = b.slot[i]!;
+    const res = b.res[i]!;
+    if (this.gen[slot] !== b.gen[i]) return;
     if (op === OpKind.Connect) {
       this.busy[slot]! &= ~Busy.Connect;
       this.onConnect(slot, res);
     } else if (op === OpKind.Recv) {
-      this.busy[slot]! &= ~Busy.Recv;
-      if (this.state[slot] === SlotState.Open) this.onRecv(slot, res);
+      if (b.more[i] === 0) this.busy[slot]! &= ~Busy.Recv;
+      if (this.state[slot] === SlotState.Open) this.onRecv(slot, res, i);
     } else {
       this.busy[slot]! &= ~Busy.Send;
       if (this.state[slot] === SlotState.Open) this.onSend(slot, res);
@@ -198,8 +201,13 @@ export abstract class BenchLoop {
   protected abstract onTick(): void;
   /** A connect completed (`res` 0 or a negative errno). */
   protected abstract onConnect(slot: number, res: number): void;
-  /** A receive or a send of an open connection completed: bytes, 0 (receive: the peer closed) or a negative errno. */
-  protected abstract onRecv(slot: number, res: number): void;
+  /**
+   * A receive or a send of an open connection completed: bytes, 0 (receive:
+   * the peer closed) or a negative errno. A receive's bytes are at
+   * `queue.receivedAt(entry, slot)`; its Busy.Recv bit is still set when it
+   * stays armed.
+   */
+  protected abstract onRecv(slot: number, res: number, entry: number): void;
   protected abstract onSend(slot: number, res: number): void;
   /** Last figures for the meter, after the final interval and before its report. */
   protected finished(): void {}

@@ -78,7 +78,7 @@ export class ClientLoop extends BenchLoop {
     this.pump(slot);
   }
 
-  protected onRecv(slot: number, res: number): void {
+  protected onRecv(slot: number, res: number, entry: number): void {
     const s = this.s;
     if (res < 0) {
       this.fail(slot, ioErrorKind(res));
@@ -94,7 +94,7 @@ export class ClientLoop extends BenchLoop {
       this.end(slot);
       return;
     }
-    const failure = v.onReceived(this.queue, this.queue.receiveAt(slot), res, this.now);
+    const failure = v.onReceived(this.queue, this.queue.receivedAt(entry, slot), res, this.now);
     if (failure !== null) {
       this.fail(slot, failure);
       return;
@@ -106,7 +106,8 @@ export class ClientLoop extends BenchLoop {
       s.doneMessages[slot] = whole;
       s.complete(slot, completed, this.completed);
     }
-    if (!this.issue(slot, Busy.Recv, this.queue.recv(slot, this.gen[slot]!, v.outstanding === 0))) {
+    const armed = (this.busy[slot]! & Busy.Recv) !== 0;
+    if (!armed && !this.issue(slot, Busy.Recv, this.queue.recv(slot, this.gen[slot]!, v.outstanding === 0))) {
       this.fail(slot, "ioOther");
       return;
     }

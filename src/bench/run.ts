@@ -69,7 +69,9 @@ export async function runBench(config: BenchConfig, io: BenchIo): Promise<number
   const { address, port, family } = target;
   // The TCP loop sends from, and checks echoes against, a copy of the pattern in the queue's memory.
   const patternBytes = config.udp ? 0 : PATTERN_COPY_BYTES;
-  const engine = { backend, address, port, family, transport, patternBytes } as const;
+  // Ping-pong re-arms a receive per echo where a stream's receives are always busy: it keeps one armed.
+  const multishotReceives = !config.udp && config.mode === "pingpong";
+  const engine = { backend, address, port, family, transport, patternBytes, multishotReceives } as const;
   const agg = await measure(config, engine, io);
   const cpu = process.cpuUsage(cpuBefore);
   const facts: RunFacts = {

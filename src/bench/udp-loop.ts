@@ -74,14 +74,14 @@ export class UdpClientLoop extends BenchLoop {
     else this.pump(slot);
   }
 
-  protected onRecv(slot: number, res: number): void {
+  protected onRecv(slot: number, res: number, entry: number): void {
     if (res < 0 && -res !== ERRNO.EMSGSIZE) {
       this.fail(slot, datagramErrorKind(res));
       return;
     }
     const t = this.trackers[slot]!;
     const memory = this.queue.memory;
-    const at = this.queue.receiveAt(slot);
+    const at = this.queue.receivedAt(entry, slot);
     // EMSGSIZE: longer than the receive area (Windows says so; Linux cuts it, and it is longer than --size).
     const fault =
       res < 0 ? "extra" : checkDatagram(this.stream(slot), this.plan.connections, this.plan.size, memory, at, res);

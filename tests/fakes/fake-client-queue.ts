@@ -38,7 +38,16 @@ interface Pending {
   slot: number;
   gen: number;
   res: number;
+  /** A receive that stays armed. */
+  more?: number;
+  /** Where a receive's bytes are, when not in the slot's area. */
+  at?: number;
 }
+
+/** Multishot: buffers the fake rotates through, more than a batch holds, so none is reused while the loop reads it. */
+const ARMED_BUFFERS = 512;
+/** Multishot: every this many echoes, one ends the receive, as a kernel may (the loop must ask again). */
+export const ARMED_ENDS_EVERY = 7;
 
 export class FakeClientQueue implements ClientQueue {
   readonly threadId = 1;
@@ -59,6 +68,12 @@ export class FakeClientQueue implements ClientQueue {
   nothingSentRecvs = 0;
   recvs = 0;
   aborts = 0;
+  /** Multishot: echoes delivered to armed receives, and where each entry of the last batch lies. */
+  private armedEchoes = 0;
+  get armedDelivered(): number {
+    return this.armedEchoes;
+  }
+  private readonly entryAt = new Int32Array(1024);
 
   constructor(
     slots: number,
@@ -68,9 +83,15 @@ export class FakeClientQueue implements ClientQueue {
     private readonly sendLimit = Number.POSITIVE_INFINITY,
     /** As io_uring: a quiet send completes only when it fails. */
     readonly quietSends = false,
+    /**
+     * As io_uring's multishot recv: a receive stays armed, each echo comes
+     * with `more` set, in a buffer of a shared pool; every
+     * ARMED_ENDS_EVERY-th echo ends the receive.
+     */
+    private readonly multishot = false,
   ) {
     this.patternAt = slots * 2 * areaBytes;
-    this.memory = new Uint8Array(this.patternAt + PATTERN_COPY_BYTES);
+    this.memory = new Uint8Array(this.patternAt + PATTERN_COPY_BYTES + (multishot ? ARMED_BUFFERS * areaBytes : 0));
     for (let i = 0; i < slots; i++) this.echo.push([]);
   }
 
@@ -107,6 +128,12 @@ export class FakeClientQueue implements ClientQueue {
   }
   same(a: number, b: number, length: number): boolean {
     return sameBytes(this.memory, a, b, length);
+  }
+  get multishotReceives(): boolean {
+    return this.multishot;
+  }
+  receivedAt(entry: number, slot: number): number {
+    return this.multishot ? this.entryAt[entry]! : this.receiveAt(slot);
   }
   receiveAt(slot: number): number {
     return slot * 2 * this.areaBytes;
@@ -149,7 +176,10 @@ export class FakeClientQueue implements ClientQueue {
       this.timerAt = -1;
       batch.push(OpKind.Timer, 0, 0, -62, 0);
     }
-    for (const p of this.ready.splice(0, batch.capacity - batch.count)) batch.push(p.op, p.slot, p.gen, p.res, 0);
+    for (const p of this.ready.splice(0, batch.capacity - batch.count)) {
+      if (p.at !== undefined) this.entryAt[batch.count] = p.at;
+      batch.push(p.op, p.slot, p.gen, p.res, p.more ?? 0);
+    }
     if (batch.count === 0) throw new Error("fake queue: wait with nothing outstanding would block for ever");
   }
   private deliverEchoes(): void {
@@ -157,12 +187,33 @@ export class FakeClientQueue implements ClientQueue {
       const chunks = this.echo[slot]!;
       const closing = this.fault === "close" && this.sends > 20;
       if (chunks.length === 0 && !closing) continue;
+      if (this.multishot) {
+        this.deliverArmed(slot, gen, chunks, closing);
+        continue;
+      }
       // One queued send per receive: its bytes fit, since no send is longer than an area.
       const bytes = chunks.shift() ?? new Uint8Array(0);
       const n = bytes.length;
       this.memory.set(bytes, this.receiveAt(slot));
       this.recvGen.delete(slot);
       this.ready.push({ op: OpKind.Recv, slot, gen, res: n });
+    }
+  }
+  /** Every queued send is an echo of the armed receive, each in the next buffer of the pool. */
+  private deliverArmed(slot: number, gen: number, chunks: Uint8Array[], closing: boolean): void {
+    for (let bytes = chunks.shift(); bytes !== undefined; bytes = chunks.shift()) {
+      const at = this.patternAt + PATTERN_COPY_BYTES + (this.armedEchoes % ARMED_BUFFERS) * this.areaBytes;
+      this.memory.set(bytes, at);
+      const ends = ++this.armedEchoes % ARMED_ENDS_EVERY === 0;
+      this.ready.push({ op: OpKind.Recv, slot, gen, res: bytes.length, more: ends ? 0 : 1, at });
+      if (ends) {
+        this.recvGen.delete(slot);
+        return;
+      }
+    }
+    if (closing) {
+      this.recvGen.delete(slot);
+      this.ready.push({ op: OpKind.Recv, slot, gen, res: 0 });
     }
   }
   dispose(): void {}

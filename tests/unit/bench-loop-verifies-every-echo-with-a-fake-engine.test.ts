@@ -4,7 +4,7 @@ import { ClientLoop } from "../../src/bench/client-loop.ts";
 import { Meter } from "../../src/bench/meter.ts";
 import type { LoopPlan } from "../../src/bench/plan.ts";
 import type { BenchWorkerReport } from "../../src/bench/protocol.ts";
-import { type FakeFault, FakeClientQueue, PAUSE_FOR_MS } from "../fakes/fake-client-queue.ts";
+import { ARMED_ENDS_EVERY, type FakeFault, FakeClientQueue, PAUSE_FOR_MS } from "../fakes/fake-client-queue.ts";
 
 const RUN_MS = 300;
 
@@ -14,6 +14,7 @@ function run(
   sendLimit?: number,
   runMs = RUN_MS,
   quietSends = false,
+  multishot = false,
 ) {
   const full: LoopPlan = {
     worker: 0,
@@ -28,7 +29,7 @@ function run(
     lossTimeoutMs: 200,
     ...plan,
   };
-  const queue = new FakeClientQueue(full.connections, 4096, fault, sendLimit, quietSends);
+  const queue = new FakeClientQueue(full.connections, 4096, fault, sendLimit, quietSends, multishot);
   const agg = new Aggregator(1);
   const post = (r: BenchWorkerReport) => {
     if (r.type === "interval") agg.addInterval(r);
@@ -169,4 +170,23 @@ test("a message longer than a receive area is sent quiet only in its last chunk,
   expect(queue.sendCompletions).toBe(4);
   expect(queue.sends).toBe(8);
   expect(queue.aborts).toBe(4);
+});
+
+test("with receives that stay armed, every echo is checked where it landed, and a receive is asked again only once one has ended", () => {
+  for (const plan of [{ pipeline: 1 }, { pipeline: 4 }, { pipeline: 2, size: 6000 }]) {
+    const { agg, done, queue, errors } = run(plan, "none", undefined, RUN_MS, true, true);
+    expect(errorCount(errors)).toBe(0);
+    expect(agg.measured.messages).toBeGreaterThan(100);
+    expect(done.receivedBytes).toBe(done.sentBytes);
+    // One receive per connection at its start, one more each time the fake ended one.
+    const echoes = done.receivedBytes > 0 ? queue.armedDelivered : 0;
+    expect(queue.recvs).toBe(4 + Math.floor(echoes / ARMED_ENDS_EVERY));
+    expect(queue.closed).toBe(4);
+  }
+});
+
+test("with receives that stay armed, a corrupting server, a closing one and a silent one are each reported as before", () => {
+  expect(run({}, "flip", undefined, RUN_MS, true, true).errors.corrupt).toBe(4);
+  expect(run({}, "close", undefined, RUN_MS, true, true).errors.closed).toBeGreaterThan(0);
+  expect(run({}, "silent", undefined, RUN_MS, true, true).errors.stall).toBe(4);
 });

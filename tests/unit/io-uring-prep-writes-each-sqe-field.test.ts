@@ -7,7 +7,9 @@ import { expect, test } from "bun:test";
 import {
   IORING_ACCEPT_MULTISHOT,
   IORING_OP,
+  IORING_RECV_MULTISHOT,
   IORING_RECVSEND_POLL_FIRST,
+  IOSQE_BUFFER_SELECT,
   IOSQE_CQE_SKIP_SUCCESS,
   SQE_BYTES,
   SQE_WORD,
@@ -109,6 +111,24 @@ test("prepMultishotAccept is prepAccept with IORING_ACCEPT_MULTISHOT in ioprio",
   const multi = sink();
   prep.prepMultishotAccept(multi, 5, 0o2000000, 1, 0);
   expect(fields(multi.view)).toEqual({ ...fields(single.view), ioprio: IORING_ACCEPT_MULTISHOT });
+});
+
+test("prepRecvMultishot: no address or length of its own, IOSQE_BUFFER_SELECT, IORING_RECV_MULTISHOT and the buffer group", () => {
+  const s = sink();
+  prep.prepRecvMultishot(s, 9, 3, 0x0102, 0x0304);
+  const { rest: _, ...seen } = fields(s.view);
+  const { rest: __, ...want } = base;
+  expect(seen).toEqual({
+    ...want,
+    opcode: IORING_OP.RECV,
+    flags: IOSQE_BUFFER_SELECT,
+    ioprio: IORING_RECV_MULTISHOT,
+    fd: 9,
+    userData: (0x0304n << 32n) | 0x0102n,
+  });
+  // sqe.buf_group is the u16 at byte 40; nothing after it is written.
+  expect(s.view.getUint16(40, true)).toBe(3);
+  expect([...new Uint8Array(s.view.buffer, 42, SQE_BYTES - 42)].some((b) => b !== 0)).toBe(false);
 });
 
 test("prepMsgRing: the target ring's fd, the result in len, the target's user_data in off", () => {

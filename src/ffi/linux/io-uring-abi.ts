@@ -24,6 +24,8 @@ export const IORING_OP = {
   MSG_RING: 40,
   /** Linux 5.19; unused, but its presence says the kernel has 5.19's IORING_RECVSEND_POLL_FIRST too. */
   SOCKET: 45,
+  /** Linux 6.0; unused, but its presence says the kernel has 6.0's multishot recv too. */
+  SEND_ZC: 47,
 } as const;
 
 export const IORING_SETUP = {

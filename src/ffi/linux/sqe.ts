@@ -119,6 +119,20 @@ export function prepRecv(
   return w;
 }
 
+/**
+ * recv(2) that stays armed (IORING_RECV_MULTISHOT, Linux 6.0): each time
+ * bytes arrive they go into a buffer the kernel takes from provided-buffer
+ * group `group`, one CQE each with IORING_CQE_F_MORE while it stays armed
+ * (io_uring_prep_recv_multishot with IOSQE_BUFFER_SELECT).
+ */
+export function prepRecvMultishot(ring: SqeSink, fd: number, group: number, userLo: number, userHi: number): number {
+  const w = prepRw(ring, IORING_OP.RECV, fd, 0, 0, 0);
+  ring.sqeWords[w + SQE_WORD.opcodeFlagsIoprio]! |= (IOSQE_BUFFER_SELECT << 8) | (IORING_RECV_MULTISHOT << 16);
+  ring.sqeWords[w + SQE_WORD.bufGroup] = group & 0xffff;
+  setUserData(ring, w, userLo, userHi);
+  return w;
+}
+
 /** send(2) of `length` bytes at `address` with MSG_* `msgFlags`. */
 export function prepSend(
   ring: SqeSink,

@@ -6,16 +6,24 @@
  * once, no packet sent), and a RECV or SEND is one datagram. The slab holds, per
  * slot, a receive area then a send area; then the shared pattern the TCP
  * loop sends from (ClientParams.patternBytes); then the target's sockaddr
- * (read by the kernel for every connect) and the timer's timespec.
+ * (read by the kernel for every connect) and the timer's timespec; then,
+ * with ClientParams.multishotReceives, a provided-buffer ring and its
+ * buffers (ArmedReceives below).
  */
 import type { Pointer } from "bun:ffi";
 import { type ClientParams, type ClientQueue, UDP_RECEIVE_QUEUE_BYTES } from "../../client-queue.ts";
 import { type CompletionBatch, type IssueResult, OpKind } from "../../engine.ts";
-import { OsError } from "../../os-error.ts";
+import { ERRNO, OsError } from "../../os-error.ts";
 import { formatAddress, writeSockaddr } from "../sockaddr.ts";
+import { writeU64 } from "../u64.ts";
 import { gettid, Ring } from "./io-uring.ts";
 import {
+  IO_URING_BUF_BYTES,
+  IO_URING_BUF_REG_BYTES,
   IORING_ASYNC_CANCEL_ALL,
+  IORING_CQE_BUFFER_SHIFT,
+  IORING_CQE_F_BUFFER,
+  IORING_CQE_F_MORE,
   IORING_OP,
   IORING_SETUP,
   IOSQE_CQE_SKIP_SUCCESS,
@@ -23,7 +31,7 @@ import {
   MSG_WAITALL,
   SOCK_CLOEXEC,
 } from "./io-uring-abi.ts";
-import { allocateNative, lastErrno, libc, type NativeMemory, unmapMemory } from "./libc.ts";
+import { allocateNative, lastErrno, libc, type NativeMemory, PAGE_BYTES, unmapMemory } from "./libc.ts";
 import { SHUT_RDWR } from "./sockets.ts";
 import {
   MAX_SLOTS,
@@ -31,6 +39,7 @@ import {
   prepCancel,
   prepConnect,
   prepRecv,
+  prepRecvMultishot,
   prepSend,
   prepTimeout,
   setSqeFlags,
@@ -68,6 +77,110 @@ const CLIENT_OPS = [
 const SOCKADDR_BYTES = 32;
 const OPTION_BYTES = 8;
 const TIMESPEC_BYTES = 16;
+const TAIL_BYTES = SOCKADDR_BYTES + OPTION_BYTES + TIMESPEC_BYTES;
+/** The provided-buffer group id; one group per ring, so any constant. */
+const GROUP = 1;
+/** A kernel limit on a provided-buffer ring's entries (a power of two below 2^16); more would only cost memory. */
+const MAX_BUFFERS = 1 << 14;
+/** Buffers beyond one per connection: those of the batch the loop is reading, which go back at the next wait. */
+const SPARE_BUFFERS = 256;
+
+/**
+ * Ping-pong receives that stay armed: one multishot recv per connection,
+ * its bytes in buffers of a provided-buffer ring all connections share.
+ * Against a single recv re-armed after every echo, each message saves the
+ * SQE, the kernel's setting up of the request and its poll on the socket:
+ * about a tenth of what the client's kernel spends per 64-byte message
+ * (bench/c/load-uring.c, 1,000 connections; see bench/RESULTS.md), where
+ * the client rather than the server is the limit. A buffer holds what one
+ * CQE delivered until the loop has read the batch: all of a batch's go back
+ * to the ring at the next wait. A connection whose receive found the ring
+ * empty (ENOBUFS ends a multishot) is re-armed then too, unseen by the loop.
+ *
+ *   [0, RING)        the ring: `count` x struct io_uring_buf; the tail is the u16 at byte 14
+ *   REG              struct io_uring_buf_reg, read once at registration
+ *   [BUFFERS, ...)   `count` buffers of `bytes`
+ */
+class ArmedReceives {
+  /** Where each buffer starts, relative to the queue's memory. */
+  readonly bufferAt: number;
+  private readonly tail: Uint16Array;
+  private readonly view: DataView;
+  /** Buffers the last batch handed to the loop, and connections (slot, generation) to re-arm. */
+  private readonly held: Uint16Array;
+  private heldCount = 0;
+  private readonly rearmSlots: Uint32Array;
+  private readonly rearmGens: Uint32Array;
+  private rearmCount = 0;
+
+  constructor(
+    memory: ArrayBuffer,
+    /** Where the ring starts in the queue's memory (page-aligned). */
+    private readonly at: number,
+    private readonly count: number,
+    readonly bytes: number,
+    slots: number,
+  ) {
+    const ringBytes = count * IO_URING_BUF_BYTES;
+    this.bufferAt = at + Math.ceil((ringBytes + IO_URING_BUF_REG_BYTES) / PAGE_BYTES) * PAGE_BYTES;
+    this.tail = new Uint16Array(memory, at, ringBytes / 2);
+    this.view = new DataView(memory, at);
+    this.held = new Uint16Array(count);
+    this.rearmSlots = new Uint32Array(slots);
+    this.rearmGens = new Uint32Array(slots);
+  }
+
+  /** Slab bytes for `count` buffers of `bytes`, from a page boundary. */
+  static slabBytes(count: number, bytes: number): number {
+    return Math.ceil((count * IO_URING_BUF_BYTES + IO_URING_BUF_REG_BYTES) / PAGE_BYTES) * PAGE_BYTES + count * bytes;
+  }
+
+  /** Registers the ring with the kernel and gives it every buffer. */
+  register(ring: Ring, slabAddress: number): void {
+    const reg = this.count * IO_URING_BUF_BYTES;
+    const ringAddress = slabAddress + this.at;
+    writeU64(this.view, reg, ringAddress); // ring_addr
+    this.view.setUint32(reg + 8, this.count, true); // ring_entries
+    this.view.setUint16(reg + 12, GROUP, true); // bgid
+    ring.registerBufferRing(ringAddress + reg);
+    for (let b = 0; b < this.count; b++) this.put(b, b, slabAddress);
+    this.publish(this.count);
+  }
+
+  /** Writes `buffer` into the ring `ahead` entries past the tail; the kernel sees it once published. */
+  private put(buffer: number, ahead: number, slabAddress: number): void {
+    const at = ((this.tail[7]! + ahead) & (this.count - 1)) * IO_URING_BUF_BYTES;
+    writeU64(this.view, at, slabAddress + this.bufferAt + buffer * this.bytes);
+    this.view.setUint32(at + 8, this.bytes, true);
+    this.view.setUint16(at + 12, buffer, true);
+  }
+
+  /** Moves the tail past `n` entries put: a release store, so the kernel sees the entries before the tail. */
+  private publish(n: number): void {
+    Atomics.store(this.tail, 7, (this.tail[7]! + n) & 0xffff);
+  }
+
+  /** A CQE's buffer, held until the next wait; returns where its bytes are in the queue's memory. */
+  hold(flags: number): number {
+    const buffer = flags >>> IORING_CQE_BUFFER_SHIFT;
+    this.held[this.heldCount++] = buffer;
+    return this.bufferAt + buffer * this.bytes;
+  }
+
+  rearmLater(slot: number, gen: number): void {
+    this.rearmSlots[this.rearmCount] = slot;
+    this.rearmGens[this.rearmCount++] = gen;
+  }
+
+  /** Before a wait: the last batch's buffers go back, then connections that ran dry are re-armed. */
+  release(slabAddress: number, rearm: (slot: number, gen: number) => void): void {
+    for (let i = 0; i < this.heldCount; i++) this.put(this.held[i]!, i, slabAddress);
+    this.publish(this.heldCount);
+    this.heldCount = 0;
+    for (let i = 0; i < this.rearmCount; i++) rearm(this.rearmSlots[i]!, this.rearmGens[i]!);
+    this.rearmCount = 0;
+  }
+}
 
 class UringClientQueue implements ClientQueue {
   readonly threadId = gettid();
@@ -83,11 +196,15 @@ class UringClientQueue implements ClientQueue {
   private readonly view: DataView;
   private readonly where: string;
   private readonly udp: boolean;
+  /** Where each entry of the last batch received into (receivedAt), with armed receives. */
+  private entryAt = new Int32Array(0);
+  private readonly rearm = (slot: number, gen: number) => this.armReceive(slot, gen);
 
   constructor(
     private readonly ring: Ring,
     private readonly slab: NativeMemory,
     params: ClientParams,
+    private readonly armed: ArmedReceives | null,
   ) {
     this.areaBytes = params.areaBytes;
     this.memory = new Uint8Array(slab.bytes);
@@ -131,10 +248,27 @@ class UringClientQueue implements ClientQueue {
 
   recv(slot: number, gen: number, nothingSent: boolean): IssueResult {
     this.connecting[slot] = 0;
+    if (this.armed !== null) {
+      this.armReceive(slot, gen);
+      return "pending";
+    }
     // LIFETIME: the kernel writes the slot's receive area until the CQE.
     const at = this.address(this.receiveAt(slot));
     prepRecv(this.ring, this.fds[slot]!, at, this.areaBytes, userLo(slot, OpKind.Recv), gen, nothingSent);
     return "pending";
+  }
+
+  private armReceive(slot: number, gen: number): void {
+    // LIFETIME: the kernel writes the ring's buffers, which live as long as the queue; each is ours from its CQE until we give it back.
+    prepRecvMultishot(this.ring, this.fds[slot]!, GROUP, userLo(slot, OpKind.Recv), gen);
+  }
+
+  get multishotReceives(): boolean {
+    return this.armed !== null;
+  }
+
+  receivedAt(entry: number, slot: number): number {
+    return this.armed === null ? this.receiveAt(slot) : this.entryAt[entry]!;
   }
 
   readonly quietSends = true;
@@ -197,19 +331,38 @@ class UringClientQueue implements ClientQueue {
 
   wait(batch: CompletionBatch): void {
     const ring = this.ring;
+    const armed = this.armed;
+    if (armed !== null) {
+      armed.release(this.slab.address, this.rearm);
+      if (this.entryAt.length < batch.capacity) this.entryAt = new Int32Array(batch.capacity);
+    }
     ring.submitAndWait();
     batch.count = 0;
     const n = Math.min(ring.ready, batch.capacity);
     for (let i = 0; i < n; i++) {
       const word = ring.cqeWord(i);
       const lo = ring.cqeUserLo(word);
-      batch.push(opOf(lo), slotOf(lo), ring.cqeUserHi(word), ring.cqeRes(word), 0);
+      const op = opOf(lo);
+      const res = ring.cqeRes(word);
+      if (armed === null || op !== OpKind.Recv) {
+        batch.push(op, slotOf(lo), ring.cqeUserHi(word), res, 0);
+        continue;
+      }
+      const flags = ring.cqeFlags(word);
+      if (res === -ERRNO.ENOBUFS) {
+        // The ring ran dry and the multishot ended: re-armed once the batch's buffers are back.
+        armed.rearmLater(slotOf(lo), ring.cqeUserHi(word));
+        continue;
+      }
+      if ((flags & IORING_CQE_F_BUFFER) !== 0) this.entryAt[batch.count] = armed.hold(flags);
+      batch.push(op, slotOf(lo), ring.cqeUserHi(word), res, (flags & IORING_CQE_F_MORE) !== 0 ? 1 : 0);
     }
     ring.consume(n);
   }
 
   dispose(): void {
     for (let slot = 0; slot < this.fds.length; slot++) this.close(slot);
+    // Closing the ring unregisters the buffer ring, so the slab may go after it.
     this.ring.close();
     unmapMemory(this.slab);
   }
@@ -218,14 +371,28 @@ class UringClientQueue implements ClientQueue {
 export function openUringClientQueue(params: ClientParams): ClientQueue {
   if (params.slots > MAX_SLOTS) throw new RangeError(`at most ${MAX_SLOTS} connections per worker`);
   const ring = Ring.open(SQ_ENTRIES, RING_FLAGS, CQ_ENTRIES);
+  let slab: NativeMemory | null = null;
   try {
     ring.requireOps(CLIENT_OPS);
-    // LIFETIME: one slab per worker, freed in dispose() once nothing is pending.
+    // Multishot recv has no probe of its own: IORING_OP_SEND_ZC came with it (Linux 6.0) and stands for it.
+    const multishot =
+      params.multishotReceives && params.transport === "tcp" && ring.supportedOps().has(IORING_OP.SEND_ZC);
     const areas = params.slots * 2 * params.areaBytes + params.patternBytes;
-    const slab = allocateNative(areas + SOCKADDR_BYTES + OPTION_BYTES + TIMESPEC_BYTES);
-    return new UringClientQueue(ring, slab, params);
+    const ringAt = Math.ceil((areas + TAIL_BYTES) / PAGE_BYTES) * PAGE_BYTES;
+    const buffers = multishot ? buffersFor(params.slots) : 0;
+    // LIFETIME: one slab per worker, freed in dispose() once nothing is pending and the ring is closed.
+    slab = allocateNative(multishot ? ringAt + ArmedReceives.slabBytes(buffers, params.areaBytes) : areas + TAIL_BYTES);
+    const armed = multishot ? new ArmedReceives(slab.bytes, ringAt, buffers, params.areaBytes, params.slots) : null;
+    armed?.register(ring, slab.address);
+    return new UringClientQueue(ring, slab, params, armed);
   } catch (error) {
     ring.close();
+    if (slab !== null) unmapMemory(slab);
     throw error;
   }
+}
+
+/** A ring's worth of buffers: one per connection and the batch's spares, as a power of two, at most MAX_BUFFERS. */
+export function buffersFor(slots: number): number {
+  return Math.min(MAX_BUFFERS, 2 ** Math.ceil(Math.log2(slots + SPARE_BUFFERS)));
 }

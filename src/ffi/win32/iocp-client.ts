@@ -199,6 +199,12 @@ class IocpClientQueue implements ClientQueue {
     return error === ERROR_IO_PENDING ? "pending" : new OsError(call, win32Code(error), error);
   }
 
+  readonly multishotReceives = false;
+
+  receivedAt(_entry: number, slot: number): number {
+    return this.receiveAt(slot);
+  }
+
   receiveAt(slot: number): number {
     return this.areas + slot * 2 * this.areaBytes;
   }
