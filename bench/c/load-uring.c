@@ -11,7 +11,10 @@
  *     echo is checked with one memcmp against it (no per-byte arithmetic).
  *
  *   pingpong: each connection keeps one SIZE-byte message in flight and
- *             records its round trip;
+ *             records its round trip; one multishot receive per connection
+ *             stays armed, into a provided-buffer ring all connections
+ *             share (Linux 6.0; a plain receive per echo before), as
+ *             `iocp-echo bench` receives in ping-pong on io_uring;
  *   stream:   each connection keeps at most WINDOW = max(256 KiB, 4 * SIZE)
  *             bytes sent but not yet echoed; whole messages are committed
  *             once at least WINDOW / 8 of the window (and one message) is
@@ -84,6 +87,15 @@ typedef struct {
 } conn_t;
 
 static uint8_t *pattern; /* twice over, so any run up to PATTERN_BYTES is contiguous */
+/* Ping-pong's provided-buffer ring: one buffer per connection and a batch's spares, a power of two
+   (src/ffi/linux/uring-client.ts buffersFor); each buffer goes back as soon as its echo is checked. */
+#define SPARE_BUFFERS 256
+#define MAX_BUFFERS 16384
+#define BUFFER_GROUP 1
+static struct io_uring_buf_ring *buffer_ring;
+static uint8_t *buffers;
+static unsigned nbuffers;
+static int multishot;
 static uint64_t errors, stalled, corrupted, msgs, bytes;
 static int size = 64, pingpong = 1, measuring = 0, committing = 1;
 static uint64_t window, area;
@@ -116,9 +128,38 @@ static const uint8_t *stream_at(uint32_t c, uint64_t position) {
   return pattern + ((uint64_t)c * STRIDE_BYTES % PATTERN_BYTES + position % PATTERN_BYTES) % PATTERN_BYTES;
 }
 
+static void give_back(unsigned bid) {
+  io_uring_buf_ring_add(buffer_ring, buffers + (size_t)bid * area, (unsigned)area, (unsigned short)bid,
+                        io_uring_buf_ring_mask(nbuffers), 0);
+  io_uring_buf_ring_advance(buffer_ring, 1);
+}
+
+/* Ping-pong on a kernel that has them: a provided-buffer ring for multishot receives. */
+static void set_up_multishot(int nconns) {
+  nbuffers = 1;
+  while (nbuffers < (unsigned)nconns + SPARE_BUFFERS && nbuffers < MAX_BUFFERS) nbuffers <<= 1;
+  if (posix_memalign((void **)&buffer_ring, 4096, nbuffers * sizeof(struct io_uring_buf))) return;
+  buffers = malloc((size_t)nbuffers * area);
+  io_uring_buf_ring_init(buffer_ring);
+  struct io_uring_buf_reg reg = {.ring_addr = (unsigned long)buffer_ring, .ring_entries = nbuffers, .bgid = BUFFER_GROUP};
+  /* IORING_OP_SEND_ZC came with multishot recv (Linux 6.0) and stands for it, as in uring-client.ts. */
+  struct io_uring_probe *probe = io_uring_get_probe_ring(&ring);
+  int has = probe && io_uring_opcode_supported(probe, IORING_OP_SEND_ZC);
+  if (probe) io_uring_free_probe(probe);
+  if (!has || !buffers || io_uring_register_buf_ring(&ring, &reg, 0)) return;
+  for (unsigned b = 0; b < nbuffers; b++) give_back(b);
+  multishot = 1;
+}
+
 static void post_recv(conn_t *c, uint32_t id) {
   struct io_uring_sqe *s = sqe();
-  io_uring_prep_recv(s, c->fd, c->buf, (size_t)area, 0);
+  if (multishot) {
+    io_uring_prep_recv_multishot(s, c->fd, NULL, 0, 0);
+    s->flags |= IOSQE_BUFFER_SELECT;
+    s->buf_group = BUFFER_GROUP;
+  } else {
+    io_uring_prep_recv(s, c->fd, c->buf, (size_t)area, 0);
+  }
   io_uring_sqe_set_data64(s, ((uint64_t)id << 8) | RECV);
 }
 
@@ -154,17 +195,25 @@ static void pump_out(conn_t *c, uint32_t id, uint64_t t) {
   c->sent += n;
 }
 
-static void on_recv(conn_t *c, uint32_t id, int res, uint64_t t) {
+static void on_recv(conn_t *c, uint32_t id, int res, unsigned flags, uint64_t t) {
+  int more = multishot && (flags & IORING_CQE_F_MORE);
+  if (res == -ENOBUFS && multishot) { /* the ring ran dry and ended the multishot: buffers are back by now */
+    post_recv(c, id);
+    return;
+  }
   if (res <= 0) {
     kill_conn(c, &errors);
     return;
   }
+  const uint8_t *got = c->buf;
+  if (multishot) got = buffers + (size_t)(flags >> IORING_CQE_BUFFER_SHIFT) * area;
   uint64_t r = (uint64_t)res, expected = c->sent - c->received;
   if (r > expected) corrupted += r - expected; /* more came back than went out */
   uint64_t checked = r < expected ? r : expected;
   const uint8_t *want = stream_at(id, c->received);
-  if (memcmp(c->buf, want, (size_t)checked) != 0)
-    for (uint64_t i = 0; i < checked; i++) corrupted += c->buf[i] != want[i];
+  if (memcmp(got, want, (size_t)checked) != 0)
+    for (uint64_t i = 0; i < checked; i++) corrupted += got[i] != want[i];
+  if (multishot) give_back(flags >> IORING_CQE_BUFFER_SHIFT);
   uint64_t before = c->received;
   c->received += checked;
   c->progress_ns = t;
@@ -174,7 +223,7 @@ static void on_recv(conn_t *c, uint32_t id, int res, uint64_t t) {
     bytes += checked;
     if (pingpong && done > 0) record_us((t - c->started_ns) / 1000);
   }
-  post_recv(c, id);
+  if (!more) post_recv(c, id);
   pump_out(c, id, t);
 }
 
@@ -230,6 +279,7 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
+  if (pingpong) set_up_multishot(nconns);
   conn_t *conns = calloc((size_t)nconns, sizeof(conn_t));
   uint8_t *bufs = malloc((size_t)nconns * area);
   for (int i = 0; i < nconns; i++) {
@@ -280,9 +330,8 @@ int main(int argc, char **argv) {
       uint32_t id = (uint32_t)(cqe->user_data >> 8);
       conn_t *c = &conns[id];
       if ((cqe->user_data & 0xff) == SEND) on_send(c, id, cqe->res, t);
-      else if (!c->dead) {
-        on_recv(c, id, cqe->res, t);
-      }
+      else if (!c->dead) on_recv(c, id, cqe->res, cqe->flags, t);
+      else if (multishot && (cqe->flags & IORING_CQE_F_BUFFER)) give_back(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
     }
     io_uring_cq_advance(&ring, seen);
     if (t - previous_turn >= PAUSE_NS) judge_from = t + GRACE_NS;
