@@ -1,16 +1,9 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
+import { runChild } from "./child.ts";
 
 test("a NOP and a MSG_RING go through io_uring rings, and cqe.res carries -errno", async () => {
-  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "ring-smoke.child.ts")], {
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [out, err, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
+  const { out, err, code } = await runChild(join(import.meta.dir, "ring-smoke.child.ts"));
   expect(err).toBe("");
   expect(code).toBe(0);
   const r = JSON.parse(out);

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
+import { runChild } from "./child.ts";
 
 test("the bench's io_uring client keeps one receive armed: each echo arrives with `more` set until an abort ends it", async () => {
   const server = Bun.listen({
@@ -8,18 +9,8 @@ test("the bench's io_uring client keeps one receive armed: each echo arrives wit
     socket: { data: (socket, data) => void socket.write(data) },
   });
   try {
-    const proc = Bun.spawn(
-      [process.execPath, join(import.meta.dir, "uring-client-armed.child.ts"), String(server.port)],
-      {
-        stdout: "pipe",
-        stderr: "pipe",
-      },
-    );
-    const [out, err, code] = await Promise.all([
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-      proc.exited,
-    ]);
+    const child = join(import.meta.dir, "uring-client-armed.child.ts");
+    const { out, err, code } = await runChild(child, String(server.port));
     expect(err).toBe("");
     expect(code).toBe(0);
     const r = JSON.parse(out);
