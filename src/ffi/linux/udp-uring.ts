@@ -8,8 +8,7 @@
  *
  * Slab layout, one allocation per worker, page-aligned:
  *
- *   [0, RING)           the buffer ring: UDP_BUFFERS x struct io_uring_buf;
- *                       the tail is the u16 at byte 14 (entry 0's resv)
+ *   [0, RING)           the buffer ring (buffer-ring.ts): UDP_BUFFERS x struct io_uring_buf
  *   RECV_MSGHDR         the msghdr the multishot receive was armed with: only
  *                       msg_namelen (NAME_BYTES) and msg_controllen (0) count
  *   REG                 struct io_uring_buf_reg, read once at registration
@@ -24,7 +23,6 @@ import { NO_UDP_BUFFER, type UdpQueue } from "../../udp-queue.ts";
 import { OsError } from "../../os-error.ts";
 import { readSourceKey } from "../../udp-policy.ts";
 import {
-  IO_URING_BUF_BYTES,
   IO_URING_BUF_REG_BYTES,
   IO_URING_RECVMSG_OUT_BYTES,
   IORING_ASYNC_CANCEL_ALL,
@@ -33,6 +31,7 @@ import {
   IOSQE_CQE_SKIP_SUCCESS,
   MSG_TRUNC,
 } from "./io-uring-abi.ts";
+import { BufferRing } from "./buffer-ring.ts";
 import type { Ring } from "./io-uring.ts";
 import { allocateNative, type NativeMemory, PAGE_BYTES, unmapMemory } from "./libc.ts";
 import { prepCancel, prepRecvmsgMultishot, prepSendmsg, setSqeFlags, userLo } from "./sqe.ts";
@@ -58,7 +57,7 @@ const EMSGSIZE = 90;
 /** The provided-buffer group id; one group per ring, so any constant. */
 const GROUP = 1;
 
-const RING_BYTES = UDP_BUFFERS * IO_URING_BUF_BYTES;
+const RING_BYTES = BufferRing.bytes(UDP_BUFFERS);
 const RECV_MSGHDR = RING_BYTES;
 const REG = RECV_MSGHDR + MSGHDR_BYTES;
 const SEND_MSGHDRS = REG + IO_URING_BUF_REG_BYTES;
@@ -67,7 +66,7 @@ const SLAB_BYTES = BUFFERS + UDP_BUFFERS * BUFFER_STRIDE;
 
 export class UringUdp implements UdpQueue {
   private readonly view: DataView;
-  private readonly tail: Uint16Array;
+  private readonly buffers: BufferRing;
   private armed = false;
   private stopped = false;
   private sends = 0;
@@ -81,8 +80,7 @@ export class UringUdp implements UdpQueue {
     private readonly slab: NativeMemory,
   ) {
     this.view = new DataView(slab.bytes);
-    // The tail overlays entry 0's resv: u16 index 7.
-    this.tail = new Uint16Array(slab.bytes, 0, RING_BYTES / 2);
+    this.buffers = new BufferRing(slab.bytes, 0, UDP_BUFFERS);
   }
 
   /** Registers this worker's buffer ring on `ring` and fills it; `fd` is the shared datagram socket. */
@@ -103,10 +101,7 @@ export class UringUdp implements UdpQueue {
   private register(): void {
     const v = this.view;
     v.setUint32(RECV_MSGHDR + MSG.namelen, NAME_BYTES, true);
-    writeU64(v, REG, this.slab.address); // ring_addr
-    v.setUint32(REG + 8, UDP_BUFFERS, true); // ring_entries
-    v.setUint16(REG + 12, GROUP, true); // bgid
-    this.ring.registerBufferRing(this.slab.address + REG);
+    this.buffers.register(this.ring, this.slab.address, REG, GROUP);
     for (let b = 0; b < UDP_BUFFERS; b++) {
       const at = SEND_MSGHDRS + b * SEND_STRIDE;
       // Fixed per buffer: the name and payload always sit at the same place.
@@ -178,13 +173,8 @@ export class UringUdp implements UdpQueue {
   }
 
   recycle(buffer: number): IssueResult {
-    const tail = this.tail[7]!;
-    const at = (tail & (UDP_BUFFERS - 1)) * IO_URING_BUF_BYTES;
-    writeU64(this.view, at, this.bufferAddress(buffer));
-    this.view.setUint32(at + 8, BUFFER_BYTES, true);
-    this.view.setUint16(at + 12, buffer, true);
-    // Release: the entry must be visible before the kernel sees the new tail.
-    Atomics.store(this.tail, 7, (tail + 1) & 0xffff);
+    this.buffers.add(this.bufferAddress(buffer), BUFFER_BYTES, buffer, 0);
+    this.buffers.advance(1);
     return "pending";
   }
 

@@ -8,20 +8,17 @@
  * loop sends from (ClientParams.patternBytes); then the target's sockaddr
  * (read by the kernel for every connect) and the timer's timespec; then,
  * with ClientParams.multishotReceives, a provided-buffer ring and its
- * buffers (ArmedReceives below).
+ * buffers (armed-receives.ts).
  */
 import type { Pointer } from "bun:ffi";
 import { type ClientParams, type ClientQueue, UDP_RECEIVE_QUEUE_BYTES } from "../../client-queue.ts";
 import { type CompletionBatch, type IssueResult, OpKind } from "../../engine.ts";
 import { ERRNO, OsError } from "../../os-error.ts";
 import { formatAddress, writeSockaddr } from "../sockaddr.ts";
-import { writeU64 } from "../u64.ts";
+import { ARMED_GROUP, ArmedReceives, buffersFor } from "./armed-receives.ts";
 import { gettid, Ring } from "./io-uring.ts";
 import {
-  IO_URING_BUF_BYTES,
-  IO_URING_BUF_REG_BYTES,
   IORING_ASYNC_CANCEL_ALL,
-  IORING_CQE_BUFFER_SHIFT,
   IORING_CQE_F_BUFFER,
   IORING_CQE_F_MORE,
   IORING_OP,
@@ -78,110 +75,6 @@ const SOCKADDR_BYTES = 32;
 const OPTION_BYTES = 8;
 const TIMESPEC_BYTES = 16;
 const TAIL_BYTES = SOCKADDR_BYTES + OPTION_BYTES + TIMESPEC_BYTES;
-/** The provided-buffer group id; one group per ring, so any constant. */
-const GROUP = 1;
-/** A kernel limit on a provided-buffer ring's entries (a power of two below 2^16); more would only cost memory. */
-const MAX_BUFFERS = 1 << 14;
-/** Buffers beyond one per connection: those of the batch the loop is reading, which go back at the next wait. */
-const SPARE_BUFFERS = 256;
-
-/**
- * Ping-pong receives that stay armed: one multishot recv per connection,
- * its bytes in buffers of a provided-buffer ring all connections share.
- * Against a single recv re-armed after every echo, each message saves the
- * SQE, the kernel's setting up of the request and its poll on the socket:
- * about a tenth of what the client's kernel spends per 64-byte message
- * (bench/c/load-uring.c, 1,000 connections; see bench/RESULTS.md), where
- * the client rather than the server is the limit. A buffer holds what one
- * CQE delivered until the loop has read the batch: all of a batch's go back
- * to the ring at the next wait. A connection whose receive found the ring
- * empty (ENOBUFS ends a multishot) is re-armed then too, unseen by the loop.
- *
- *   [0, RING)        the ring: `count` x struct io_uring_buf; the tail is the u16 at byte 14
- *   REG              struct io_uring_buf_reg, read once at registration
- *   [BUFFERS, ...)   `count` buffers of `bytes`
- */
-class ArmedReceives {
-  /** Where each buffer starts, relative to the queue's memory. */
-  readonly bufferAt: number;
-  private readonly tail: Uint16Array;
-  private readonly view: DataView;
-  /** Buffers the last batch handed to the loop, and connections (slot, generation) to re-arm. */
-  private readonly held: Uint16Array;
-  private heldCount = 0;
-  private readonly rearmSlots: Uint32Array;
-  private readonly rearmGens: Uint32Array;
-  private rearmCount = 0;
-
-  constructor(
-    memory: ArrayBuffer,
-    /** Where the ring starts in the queue's memory (page-aligned). */
-    private readonly at: number,
-    private readonly count: number,
-    readonly bytes: number,
-    slots: number,
-  ) {
-    const ringBytes = count * IO_URING_BUF_BYTES;
-    this.bufferAt = at + Math.ceil((ringBytes + IO_URING_BUF_REG_BYTES) / PAGE_BYTES) * PAGE_BYTES;
-    this.tail = new Uint16Array(memory, at, ringBytes / 2);
-    this.view = new DataView(memory, at);
-    this.held = new Uint16Array(count);
-    this.rearmSlots = new Uint32Array(slots);
-    this.rearmGens = new Uint32Array(slots);
-  }
-
-  /** Slab bytes for `count` buffers of `bytes`, from a page boundary. */
-  static slabBytes(count: number, bytes: number): number {
-    return Math.ceil((count * IO_URING_BUF_BYTES + IO_URING_BUF_REG_BYTES) / PAGE_BYTES) * PAGE_BYTES + count * bytes;
-  }
-
-  /** Registers the ring with the kernel and gives it every buffer. */
-  register(ring: Ring, slabAddress: number): void {
-    const reg = this.count * IO_URING_BUF_BYTES;
-    const ringAddress = slabAddress + this.at;
-    writeU64(this.view, reg, ringAddress); // ring_addr
-    this.view.setUint32(reg + 8, this.count, true); // ring_entries
-    this.view.setUint16(reg + 12, GROUP, true); // bgid
-    ring.registerBufferRing(ringAddress + reg);
-    for (let b = 0; b < this.count; b++) this.put(b, b, slabAddress);
-    this.publish(this.count);
-  }
-
-  /** Writes `buffer` into the ring `ahead` entries past the tail; the kernel sees it once published. */
-  private put(buffer: number, ahead: number, slabAddress: number): void {
-    const at = ((this.tail[7]! + ahead) & (this.count - 1)) * IO_URING_BUF_BYTES;
-    writeU64(this.view, at, slabAddress + this.bufferAt + buffer * this.bytes);
-    this.view.setUint32(at + 8, this.bytes, true);
-    this.view.setUint16(at + 12, buffer, true);
-  }
-
-  /** Moves the tail past `n` entries put: a release store, so the kernel sees the entries before the tail. */
-  private publish(n: number): void {
-    Atomics.store(this.tail, 7, (this.tail[7]! + n) & 0xffff);
-  }
-
-  /** A CQE's buffer, held until the next wait; returns where its bytes are in the queue's memory. */
-  hold(flags: number): number {
-    const buffer = flags >>> IORING_CQE_BUFFER_SHIFT;
-    this.held[this.heldCount++] = buffer;
-    return this.bufferAt + buffer * this.bytes;
-  }
-
-  rearmLater(slot: number, gen: number): void {
-    this.rearmSlots[this.rearmCount] = slot;
-    this.rearmGens[this.rearmCount++] = gen;
-  }
-
-  /** Before a wait: the last batch's buffers go back, then connections that ran dry are re-armed. */
-  release(slabAddress: number, rearm: (slot: number, gen: number) => void): void {
-    for (let i = 0; i < this.heldCount; i++) this.put(this.held[i]!, i, slabAddress);
-    this.publish(this.heldCount);
-    this.heldCount = 0;
-    for (let i = 0; i < this.rearmCount; i++) rearm(this.rearmSlots[i]!, this.rearmGens[i]!);
-    this.rearmCount = 0;
-  }
-}
-
 class UringClientQueue implements ClientQueue {
   readonly threadId = gettid();
   readonly areaBytes: number;
@@ -260,7 +153,7 @@ class UringClientQueue implements ClientQueue {
 
   private armReceive(slot: number, gen: number): void {
     // LIFETIME: the kernel writes the ring's buffers, which live as long as the queue; each is ours from its CQE until we give it back.
-    prepRecvMultishot(this.ring, this.fds[slot]!, GROUP, userLo(slot, OpKind.Recv), gen);
+    prepRecvMultishot(this.ring, this.fds[slot]!, ARMED_GROUP, userLo(slot, OpKind.Recv), gen);
   }
 
   get multishotReceives(): boolean {
@@ -333,7 +226,7 @@ class UringClientQueue implements ClientQueue {
     const ring = this.ring;
     const armed = this.armed;
     if (armed !== null) {
-      armed.release(this.slab.address, this.rearm);
+      armed.release(this.rearm);
       if (this.entryAt.length < batch.capacity) this.entryAt = new Int32Array(batch.capacity);
     }
     ring.submitAndWait();
@@ -382,17 +275,12 @@ export function openUringClientQueue(params: ClientParams): ClientQueue {
     const buffers = multishot ? buffersFor(params.slots) : 0;
     // LIFETIME: one slab per worker, freed in dispose() once nothing is pending and the ring is closed.
     slab = allocateNative(multishot ? ringAt + ArmedReceives.slabBytes(buffers, params.areaBytes) : areas + TAIL_BYTES);
-    const armed = multishot ? new ArmedReceives(slab.bytes, ringAt, buffers, params.areaBytes, params.slots) : null;
-    armed?.register(ring, slab.address);
+    const armed = multishot ? new ArmedReceives(slab, ringAt, buffers, params.areaBytes, params.slots) : null;
+    armed?.register(ring);
     return new UringClientQueue(ring, slab, params, armed);
   } catch (error) {
     ring.close();
     if (slab !== null) unmapMemory(slab);
     throw error;
   }
-}
-
-/** A ring's worth of buffers: one per connection and the batch's spares, as a power of two, at most MAX_BUFFERS. */
-export function buffersFor(slots: number): number {
-  return Math.min(MAX_BUFFERS, 2 ** Math.ceil(Math.log2(slots + SPARE_BUFFERS)));
 }
