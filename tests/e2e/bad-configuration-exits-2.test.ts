@@ -1,10 +1,10 @@
 import { expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describeTargets, runCli } from "./harness.ts";
+import { testDir } from "../temp-dir.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "iocp-echo-config-"));
+const dir = testDir("iocp-echo-config-");
 const badJson = join(dir, "bad.json");
 writeFileSync(badJson, "{ port: 6000 ");
 const wrongType = join(dir, "wrong-type.json");

@@ -5,11 +5,10 @@
  * as a file path and as an abstract '@' name.
  */
 import { afterEach, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatagramReceiver } from "../../src/ffi/linux/notify-socket.ts";
+import { testDir } from "../temp-dir.ts";
 import { describeTargets, ServerProcess } from "./harness.ts";
 
 const receivers: DatagramReceiver[] = [];
@@ -41,8 +40,10 @@ function echoOnce(port: number): Promise<string> {
   });
 }
 
+const notifyDir = testDir("iocp-echo-notify-");
+let notifySockets = 0;
 const sockets = {
-  "file path": () => join(mkdtempSync(join(tmpdir(), "iocp-echo-notify-")), "notify.sock"),
+  "file path": () => join(notifyDir, `notify-${notifySockets++}.sock`),
   "abstract @name": () => `@iocp-echo-notify-${process.pid}-${Date.now()}`,
 };
 

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { ConfigError, type OptionTable, optionHelp, parseOptions, type Sources } from "../../src/cli/options.ts";
+import { testDir } from "../temp-dir.ts";
 
 /** A table shaped like bench's: numbers with short aliases, an enum, booleans, an optional text. */
 const TABLE = {
@@ -54,7 +54,7 @@ const TABLE = {
 
 const REQUIRED = { target: { ...TABLE.target, required: true } } as const satisfies OptionTable;
 
-const dir = mkdtempSync(join(tmpdir(), "iocp-echo-options-"));
+const dir = testDir("iocp-echo-options-");
 function file(content: object): string {
   const path = join(dir, `f${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(path, JSON.stringify(content));

@@ -1,9 +1,9 @@
 import { expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { ConfigError, parseServeArgs, SERVE_SOURCES } from "../../src/config.ts";
+import { testDir } from "../temp-dir.ts";
 
 const parseCli = (argv: string[], env: Record<string, string>) => parseServeArgs(argv, SERVE_SOURCES(env));
 
@@ -75,7 +75,7 @@ const argv = fc.array(
 );
 const env = fc.dictionary(fc.constantFrom(...ENV), value, { maxKeys: 4 });
 
-const dir = mkdtempSync(join(tmpdir(), "iocp-echo-props-"));
+const dir = testDir("iocp-echo-props-");
 const WHERE = /^(--[a-z-]+|IOCP_ECHO_[A-Z_]+|unknown option|unexpected argument|\/)/;
 
 /** Either a config within every range, or a ConfigError whose message starts with where the value came from. */

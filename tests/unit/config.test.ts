@@ -1,13 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, type EchoConfig, parseServeArgs, SERVE_SOURCES } from "../../src/config.ts";
+import { testDir } from "../temp-dir.ts";
 
 /** serve's arguments read the way `iocp-echo serve` reads them: file, environment and flags. */
 const parseCli = (argv: string[], env: Record<string, string>) => parseServeArgs(argv, SERVE_SOURCES(env));
 
-const dir = mkdtempSync(join(tmpdir(), "iocp-echo-unit-"));
+const dir = testDir("iocp-echo-unit-");
 function file(name: string, content: string): string {
   const path = join(dir, name);
   writeFileSync(path, content);

@@ -1,8 +1,10 @@
 import { expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { RotatingFile, rotationSteps } from "../../src/service/rotating-log.ts";
+import { testDir } from "../temp-dir.ts";
+
+const dir = testDir("iocp-echo-rotate-");
 
 test("rotation drops the oldest file, shifts the rest up by one and moves the live file to .1", () => {
   expect(rotationSteps("a.log", 3)).toEqual([
@@ -14,7 +16,6 @@ test("rotation drops the oldest file, shifts the rest up by one and moves the li
 });
 
 test("a log file past its size limit rotates and keeps only the configured number of old files", () => {
-  const dir = mkdtempSync(join(tmpdir(), "iocp-echo-rotate-"));
   const path = join(dir, "logs", "iocp-echo.log");
   const file = new RotatingFile(path, 100, 2);
   for (let i = 0; i < 10; i++) file.append(`${String(i).repeat(59)}\n`); // 60 bytes: one line per file

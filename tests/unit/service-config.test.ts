@@ -1,11 +1,11 @@
 import { expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { planConfig, writeConfig } from "../../src/cli/service-config.ts";
 import { ConfigError } from "../../src/config.ts";
+import { testDir } from "../temp-dir.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "iocp-echo-service-config-"));
+const dir = testDir("iocp-echo-service-config-");
 
 test("install writes only the options given, over an existing file's keys, which it keeps", () => {
   const path = join(dir, "kept.json");

@@ -1,12 +1,14 @@
 import { expect, test } from "bun:test";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ServiceLog } from "../../src/cli/service-log.ts";
 import { RotatingFile } from "../../src/service/rotating-log.ts";
+import { testDir } from "../temp-dir.ts";
+
+const dir = testDir("iocp-echo-service-log-");
 
 test("a service logs everything to its file, and warnings, errors and lifecycle lines to the Event Log", () => {
-  const path = join(mkdtempSync(join(tmpdir(), "iocp-echo-service-log-")), "iocp-echo.log");
+  const path = join(dir, "iocp-echo.log");
   const events: string[] = [];
   const log = new ServiceLog(new RotatingFile(path), {
     information: (m) => events.push(`information ${m}`),
