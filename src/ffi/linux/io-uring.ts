@@ -77,12 +77,6 @@ export class Ring implements SqeSink {
   private submitted = 0;
   /** io_uring_enter calls so far. */
   enters = 0;
-  /**
-   * With DEFER_TASKRUN: completions the last enter that ran the deferred
-   * work left in the CQ, not yet consumed. Until they are, an enter only
-   * submits (see `submit`).
-   */
-  private owed = 0;
 
   private constructor(fd: number, params: DataView, flags: number) {
     this.fd = fd;
@@ -210,24 +204,11 @@ export class Ring implements SqeSink {
     // Release: SQE contents must be visible before the kernel sees the tail.
     Atomics.store(this.ringU32, this.sqTail, this.tail);
     const toSubmit = this.unsubmitted;
-    // With DEFER_TASKRUN, GETEVENTS runs the deferred work: receives whose
-    // data has come are done then, and their completions posted. Running it
-    // before the loop has read what the last run posted only lengthens the
-    // queue in the CQ, and a loop that reads a batch at a time then never
-    // catches up: each completion waits behind thousands, its buffer and
-    // socket long out of cache by the time it is read (10,000 connections:
-    // 256 completions in every batch, 7.5 us of server CPU per message
-    // against 6.0 once the queue is short). So it runs again only once
-    // what it last posted has been read, as in bench/c/echo-uring.c's loop
-    // (one io_uring_submit_and_wait, then every CQE).
-    const getEvents = waitFor > 0 || ((this.flags & IORING_SETUP.DEFER_TASKRUN) !== 0 && this.owed === 0);
+    const flags = waitFor > 0 || (this.flags & IORING_SETUP.DEFER_TASKRUN) !== 0 ? IORING_ENTER_GETEVENTS : 0;
     // The binding itself, not libc.ts's syscall(): one file fewer on the hot path.
-    const r = Number(
-      libc.syscall(SYS.io_uring_enter, this.fd, toSubmit, waitFor, getEvents ? IORING_ENTER_GETEVENTS : 0, 0, 0),
-    );
+    const r = Number(libc.syscall(SYS.io_uring_enter, this.fd, toSubmit, waitFor, flags, 0, 0));
     if (r >= 0) {
       this.submitted = (this.submitted + r) >>> 0;
-      if (getEvents) this.owed = this.ready;
       return true;
     }
     const errno = lastErrno();
@@ -278,7 +259,6 @@ export class Ring implements SqeSink {
   consume(n: number): void {
     // Release: we are done reading those CQEs before the kernel may reuse them.
     Atomics.store(this.ringU32, this.cqHead, (this.ringU32[this.cqHead]! + n) >>> 0);
-    this.owed = this.owed > n ? this.owed - n : 0;
   }
 
   close(): void {
