@@ -17,13 +17,11 @@
  *   REG              struct io_uring_buf_reg, read once at registration
  *   [BUFFERS, ...)   `count` buffers of `bytes`, from a page boundary
  */
-import { BufferRing } from "./buffer-ring.ts";
+import { BUFFER_GROUP, BufferRing } from "./buffer-ring.ts";
 import { IO_URING_BUF_REG_BYTES, IORING_CQE_BUFFER_SHIFT } from "./io-uring-abi.ts";
 import type { Ring } from "./io-uring.ts";
 import { type NativeMemory, PAGE_BYTES } from "./libc.ts";
 
-/** The provided-buffer group id; one group per ring, so any constant. */
-export const ARMED_GROUP = 1;
 /** A kernel limit on a provided-buffer ring's entries (a power of two below 2^16); more would only cost memory. */
 const MAX_BUFFERS = 1 << 14;
 /** Buffers beyond one per connection: those of the batch the loop is reading, which go back at the next wait. */
@@ -73,7 +71,7 @@ export class ArmedReceives {
   /** Registers the ring with the kernel and gives it every buffer. */
   register(ring: Ring): void {
     const b = this.buffers;
-    b.register(ring, this.slab.address, this.at + BufferRing.bytes(b.count), ARMED_GROUP);
+    b.register(ring, this.slab.address, this.at + BufferRing.bytes(b.count), BUFFER_GROUP);
     for (let buffer = 0; buffer < b.count; buffer++) this.give(buffer, buffer);
     b.advance(b.count);
   }

@@ -10,6 +10,9 @@ import { writeU64 } from "../u64.ts";
 import { IO_URING_BUF_BYTES } from "./io-uring-abi.ts";
 import type { Ring } from "./io-uring.ts";
 
+/** The group id a ring's one buffer ring is registered under (each user has a ring of its own), so any constant. */
+export const BUFFER_GROUP = 1;
+
 export class BufferRing {
   private readonly tail: Uint16Array;
   private readonly view: DataView;

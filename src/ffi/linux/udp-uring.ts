@@ -31,7 +31,7 @@ import {
   IOSQE_CQE_SKIP_SUCCESS,
   MSG_TRUNC,
 } from "./io-uring-abi.ts";
-import { BufferRing } from "./buffer-ring.ts";
+import { BUFFER_GROUP, BufferRing } from "./buffer-ring.ts";
 import type { Ring } from "./io-uring.ts";
 import { allocateNative, type NativeMemory, PAGE_BYTES, unmapMemory } from "./libc.ts";
 import { prepCancel, prepRecvmsgMultishot, prepSendmsg, setSqeFlags, userLo } from "./sqe.ts";
@@ -54,8 +54,6 @@ const SEND_STRIDE = MSGHDR_BYTES + IOVEC_BYTES;
 const MSG = { name: 0, namelen: 8, iov: 16, iovlen: 24, control: 32, controllen: 40, flags: 48 } as const;
 const AF_INET6 = 10;
 const EMSGSIZE = 90;
-/** The provided-buffer group id; one group per ring, so any constant. */
-const GROUP = 1;
 
 const RING_BYTES = BufferRing.bytes(UDP_BUFFERS);
 const RECV_MSGHDR = RING_BYTES;
@@ -101,7 +99,7 @@ export class UringUdp implements UdpQueue {
   private register(): void {
     const v = this.view;
     v.setUint32(RECV_MSGHDR + MSG.namelen, NAME_BYTES, true);
-    this.buffers.register(this.ring, this.slab.address, REG, GROUP);
+    this.buffers.register(this.ring, this.slab.address, REG, BUFFER_GROUP);
     for (let b = 0; b < UDP_BUFFERS; b++) {
       const at = SEND_MSGHDRS + b * SEND_STRIDE;
       // Fixed per buffer: the name and payload always sit at the same place.
@@ -140,7 +138,7 @@ export class UringUdp implements UdpQueue {
     // LIFETIME: the kernel reads the msghdr when it takes the SQE and writes
     // each datagram into a buffer of the group, which the CQE hands to us.
     const msghdr = this.slab.address + RECV_MSGHDR;
-    prepRecvmsgMultishot(this.ring, this.fd, msghdr, MSG_TRUNC, GROUP, userLo(0, OpKind.UdpRecv), 0);
+    prepRecvmsgMultishot(this.ring, this.fd, msghdr, MSG_TRUNC, BUFFER_GROUP, userLo(0, OpKind.UdpRecv), 0);
     this.armed = true;
     this.operations++;
     return "pending";

@@ -15,7 +15,8 @@ import { type ClientParams, type ClientQueue, UDP_RECEIVE_QUEUE_BYTES } from "..
 import { type CompletionBatch, type IssueResult, OpKind } from "../../engine.ts";
 import { ERRNO, OsError } from "../../os-error.ts";
 import { formatAddress, writeSockaddr } from "../sockaddr.ts";
-import { ARMED_GROUP, ArmedReceives, buffersFor } from "./armed-receives.ts";
+import { ArmedReceives, buffersFor } from "./armed-receives.ts";
+import { BUFFER_GROUP } from "./buffer-ring.ts";
 import { gettid, Ring } from "./io-uring.ts";
 import {
   IORING_ASYNC_CANCEL_ALL,
@@ -153,7 +154,7 @@ class UringClientQueue implements ClientQueue {
 
   private armReceive(slot: number, gen: number): void {
     // LIFETIME: the kernel writes the ring's buffers, which live as long as the queue; each is ours from its CQE until we give it back.
-    prepRecvMultishot(this.ring, this.fds[slot]!, ARMED_GROUP, userLo(slot, OpKind.Recv), gen);
+    prepRecvMultishot(this.ring, this.fds[slot]!, BUFFER_GROUP, userLo(slot, OpKind.Recv), gen);
   }
 
   get multishotReceives(): boolean {
