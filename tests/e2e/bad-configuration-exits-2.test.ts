@@ -1,8 +1,8 @@
 import { expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describeTargets, runCli } from "./harness.ts";
 import { testDir } from "../temp-dir.ts";
+import { describeTargets, runCli } from "./harness.ts";
 
 const dir = testDir("iocp-echo-config-");
 const badJson = join(dir, "bad.json");
