@@ -267,17 +267,48 @@ async function many(target: string, l: Launch, conns: number): Promise<void> {
   });
 }
 
+/**
+ * One wineserver for all of a Wine target's runs, started persistent and
+ * stopped after them. Left to itself it exits 3 s after its last process,
+ * and a run starting as it exits failed to start: "wine client error:0:
+ * recvmsg: Connection reset by peer" (a CI run, 2026-12-05). Returns the stop.
+ */
+function holdWineserver(): () => void {
+  // No pipes: the server goes to the background, and one it inherited would never close.
+  const env = { ...process.env, ...wineEnv() };
+  const wineserver = (flag: string) =>
+    Bun.spawnSync(["wineserver", flag], { env, stdio: ["ignore", "ignore", "ignore"] });
+  wineserver("-k");
+  wineserver("-w");
+  const started = wineserver("-p");
+  if (!started.success) throw new Error(`wineserver -p exited ${started.exitCode}`);
+  return () => void wineserver("-k");
+}
+
 for (const target of TARGETS) {
   const l = launch(target);
-  for (const scenario of [
-    () => soak(target, l),
-    () => many(target, l, Number(target === "wine" ? args["wine-conns"] : args.conns)),
-  ]) {
-    try {
-      await scenario();
-    } catch (error) {
-      report({ target, scenario: "(did not run)", load: "", faults: String(error), inputs: "", lost: "?", ok: false });
+  const release = target === "wine" ? holdWineserver() : () => {};
+  try {
+    for (const scenario of [
+      () => soak(target, l),
+      () => many(target, l, Number(target === "wine" ? args["wine-conns"] : args.conns)),
+    ]) {
+      try {
+        await scenario();
+      } catch (error) {
+        report({
+          target,
+          scenario: "(did not run)",
+          load: "",
+          faults: String(error),
+          inputs: "",
+          lost: "?",
+          ok: false,
+        });
+      }
     }
+  } finally {
+    release();
   }
 }
 
