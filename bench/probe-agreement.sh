@@ -3,7 +3,11 @@
 # one after the other against it (in the order given, every round), and for
 # each run: the client's messages/s, the client's and the server's CPU per
 # message and how busy each core was over the middle 2 s of a 4 s measured
-# run. A client is `c` (load-uring), `ours` (dist/iocp-echo bench) or
+# run, and the TCP segments sent per echo and delayed-ACK timers fired per
+# echo over the same 2 s (nstat, from iproute2; the whole namespace, so run
+# it in one of its own). An echo is 2 segments when every ACK rides on the
+# next message; more means pure ACKs (see bench/RESULTS.md, "At 10,000
+# connections the round trip outlasts the delayed ACK"). A client is `c` (load-uring), `ours` (dist/iocp-echo bench) or
 # `ours=PATH` (another build of it: before/after in one run). With
 # --quota-pct the server gets that share of its core (a cpu cgroup), so the
 # server is the limit and neither client's core is full: clients that load
@@ -96,6 +100,14 @@ server_ticks() { ticks_of "$SERVER_PID"; }
 # Busy ticks of a core: user nice system irq softirq.
 core_ticks() { awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 ticks_per_s=$(getconf CLK_TCK)
+# The namespace's TCP counters: segments sent, delayed-ACK timers fired ("- -" without nstat).
+tcp_counters() {
+  if command -v nstat >/dev/null; then
+    nstat -az TcpOutSegs TcpExtDelayedACKs | awk '$1 == "TcpOutSegs" { s = $2 } $1 == "TcpExtDelayedACKs" { d = $2 } END { print s + 0, d + 0 }'
+  else
+    echo "- -"
+  fi
+}
 
 echo "server $SERVER (core 1${GROUP:+, $QUOTA% of it}), clients on core 0, $CONNS connections, $MODE $SIZE B," \
   "TCP receive buffers from $(cut -f2 /proc/sys/net/ipv4/tcp_rmem) B"
@@ -113,8 +125,10 @@ for round in $(seq "$ROUNDS"); do
     pid=$!
     sleep 2
     s0=$(server_ticks) k0=$(ticks_of "$pid") c0=$(core_ticks 0) c1=$(core_ticks 1)
+    read -r segs0 acks0 < <(tcp_counters)
     sleep 2
     s1=$(server_ticks) k1=$(ticks_of "$pid") c0=$(($(core_ticks 0) - c0)) c1=$(($(core_ticks 1) - c1))
+    read -r segs1 acks1 < <(tcp_counters)
     wait "$pid" || true
     if [ "$client" = c ]; then
       rate=$(tail -1 "$log" | bun -e 'const j = JSON.parse(await Bun.stdin.text()); console.log(Math.round(j.msgs / j.seconds))' 2>/dev/null || true)
@@ -128,8 +142,11 @@ for round in $(seq "$ROUNDS"); do
     fi
     rm -f "$log"
     per_msg() { bun -e "console.log(((${2} - ${1}) / ${ticks_per_s} * 1e6 / (${rate} * 2)).toFixed(2))"; }
-    printf 'round %d  %-5s %7d msg/s  client %5s µs/msg  server %5s µs/msg  cores busy 0: %3d%%  1: %3d%%\n' \
+    # Counters over the same 2 s, per echo (the rate is per second).
+    per_echo() { [ "$1" = - ] && echo - || bun -e "console.log(((${2} - ${1}) / (${rate} * 2)).toFixed(${3}))"; }
+    printf 'round %d  %-5s %7d msg/s  client %5s µs/msg  server %5s µs/msg  cores busy 0: %3d%%  1: %3d%%  segments/echo %4s  delayed ACKs/echo %5s\n' \
       "$round" "$label" "$rate" "$(per_msg "$k0" "$k1")" "$(per_msg "$s0" "$s1")" \
-      $((c0 * 100 / ticks_per_s / 2)) $((c1 * 100 / ticks_per_s / 2))
+      $((c0 * 100 / ticks_per_s / 2)) $((c1 * 100 / ticks_per_s / 2)) \
+      "$(per_echo "$segs0" "$segs1" 2)" "$(per_echo "$acks0" "$acks1" 3)"
   done
 done
