@@ -7,12 +7,13 @@
 # echo over the same 2 s (nstat, from iproute2; the whole namespace, so run
 # it in one of its own). An echo is 2 segments when every ACK rides on the
 # next message; more means pure ACKs (see bench/RESULTS.md, "At 10,000
-# connections the round trip outlasts the delayed ACK"). A client is `c` (load-uring), `ours` (dist/iocp-echo bench) or
-# `ours=PATH` (another build of it: before/after in one run). With
-# --quota-pct the server gets that share of its core (a cpu cgroup), so the
-# server is the limit and neither client's core is full: clients that load
-# the server alike then measure alike. Results of 2026-12-02: bench/RESULTS.md,
-# "Why the clients still differ in ping-pong".
+# connections the round trip outlasts the delayed ACK"). A client is `c`
+# (load-uring), `ours` (dist/iocp-echo bench) or `ours=PATH` (another build
+# of it: before/after in one run). With --quota-pct the server gets that
+# share of its core (a cpu cgroup), so the server is the limit and neither
+# client's core is full: clients that load the server alike then measure
+# alike. Results of 2026-12-02: bench/RESULTS.md, "Why the clients still
+# differ in ping-pong".
 #
 #   bash bench/probe-agreement.sh [--server c|ours] [--conns 1000] [--rounds 5]
 #                                 [--mode pingpong|stream] [--size 64]
