@@ -250,13 +250,10 @@ for (let round = 1; round <= wholeNumber("rounds"); round++) {
     }
   };
   const start = Date.now();
-  const meterPlan = {
-    worker: 0,
-    measureFromEpochMs: start,
-    measureUntilEpochMs: start + (wholeNumber("seconds") + 1) * 1000,
-    intervalMs: 1000,
-  };
-  new ClientLoop(queue, plan, new Meter(meterPlan, post, performance.now(), Date.now()), null).run();
+  const meter = new Meter({ worker: 0, intervalMs: 1000 }, post);
+  const untilEpochMs = start + (wholeNumber("seconds") + 1) * 1000;
+  meter.begin({ fromEpochMs: start, untilEpochMs }, performance.now(), start);
+  new ClientLoop(queue, plan, meter, null).run();
   queue.dispose();
   if (first === null || last === null || messages === 0) throw new Error("no measured interval");
   const { user, system } = last as NodeJS.CpuUsage;

@@ -1,12 +1,12 @@
 /**
  * Bench worker entry (beside main.ts, as compiled executables need): open
  * this thread's client queue, say ready, wait for "go", run the client
- * loop, free the queue. Reports go to the main thread as they happen.
+ * loop (it learns when measuring starts through RunSignals), free the queue. Reports go to the main thread as they happen.
  */
 import { ClientLoop } from "./bench/client-loop.ts";
 import { Meter } from "./bench/meter.ts";
 import { preparePattern } from "./bench/payload.ts";
-import type { BenchWorkerCommand, LoopPlan } from "./bench/plan.ts";
+import { type BenchWorkerCommand, type LoopPlan, RunSignals } from "./bench/plan.ts";
 import type { BenchWorkerReport } from "./bench/protocol.ts";
 import { rehearseCounts } from "./bench/rehearse.ts";
 import { UdpClientLoop } from "./bench/udp-loop.ts";
@@ -41,10 +41,10 @@ self.onmessage = async (event: MessageEvent<BenchWorkerCommand>) => {
   }
   if (queue === null || plan === null) return;
   try {
-    const meter = new Meter(command.meter, report, performance.now(), Date.now());
-    const stop = new Int32Array(command.stop);
-    if (plan.udp) new UdpClientLoop(queue, plan, meter, stop).run();
-    else new ClientLoop(queue, plan, meter, stop).run();
+    const meter = new Meter(command.meter, report);
+    const signals = new RunSignals(command.signals);
+    if (plan.udp) new UdpClientLoop(queue, plan, meter, signals).run();
+    else new ClientLoop(queue, plan, meter, signals).run();
     queue.dispose();
   } catch (error) {
     failed(plan.worker, error);

@@ -3,15 +3,17 @@
  * and the datagram one (udp-loop.ts): this worker's share of the
  * connections, the batch, the clock read once per wait, and the run itself:
  * connect every slot, then wait, tick the meter and hand each completion to
- * the loop until nothing is live and no timer is armed. What a completion
- * means and when the next tick is due are each loop's own.
+ * the loop until nothing is live and no timer is armed. Once every connect
+ * has completed it says so (Meter.settled), and the main thread answers with
+ * the measured span when all workers have. What a completion means and when
+ * the next tick is due are each loop's own.
  */
 import type { ClientQueue } from "../client-queue.ts";
 import { CompletionBatch, type IssueResult, OpKind } from "../engine.ts";
 import { connectErrorKind } from "./errors.ts";
 import type { Meter } from "./meter.ts";
 import { preparePattern } from "./payload.ts";
-import { connectionsOf, type LoopPlan } from "./plan.ts";
+import { connectionsOf, type LoopPlan, type RunSignals } from "./plan.ts";
 
 const BATCH_CAPACITY = 256;
 /** Where a connection is in its life; Failing and Ending close it once nothing of it is outstanding. */
@@ -49,6 +51,8 @@ export abstract class BenchLoop {
   protected open = 0;
   /** Connections not yet closed. */
   protected live = 0;
+  /** Connects not yet completed (connected or failed). */
+  private unsettled = 0;
   /** Per connection: a SlotState, its generation (completions of an earlier one are stale), Busy bits, when its connect began. */
   protected readonly state: Uint8Array;
   protected readonly gen: Uint32Array;
@@ -59,8 +63,12 @@ export abstract class BenchLoop {
     protected readonly queue: ClientQueue,
     protected readonly plan: LoopPlan,
     protected readonly meter: Meter,
-    /** Word 0 becomes 1 when the run is asked to stop (Ctrl-C): checked on each tick. */
-    protected readonly stop: Int32Array | null,
+    /**
+     * What the main thread says while the loop runs: stop (checked on each
+     * tick), and the measured span (looked for on each turn until it comes).
+     * Null in tests, whose meter has begun before the loop runs.
+     */
+    protected readonly signals: RunSignals | null,
   ) {
     this.slots = connectionsOf(plan.worker, plan.workers, plan.connections);
     this.state = new Uint8Array(this.slots);
@@ -85,9 +93,16 @@ export abstract class BenchLoop {
    * early (refused, or failed) reports its remaining intervals at once.
    */
   run(): void {
+    this.unsettled = this.slots;
+    if (this.slots === 0) this.meter.settled();
     for (let slot = 0; slot < this.slots; slot++) this.connect(slot);
     this.previousMs = performance.now();
     while (this.live > 0 || this.timerArmed) this.turn();
+    // Every connection ended before measuring began (a target that refused them all): it begins all the same.
+    if (!this.meter.begun && this.signals !== null) {
+      const span = this.signals.awaitSpan();
+      this.meter.begin(span, performance.now(), Date.now());
+    }
     this.meter.tick(Math.max(this.now, this.meter.untilMs), 0);
     this.finished();
     this.meter.finish();
@@ -109,6 +124,7 @@ export abstract class BenchLoop {
     this.now = performance.now();
     if (this.now - this.previousMs > PAUSE_MS) this.judgeFromMs = this.now + GRACE_MS;
     this.previousMs = this.now;
+    if (!this.meter.begun && this.signals !== null) this.lookForSpan();
     this.meter.tick(this.now, this.open);
     const b = this.batch;
     let tick = false;
@@ -135,6 +151,7 @@ export abstract class BenchLoop {
     if (op === OpKind.Connect) {
       this.busy[slot]! &= ~Busy.Connect;
       this.onConnect(slot, res);
+      this.settle();
     } else if (op === OpKind.Recv) {
       if (b.more[i] === 0) this.busy[slot]! &= ~Busy.Recv;
       if (this.state[slot] === SlotState.Open) this.onRecv(slot, res, i);
@@ -156,7 +173,19 @@ export abstract class BenchLoop {
       // ConnectEx fails at once where there is no route (WSAENETUNREACH): that is the kind, as if it had completed.
       this.meter.error(connectErrorKind(result.res), this.now);
       this.finish(slot);
+      this.settle();
     }
+  }
+
+  /** A connect completed; after the last, the main thread is told. */
+  private settle(): void {
+    if (--this.unsettled === 0) this.meter.settled();
+  }
+
+  /** Until the meter begins: whether the main thread has set the measured span. */
+  private lookForSpan(): void {
+    const span = this.signals!.span;
+    if (span !== null) this.meter.begin(span, this.now, Date.now());
   }
 
   /** Issues went out: mark them; a synchronous failure queues no completion. */

@@ -13,7 +13,7 @@ import { connectErrorKind, type ErrorKind, ioErrorKind } from "./errors.ts";
 import type { Meter } from "./meter.ts";
 import { Pacer, STREAM_COMMITS } from "./pacer.ts";
 import { streamAt, writePattern } from "./payload.ts";
-import type { LoopPlan } from "./plan.ts";
+import type { LoopPlan, RunSignals } from "./plan.ts";
 
 /**
  * How often a tick looks at every connection when none needs it sooner (no
@@ -39,8 +39,8 @@ export class ClientLoop extends BenchLoop {
   private readonly completed = (count: number, sentMs: number) =>
     this.meter.messages(count, this.now - sentMs, this.now);
 
-  constructor(queue: ClientQueue, plan: LoopPlan, meter: Meter, stop: Int32Array | null = null) {
-    super(queue, plan, meter, stop);
+  constructor(queue: ClientQueue, plan: LoopPlan, meter: Meter, signals: RunSignals | null = null) {
+    super(queue, plan, meter, signals);
     const fifo = plan.mode === "stream" ? STREAM_COMMITS + 1 : plan.pipeline + 1;
     this.s = new ClientSlots(this.slots, fifo, (slot) => this.stream(slot));
     this.pacer = new Pacer(this.s, plan);
@@ -155,7 +155,7 @@ export class ClientLoop extends BenchLoop {
   protected onTick(): void {
     this.timerArmed = false;
     const s = this.s;
-    if (this.stop !== null && Atomics.load(this.stop, 0) === 1) this.meter.stopAt(this.now);
+    if (this.signals?.stopped === true) this.meter.stopAt(this.now);
     if (!this.draining && this.now >= this.meter.untilMs) this.draining = true;
     // live > open: some connection is connecting (its timeout) or closing.
     const everyTick = this.draining || this.plan.rate > 0 || this.live > this.open;

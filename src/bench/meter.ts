@@ -1,9 +1,10 @@
 /**
- * One worker's measurements: what it counts while the run warms up, while it
- * is measured (cut into --interval reports posted as each interval ends) and
- * while it drains at the end. Times are this thread's performance.now()
- * milliseconds; the plan's wall-clock boundaries are converted once, so
- * every worker cuts its intervals at the same moments.
+ * One worker's measurements: what it counts while its connections connect
+ * and the run warms up, while it is measured (cut into --interval reports
+ * posted as each interval ends) and while it drains at the end. Times are
+ * this thread's performance.now() milliseconds; the measured span's
+ * wall-clock boundaries are converted once (`begin`), so every worker cuts
+ * its intervals at the same moments.
  */
 import { emptyCounts } from "./aggregate.ts";
 import type { ErrorKind } from "./errors.ts";
@@ -12,10 +13,13 @@ import type { BenchWorkerReport, JitterSum, UdpTotals } from "./protocol.ts";
 
 export interface MeterPlan {
   worker: number;
-  /** Date.now() when measuring starts (after the warmup) and ends. */
-  measureFromEpochMs: number;
-  measureUntilEpochMs: number;
   intervalMs: number;
+}
+
+/** Date.now() when measuring starts (after the warmup) and ends. */
+export interface MeasuredSpan {
+  fromEpochMs: number;
+  untilEpochMs: number;
 }
 
 /** Closer than this, two moments are one (the rounding of a millisecond count). */
@@ -32,19 +36,22 @@ export function threadCpuUs(): number | null {
 }
 
 export class Meter {
-  readonly fromMs: number;
+  /** When measuring starts; not known (+Infinity) until `begin`. */
+  private fromMs = Number.POSITIVE_INFINITY;
   /** When measuring ends; earlier than planned once the run is told to stop. */
-  untilMs: number;
+  untilMs = Number.POSITIVE_INFINITY;
+  /** Whether the measured span is known (`begin`, or a stop before it). */
+  begun = false;
   private readonly intervalMs: number;
   private interval = 0;
-  private intervalStartMs: number;
+  private intervalStartMs = Number.POSITIVE_INFINITY;
   private counts = emptyCounts();
   private readonly latency = new LatencyRecorder();
   /** The thread's CPU clock when the interval under way began; null before measuring (or with no clock). */
   private cpuMarkUs: number | null = null;
   private cpuStarted = false;
   /** The earliest moment `tick` has work: measuring begins, or an interval ends. */
-  private dueMs: number;
+  private dueMs = Number.POSITIVE_INFINITY;
   private readonly connect: BenchHistogram = newHistogram();
   readonly unmeasured = emptyCounts();
   attempted = 0;
@@ -60,16 +67,28 @@ export class Meter {
   constructor(
     private readonly plan: MeterPlan,
     private readonly post: (report: BenchWorkerReport) => void,
-    nowMs: number,
-    epochNowMs: number,
     /** This thread's CPU clock in µs (threadCpuUs; a fake in tests). */
     private readonly cpuClock: () => number | null = threadCpuUs,
   ) {
-    this.fromMs = nowMs + (plan.measureFromEpochMs - epochNowMs);
-    this.untilMs = nowMs + (plan.measureUntilEpochMs - epochNowMs);
     this.intervalMs = plan.intervalMs;
-    this.intervalStartMs = this.fromMs;
-    this.dueMs = this.fromMs;
+  }
+
+  /** The measured span is known: `span` in wall-clock time, read at `nowMs` (performance.now()) and `epochNowMs` (Date.now()). */
+  begin(span: MeasuredSpan, nowMs: number, epochNowMs: number): void {
+    this.span(nowMs + (span.fromEpochMs - epochNowMs), nowMs + (span.untilEpochMs - epochNowMs));
+  }
+
+  private span(fromMs: number, untilMs: number): void {
+    this.begun = true;
+    this.fromMs = fromMs;
+    this.untilMs = untilMs;
+    this.intervalStartMs = fromMs;
+    this.dueMs = fromMs;
+  }
+
+  /** This worker's last connect has completed (connected or failed): said once, to the main thread. */
+  settled(): void {
+    this.post({ type: "settled", worker: this.plan.worker });
   }
 
   measuring(nowMs: number): boolean {
@@ -106,8 +125,15 @@ export class Meter {
     recordUs(this.connect, elapsedMs * 1000);
   }
 
-  /** Ends the measured time at `nowMs` (a stop request): the interval under way is reported short. */
+  /**
+   * Ends the measured time at `nowMs` (a stop request): the interval under
+   * way is reported short. Before `begin` nothing is measured.
+   */
   stopAt(nowMs: number): void {
+    if (!this.begun) {
+      this.span(nowMs, nowMs);
+      return;
+    }
     this.untilMs = Math.min(this.untilMs, Math.max(nowMs, this.fromMs));
     if (this.cpuStarted) this.dueMs = this.nextDueMs();
   }

@@ -58,7 +58,7 @@ export const BENCH_OPTIONS = {
     fallback: 1,
     kind: "number",
     value: "S",
-    help: "seconds run before measuring starts (default 1)",
+    help: "seconds run before measuring starts, once every\nconnect has completed (default 1)",
   },
   mode: {
     schema: z.enum(["pingpong", "stream"]),

@@ -76,6 +76,8 @@ export interface DoneReport {
 
 export type BenchWorkerReport =
   | { type: "ready"; worker: number }
+  /** Every connect of the worker has completed, connected or failed (Meter.settled). */
+  | { type: "settled"; worker: number }
   | IntervalReport
   | DoneReport
   | { type: "failed"; worker: number; message: string; stack: string };

@@ -10,8 +10,7 @@ import { backendAvailable, resolveBackend } from "../ffi/backends.ts";
 import { Aggregator } from "./aggregate.ts";
 import type { BenchConfig } from "./options.ts";
 import { PATTERN_COPY_BYTES } from "./payload.ts";
-import type { BenchWorkerCommand, LoopPlan } from "./plan.ts";
-import { connectionsOf } from "./plan.ts";
+import { type BenchWorkerCommand, connectionsOf, type LoopPlan, RunSignals } from "./plan.ts";
 import { ProgressWriter } from "./progress.ts";
 import { rehearseReporting } from "./rehearse.ts";
 import type { BenchWorkerReport } from "./protocol.ts";
@@ -99,8 +98,8 @@ async function measure(
   const agg = new Aggregator(config.workers);
   const progress = new ProgressWriter({ write: (t) => io.err(t) }, io.tty);
   // Ctrl-C ends the measured time where it is and still reports it; a second one ends the process.
-  const stop = new SharedArrayBuffer(4);
-  const onSigint = () => Atomics.store(new Int32Array(stop), 0, 1);
+  const signals = new RunSignals();
+  const onSigint = () => signals.stop();
   const workers = new Workers(config, (report) => {
     if (report.type === "interval") {
       const sample = agg.addInterval(report);
@@ -112,14 +111,16 @@ async function measure(
   try {
     await workers.open(engine, areaBytes(config));
     rehearseReporting();
-    const start = Date.now();
-    const measureFromEpochMs = start + config.warmup * 1000;
-    const measureUntilEpochMs = measureFromEpochMs + config.duration * 1000;
     process.once("SIGINT", onSigint);
-    workers.go({ measureFromEpochMs, measureUntilEpochMs, intervalMs: config.interval * 1000 }, stop);
+    workers.go({ intervalMs: config.interval * 1000 }, signals.buffer);
+    // The warmup starts once every connect has completed (see RunSignals); a connect takes --connect-timeout at most.
+    await workers.settled(config.connectTimeout + GRACE_MS);
+    const fromEpochMs = Date.now() + config.warmup * 1000;
+    const untilEpochMs = fromEpochMs + config.duration * 1000;
+    signals.start({ fromEpochMs, untilEpochMs });
     // A UDP socket lingers one loss timeout after its last send.
     const drainMs = config.connectTimeout + (config.udp ? config.lossTimeout : 0) + GRACE_MS;
-    await workers.finished(measureUntilEpochMs - start + drainMs);
+    await workers.finished(untilEpochMs - Date.now() + drainMs);
   } finally {
     process.off("SIGINT", onSigint);
     workers.terminate();
@@ -149,6 +150,11 @@ function configFacts(c: BenchConfig): RunFacts["config"] {
 class Workers {
   private readonly threads: Worker[] = [];
   private doneCount = 0;
+  private settledCount = 0;
+  private onAllSettled: () => void = () => {};
+  private readonly allSettled = new Promise<void>((resolve) => {
+    this.onAllSettled = resolve;
+  });
   private onAllDone: () => void = () => {};
   private onFailure: (error: Error) => void = () => {};
   private readonly ended: Promise<void>;
@@ -198,7 +204,9 @@ class Workers {
         const report = event.data;
         if (report.type === "ready") resolve();
         else if (report.type === "failed") fail(report.message);
-        else {
+        else if (report.type === "settled") {
+          if (++this.settledCount === this.config.workers) this.onAllSettled();
+        } else {
           this.onReport(report);
           if (report.type === "done" && ++this.doneCount === this.config.workers) this.onAllDone();
         }
@@ -208,20 +216,29 @@ class Workers {
     });
   }
 
-  go(meter: Omit<Extract<BenchWorkerCommand, { type: "go" }>["meter"], "worker">, stop: SharedArrayBuffer): void {
+  go(meter: Omit<Extract<BenchWorkerCommand, { type: "go" }>["meter"], "worker">, signals: SharedArrayBuffer): void {
     this.threads.forEach((thread, worker) => {
-      const go: BenchWorkerCommand = { type: "go", meter: { ...meter, worker }, stop };
+      const go: BenchWorkerCommand = { type: "go", meter: { ...meter, worker }, signals };
       thread.postMessage(go);
     });
   }
 
-  async finished(withinMs: number): Promise<void> {
+  /** Every worker's connects have completed. */
+  settled(withinMs: number): Promise<void> {
+    return this.within(Promise.race([this.allSettled, this.ended]), withinMs, "connect");
+  }
+
+  finished(withinMs: number): Promise<void> {
+    return this.within(this.ended, withinMs, "end");
+  }
+
+  private async within(what: Promise<void>, withinMs: number, verb: string): Promise<void> {
     let timer: Timer | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new BenchFailure(`the run did not end within ${withinMs} ms`)), withinMs);
+      timer = setTimeout(() => reject(new BenchFailure(`the run did not ${verb} within ${withinMs} ms`)), withinMs);
     });
     try {
-      await Promise.race([this.ended, late]);
+      await Promise.race([what, late]);
     } finally {
       clearTimeout(timer);
     }

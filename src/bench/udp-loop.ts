@@ -23,7 +23,7 @@ import { checkDatagram, HEADER_BYTES, readSeq, writeDatagram } from "./datagram.
 import { DatagramTracker, Echo, jitterSum, udpTotals } from "./datagram-tracker.ts";
 import { connectErrorKind, datagramErrorKind, type ErrorKind } from "./errors.ts";
 import type { Meter } from "./meter.ts";
-import type { LoopPlan } from "./plan.ts";
+import type { LoopPlan, RunSignals } from "./plan.ts";
 import { RateSchedule } from "./schedule.ts";
 
 export class UdpClientLoop extends BenchLoop {
@@ -33,8 +33,8 @@ export class UdpClientLoop extends BenchLoop {
   /** Wrong echoes (any kind), for the totals. */
   private wrong = 0;
 
-  constructor(queue: ClientQueue, plan: LoopPlan, meter: Meter, stop: Int32Array | null = null) {
-    super(queue, plan, meter, stop);
+  constructor(queue: ClientQueue, plan: LoopPlan, meter: Meter, signals: RunSignals | null = null) {
+    super(queue, plan, meter, signals);
     this.trackers = Array.from({ length: this.slots }, () => new DatagramTracker(plan.pipeline));
     this.schedules = new Array(this.slots).fill(null);
     meter.jitter = () => jitterSum(this.trackers);
@@ -135,7 +135,7 @@ export class UdpClientLoop extends BenchLoop {
 
   protected onTick(): void {
     this.timerArmed = false;
-    if (this.stop !== null && Atomics.load(this.stop, 0) === 1) this.meter.stopAt(this.now);
+    if (this.signals?.stopped === true) this.meter.stopAt(this.now);
     if (!this.draining && this.now >= this.meter.untilMs) this.draining = true;
     const timeout = this.plan.lossTimeoutMs;
     for (let slot = 0; slot < this.slots; slot++) {

@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { Aggregator } from "../../src/bench/aggregate.ts";
 import { ClientLoop } from "../../src/bench/client-loop.ts";
 import { Meter } from "../../src/bench/meter.ts";
-import type { LoopPlan } from "../../src/bench/plan.ts";
+import { type LoopPlan, RunSignals } from "../../src/bench/plan.ts";
 import type { BenchWorkerReport } from "../../src/bench/protocol.ts";
 import { ARMED_ENDS_EVERY, type FakeFault, FakeClientQueue, PAUSE_FOR_MS } from "../fakes/fake-client-queue.ts";
 
@@ -36,8 +36,9 @@ function run(
     else if (r.type === "done") agg.addDone(r);
   };
   const epoch = Date.now();
-  const plan2 = { worker: 0, measureFromEpochMs: epoch, measureUntilEpochMs: epoch + runMs, intervalMs: 100 };
-  new ClientLoop(queue, full, new Meter(plan2, post, performance.now(), epoch)).run();
+  const meter = new Meter({ worker: 0, intervalMs: 100 }, post);
+  meter.begin({ fromEpochMs: epoch, untilEpochMs: epoch + runMs }, performance.now(), epoch);
+  new ClientLoop(queue, full, meter).run();
   const done = agg.done[0]!;
   return { agg, done, queue, errors: agg.allErrors() };
 }
@@ -189,4 +190,62 @@ test("with receives that stay armed, a corrupting server, a closing one and a si
   expect(run({}, "flip", undefined, RUN_MS, true, true).errors.corrupt).toBe(4);
   expect(run({}, "close", undefined, RUN_MS, true, true).errors.closed).toBeGreaterThan(0);
   expect(run({}, "silent", undefined, RUN_MS, true, true).errors.stall).toBe(4);
+});
+
+/**
+ * A run as a worker makes it: the meter has not begun, and learns the
+ * measured span from the main thread's signals (set here before the loop
+ * runs, as the main thread sets them once every worker has settled).
+ */
+function runSignalled(fault: FakeFault, connectTimeoutMs: number, spanFromMs: number, spanMs: number) {
+  const plan: LoopPlan = {
+    worker: 0,
+    workers: 1,
+    connections: 4,
+    mode: "pingpong",
+    size: 64,
+    pipeline: 1,
+    rate: 0,
+    connectTimeoutMs,
+    udp: false,
+    lossTimeoutMs: 200,
+  };
+  const queue = new FakeClientQueue(4, 4096, fault);
+  const agg = new Aggregator(1);
+  const posted: { type: string; atMs: number }[] = [];
+  const signals = new RunSignals();
+  const startMs = performance.now();
+  const fromEpochMs = Date.now() + spanFromMs;
+  signals.start({ fromEpochMs, untilEpochMs: fromEpochMs + spanMs });
+  const meter = new Meter({ worker: 0, intervalMs: 100 }, (r) => {
+    posted.push({ type: r.type, atMs: performance.now() - startMs });
+    if (r.type === "interval") agg.addInterval(r);
+    else if (r.type === "done") agg.addDone(r);
+  });
+  new ClientLoop(queue, plan, meter, signals).run();
+  return { agg, posted, errors: agg.allErrors() };
+}
+
+test("a worker's loop says once that its connects have settled, before any interval, and measures the span it is given", () => {
+  const { agg, posted, errors } = runSignalled("none", 1000, 50, 300);
+  expect(posted.filter((p) => p.type === "settled")).toHaveLength(1);
+  expect(posted[0]!.type).toBe("settled");
+  expect(posted.map((p) => p.type).filter((t) => t === "interval")).toHaveLength(3);
+  expect(errorCount(errors)).toBe(0);
+  expect(agg.measured.messages).toBeGreaterThan(100);
+});
+
+test("connects still pending hold the settled report until they are given up after --connect-timeout", () => {
+  const { posted, errors } = runSignalled("hang", 100, 0, 300);
+  const settled = posted.filter((p) => p.type === "settled");
+  expect(settled).toHaveLength(1);
+  expect(settled[0]!.atMs).toBeGreaterThanOrEqual(100);
+  expect(errors.timedOut).toBe(4);
+});
+
+test("a worker whose every connect is refused still reports the whole span it is given", () => {
+  const { agg, posted, errors } = runSignalled("refuse", 1000, 0, 300);
+  expect(posted[0]!.type).toBe("settled");
+  expect(agg.intervals).toHaveLength(3);
+  expect(errors.refused).toBe(4);
 });

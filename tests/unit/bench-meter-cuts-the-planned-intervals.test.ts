@@ -1,6 +1,25 @@
 import { expect, test } from "bun:test";
-import { Meter } from "../../src/bench/meter.ts";
+import { Meter, threadCpuUs } from "../../src/bench/meter.ts";
 import type { BenchWorkerReport } from "../../src/bench/protocol.ts";
+
+interface Plan {
+  measureFromEpochMs: number;
+  measureUntilEpochMs: number;
+  intervalMs: number;
+}
+
+/** A meter whose measured span is known, read at `nowMs` (this thread's clock) and `epochNowMs` (Date.now()). */
+function begunMeter(
+  plan: Plan,
+  post: (r: BenchWorkerReport) => unknown,
+  nowMs: number,
+  epochNowMs: number,
+  cpuClock: () => number | null = threadCpuUs,
+): Meter {
+  const meter = new Meter({ worker: 0, intervalMs: plan.intervalMs }, post, cpuClock);
+  meter.begin({ fromEpochMs: plan.measureFromEpochMs, untilEpochMs: plan.measureUntilEpochMs }, nowMs, epochNowMs);
+  return meter;
+}
 
 /** The elapsed times of the intervals a meter posts for a 1 s run, ticked once after its end. */
 function intervals(intervalMs: number, nowMs: number, epochNowMs: number, fromEpochMs: number): number[] {
@@ -8,8 +27,8 @@ function intervals(intervalMs: number, nowMs: number, epochNowMs: number, fromEp
   const post = (r: BenchWorkerReport) => {
     if (r.type === "interval") posted.push(r.elapsedMs);
   };
-  const plan = { worker: 0, measureFromEpochMs: fromEpochMs, measureUntilEpochMs: fromEpochMs + 1000, intervalMs };
-  const meter = new Meter(plan, post, nowMs, epochNowMs);
+  const plan = { measureFromEpochMs: fromEpochMs, measureUntilEpochMs: fromEpochMs + 1000, intervalMs };
+  const meter = begunMeter(plan, post, nowMs, epochNowMs);
   meter.tick(meter.untilMs + 10, 2);
   expect(meter.measured).toBe(true);
   return posted;
@@ -44,8 +63,8 @@ test("a 1 s run cut every 0.3 s posts three full intervals and a short last one"
 
 test("a stop request ends the interval under way short, and nothing follows it", () => {
   const posted: number[] = [];
-  const plan = { worker: 0, measureFromEpochMs: EPOCH, measureUntilEpochMs: EPOCH + 1000, intervalMs: 500 };
-  const meter = new Meter(plan, (r) => r.type === "interval" && posted.push(r.elapsedMs), 0, EPOCH);
+  const plan = { measureFromEpochMs: EPOCH, measureUntilEpochMs: EPOCH + 1000, intervalMs: 500 };
+  const meter = begunMeter(plan, (r) => r.type === "interval" && posted.push(r.elapsedMs), 0, EPOCH);
   meter.tick(600, 1);
   meter.stopAt(700);
   meter.tick(2000, 1);
@@ -55,9 +74,9 @@ test("a stop request ends the interval under way short, and nothing follows it",
 
 test("each interval carries the thread's CPU time spent in it, counted from when measuring began", () => {
   const cpu: (number | null)[] = [];
-  const plan = { worker: 0, measureFromEpochMs: EPOCH + 100, measureUntilEpochMs: EPOCH + 1100, intervalMs: 500 };
+  const plan = { measureFromEpochMs: EPOCH + 100, measureUntilEpochMs: EPOCH + 1100, intervalMs: 500 };
   let clock = 0;
-  const meter = new Meter(
+  const meter = begunMeter(
     plan,
     (r) => r.type === "interval" && cpu.push(r.cpuUs),
     0,
@@ -77,8 +96,8 @@ test("each interval carries the thread's CPU time spent in it, counted from when
 
 test("without a thread CPU clock the intervals say null", () => {
   const cpu: (number | null)[] = [];
-  const plan = { worker: 0, measureFromEpochMs: EPOCH, measureUntilEpochMs: EPOCH + 1000, intervalMs: 500 };
-  const meter = new Meter(
+  const plan = { measureFromEpochMs: EPOCH, measureUntilEpochMs: EPOCH + 1000, intervalMs: 500 };
+  const meter = begunMeter(
     plan,
     (r) => r.type === "interval" && cpu.push(r.cpuUs),
     0,
@@ -92,8 +111,8 @@ test("without a thread CPU clock the intervals say null", () => {
 
 test("the warmup's messages and bytes are recorded as the measured time's are, then dropped when measuring begins", () => {
   const reports: BenchWorkerReport[] = [];
-  const plan = { worker: 0, measureFromEpochMs: EPOCH + 100, measureUntilEpochMs: EPOCH + 1100, intervalMs: 500 };
-  const meter = new Meter(plan, (r) => reports.push(r), 0, EPOCH);
+  const plan = { measureFromEpochMs: EPOCH + 100, measureUntilEpochMs: EPOCH + 1100, intervalMs: 500 };
+  const meter = begunMeter(plan, (r) => reports.push(r), 0, EPOCH);
   meter.tick(50, 1);
   meter.messages(5, 80, 50); // warmup
   meter.bytes(320, 50);
@@ -120,12 +139,33 @@ test("the warmup's messages and bytes are recorded as the measured time's are, t
 test("an error counted once measuring began, before the first tick, is reported in the first interval", () => {
   const reports: BenchWorkerReport[] = [];
   // No warmup: the loop's connects fail at once (ConnectEx with no route) before it ever ticks.
-  const plan = { worker: 0, measureFromEpochMs: EPOCH, measureUntilEpochMs: EPOCH + 1000, intervalMs: 500 };
-  const meter = new Meter(plan, (r) => reports.push(r), 0, EPOCH);
+  const plan = { measureFromEpochMs: EPOCH, measureUntilEpochMs: EPOCH + 1000, intervalMs: 500 };
+  const meter = begunMeter(plan, (r) => reports.push(r), 0, EPOCH);
   meter.error("unreachable", 0);
   meter.error("unreachable", 0);
   meter.tick(1000, 0);
   const intervals = reports.flatMap((r) => (r.type === "interval" ? [r] : []));
   expect(intervals.map((r) => r.counts.errors.unreachable)).toEqual([2, 0]);
   expect(meter.unmeasured.errors.unreachable).toBe(0);
+});
+
+test("before its span is known a meter measures nothing: errors are unmeasured, and a stop then ends the run with no interval", () => {
+  const reports: BenchWorkerReport[] = [];
+  const meter = new Meter(
+    { worker: 3, intervalMs: 500 },
+    (r) => reports.push(r),
+    () => 0,
+  );
+  meter.settled();
+  meter.error("refused", 10);
+  meter.messages(1, 0.5, 10);
+  meter.tick(20, 1);
+  expect(meter.measuring(20)).toBe(false);
+  meter.stopAt(30);
+  meter.tick(40, 1);
+  meter.tick(5000, 1);
+  expect(reports).toEqual([{ type: "settled", worker: 3 }]);
+  expect(meter.begun).toBe(true);
+  expect(meter.measured).toBe(true);
+  expect(meter.unmeasured.errors.refused).toBe(1);
 });

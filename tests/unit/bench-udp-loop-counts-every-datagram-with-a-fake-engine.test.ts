@@ -29,8 +29,9 @@ function run(plan: Partial<LoopPlan>, fault: FakeFault = "none", runMs = RUN_MS)
     else if (r.type === "done") agg.addDone(r);
   };
   const epoch = Date.now();
-  const meterPlan = { worker: 0, measureFromEpochMs: epoch, measureUntilEpochMs: epoch + runMs, intervalMs: 100 };
-  new UdpClientLoop(queue, full, new Meter(meterPlan, post, performance.now(), epoch)).run();
+  const meter = new Meter({ worker: 0, intervalMs: 100 }, post);
+  meter.begin({ fromEpochMs: epoch, untilEpochMs: epoch + runMs }, performance.now(), epoch);
+  new UdpClientLoop(queue, full, meter).run();
   return { agg, udp: agg.done[0]!.udp!, queue, errors: agg.allErrors() };
 }
 
