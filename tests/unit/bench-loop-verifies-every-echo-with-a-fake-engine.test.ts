@@ -8,15 +8,9 @@ import { ARMED_ENDS_EVERY, type FakeFault, FakeClientQueue, PAUSE_FOR_MS } from 
 
 const RUN_MS = 300;
 
-function run(
-  plan: Partial<LoopPlan>,
-  fault: FakeFault = "none",
-  sendLimit?: number,
-  runMs = RUN_MS,
-  quietSends = false,
-  multishot = false,
-) {
-  const full: LoopPlan = {
+/** One worker's plan: 4 ping-pong connections of 64 B, unless `plan` says otherwise. */
+function loopPlan(plan: Partial<LoopPlan>): LoopPlan {
+  return {
     worker: 0,
     workers: 1,
     connections: 4,
@@ -29,6 +23,17 @@ function run(
     lossTimeoutMs: 200,
     ...plan,
   };
+}
+
+function run(
+  plan: Partial<LoopPlan>,
+  fault: FakeFault = "none",
+  sendLimit?: number,
+  runMs = RUN_MS,
+  quietSends = false,
+  multishot = false,
+) {
+  const full = loopPlan(plan);
   const queue = new FakeClientQueue(full.connections, 4096, fault, sendLimit, quietSends, multishot);
   const agg = new Aggregator(1);
   const post = (r: BenchWorkerReport) => {
@@ -198,19 +203,8 @@ test("with receives that stay armed, a corrupting server, a closing one and a si
  * runs, as the main thread sets them once every worker has settled).
  */
 function runSignalled(fault: FakeFault, connectTimeoutMs: number, spanFromMs: number, spanMs: number) {
-  const plan: LoopPlan = {
-    worker: 0,
-    workers: 1,
-    connections: 4,
-    mode: "pingpong",
-    size: 64,
-    pipeline: 1,
-    rate: 0,
-    connectTimeoutMs,
-    udp: false,
-    lossTimeoutMs: 200,
-  };
-  const queue = new FakeClientQueue(4, 4096, fault);
+  const plan = loopPlan({ connectTimeoutMs });
+  const queue = new FakeClientQueue(plan.connections, 4096, fault);
   const agg = new Aggregator(1);
   const posted: { type: string; atMs: number }[] = [];
   const signals = new RunSignals();
