@@ -1,7 +1,8 @@
 /**
  * Bench worker entry (beside main.ts, as compiled executables need): open
  * this thread's client queue, say ready, wait for "go", run the client
- * loop (it learns when measuring starts through RunSignals), free the queue. Reports go to the main thread as they happen.
+ * loop (it learns when measuring starts through RunSignals), free the
+ * queue. Reports go to the main thread as they happen.
  */
 import { ClientLoop } from "./bench/client-loop.ts";
 import { Meter } from "./bench/meter.ts";

@@ -40,8 +40,6 @@ export class Meter {
   private fromMs = Number.POSITIVE_INFINITY;
   /** When measuring ends; earlier than planned once the run is told to stop. */
   untilMs = Number.POSITIVE_INFINITY;
-  /** Whether the measured span is known (`begin`, or a stop before it). */
-  begun = false;
   private readonly intervalMs: number;
   private interval = 0;
   private intervalStartMs = Number.POSITIVE_INFINITY;
@@ -78,8 +76,12 @@ export class Meter {
     this.span(nowMs + (span.fromEpochMs - epochNowMs), nowMs + (span.untilEpochMs - epochNowMs));
   }
 
+  /** Whether the measured span is known (`begin`, or a stop before it): until then `fromMs` is +Infinity. */
+  get begun(): boolean {
+    return this.fromMs !== Number.POSITIVE_INFINITY;
+  }
+
   private span(fromMs: number, untilMs: number): void {
-    this.begun = true;
     this.fromMs = fromMs;
     this.untilMs = untilMs;
     this.intervalStartMs = fromMs;
